@@ -1,0 +1,44 @@
+// GET /v1/health and GET /v1/info.
+#include <unistd.h>
+
+#include "api/service.h"
+#include "lib/store/store.h"
+
+namespace jaild::api {
+
+void service::add_system_routes() {
+  router_.add({"GET", "/v1/health", role::viewer, run_on::io,
+               [this](request&) {
+                 auto snap = engine_.current();
+                 std::size_t running = 0;
+                 for (const auto& [name, entry] : snap->jails())
+                   if (entry->status.state == model::jail_state::running) ++running;
+                 const auto up = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::steady_clock::now() - started_);
+                 return json_response(200, {{"status", "ok"},
+                                            {"version", JAILD_VERSION},
+                                            {"uptime_s", up.count()},
+                                            {"jails", snap->jails().size()},
+                                            {"running", running}});
+               },
+               "Liveness: is jaild answering"});
+
+  router_.add({"GET", "/v1/info", role::viewer, run_on::pool,
+               [this](request&) {
+                 auto info = engine_.platform().info();
+                 nlohmann::json body = {
+                     {"name", "jaild"},
+                     {"version", JAILD_VERSION},
+                     {"api_version", "v1"},
+                     {"pid", ::getpid()},
+                     {"state_dir", options_.state_dir},
+                     {"schema_version", store::store::newest_schema_version()},
+                     {"max_body_bytes", options_.max_body_bytes},
+                     {"host", host::platform_info_to_json(info)},
+                 };
+                 return json_response(200, body);
+               },
+               "Platform, version, kernel features and prerequisites"});
+}
+
+}  // namespace jaild::api

@@ -1,0 +1,56 @@
+// Routes as data: method, path pattern, the role a caller needs, where the
+// handler runs, and the handler. The shared work (access, body parsing,
+// error rendering) is done once in service.cpp, not in each handler.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/request.h"
+
+namespace jaild::api {
+
+// Roles, weakest first (DESIGN.md section 7).
+enum class role { viewer, operator_role, admin };
+std::string_view role_name(role r);
+
+// Where a handler runs: cheap reads from the snapshot run on the I/O thread;
+// anything that may block (SQLite, the host) runs on the blocking pool.
+enum class run_on { io, pool };
+
+using handler = std::function<response(request&)>;
+
+struct route {
+  std::string method;     // "GET", "POST", ...
+  std::string pattern;    // "/v1/jails/{name}/start"
+  role needs = role::viewer;
+  run_on where = run_on::io;
+  handler handle;
+  std::string summary;    // one line, also checked against docs/openapi.yaml
+};
+
+class router {
+ public:
+  void add(route r);
+
+  struct match {
+    const route* found = nullptr;
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;  // methods of the path when the method did not match
+  };
+  match find(std::string_view method, std::string_view path) const;
+
+  const std::vector<route>& routes() const { return routes_; }
+
+ private:
+  struct compiled {
+    std::vector<std::string> segments;  // "{name}" marks a parameter
+  };
+  std::vector<route> routes_;
+  std::vector<compiled> compiled_;
+};
+
+}  // namespace jaild::api

@@ -1,0 +1,53 @@
+// The API as a whole: the route table, the shared request pipeline (route,
+// access, body, errors), and the handlers' shared state. Transport-free: the
+// HTTP servers in api/http/ hand it requests and write what it answers.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/request.h"
+#include "api/router.h"
+#include "lib/engine/engine.h"
+
+namespace jaild::api {
+
+struct service_options {
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::string state_dir;   // reported by /v1/info
+};
+
+class service {
+ public:
+  // `run_blocking` runs a task on the blocking pool (never an I/O thread).
+  using executor = std::function<void(std::function<void()>)>;
+
+  service(engine::engine& engine, service_options options, executor run_blocking);
+
+  // Answers `req`; calls `done` exactly once, on any thread.
+  void dispatch(request req, std::function<void(response)> done);
+
+  const router& routes() const { return router_; }
+  const service_options& options() const { return options_; }
+
+ private:
+  response handle(const route& r, request& req);
+  void add_system_routes();
+  void add_jail_routes();
+
+  engine::engine& engine_;
+  service_options options_;
+  executor run_blocking_;
+  router router_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+// Helpers shared by the handler files.
+nlohmann::json parse_json_body(const request& req);
+response json_response(unsigned status, const nlohmann::json& body);
+response text_response(unsigned status, std::string content_type, std::string body);
+
+}  // namespace jaild::api

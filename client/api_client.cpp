@@ -1,0 +1,169 @@
+#include "client/api_client.h"
+
+#include <curl/curl.h>
+
+#include <fmt/format.h>
+
+namespace jaild::client {
+namespace {
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+struct header_capture {
+  std::string content_type;
+  std::string location;
+};
+
+std::size_t capture_header(char* data, std::size_t size, std::size_t count, void* out) {
+  std::string_view line(data, size * count);
+  auto* h = static_cast<header_capture*>(out);
+  auto value_of = [&](std::string_view name) -> std::optional<std::string> {
+    if (line.size() <= name.size() || line[name.size()] != ':') return std::nullopt;
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return std::nullopt;
+    std::string_view v = line.substr(name.size() + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    return std::string(v);
+  };
+  if (auto v = value_of("content-type")) h->content_type = *v;
+  if (auto v = value_of("location")) h->location = *v;
+  return size * count;
+}
+
+struct curl_global {
+  curl_global() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  ~curl_global() { curl_global_cleanup(); }
+};
+
+}  // namespace
+
+std::string url_escape(std::string_view text) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+api_client::api_client(endpoint ep) : ep_(std::move(ep)) {
+  static curl_global global;
+  curl_ = curl_easy_init();
+  if (!curl_) throw unreachable("cannot initialise libcurl");
+}
+
+api_client::~api_client() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+http_result api_client::send(std::string_view method, std::string_view path,
+                             std::string_view body, std::string_view content_type) {
+  auto* c = static_cast<CURL*>(curl_);
+  curl_easy_reset(c);
+  http_result result;
+  header_capture headers;
+  std::string url;
+  if (ep_.url.empty()) {
+    url = "http://localhost" + std::string(path);
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep_.socket.c_str());
+  } else {
+    url = ep_.url + std::string(path);
+    if (!ep_.cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ep_.cacert.c_str());
+  }
+  const std::string method_text(method);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_text.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, capture_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &headers);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_slist* list = nullptr;
+  const std::string type = "Content-Type: " + std::string(content_type);
+  const std::string auth = "Authorization: Bearer " + ep_.token;
+  list = curl_slist_append(list, "Accept: application/json");
+  if (!ep_.token.empty()) list = curl_slist_append(list, auth.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    list = curl_slist_append(list, type.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  const CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    const std::string where = ep_.url.empty() ? ep_.socket : ep_.url;
+    throw unreachable(fmt::format("cannot reach jaild at {}: {}", where, curl_easy_strerror(rc)));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
+  result.content_type = headers.content_type;
+  result.location = headers.location;
+  return result;
+}
+
+nlohmann::json api_client::call(std::string_view method, std::string_view path,
+                                const nlohmann::json* body, std::string_view content_type) {
+  const std::string text = body ? body->dump() : std::string();
+  auto r = send(method, path, text, content_type);
+  nlohmann::json parsed = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status < 200 || r.status > 299) {
+    if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("detail")) {
+      std::string detail = parsed.value("detail", "");
+      if (parsed.contains("field") && parsed["field"].is_string())
+        detail += fmt::format(" (at {})", parsed["field"].get<std::string>());
+      throw refused(r.status, parsed.value("code", ""), detail);
+    }
+    throw refused(r.status, "", fmt::format("jaild answered HTTP {}: {}", r.status, r.body));
+  }
+  if (r.body.empty()) return nullptr;
+  if (parsed.is_discarded())
+    throw refused(r.status, "", "jaild answered with a body that is not JSON");
+  return parsed;
+}
+
+void api_client::stream(std::string_view path,
+                        const std::function<bool(std::string_view)>& on_data,
+                        const std::vector<std::string>& extra_headers) {
+  auto* c = static_cast<CURL*>(curl_);
+  curl_easy_reset(c);
+  std::string url;
+  if (ep_.url.empty()) {
+    url = "http://localhost" + std::string(path);
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep_.socket.c_str());
+  } else {
+    url = ep_.url + std::string(path);
+    if (!ep_.cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ep_.cacert.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_slist* list = nullptr;
+  const std::string auth = "Authorization: Bearer " + ep_.token;
+  if (!ep_.token.empty()) list = curl_slist_append(list, auth.c_str());
+  for (const auto& h : extra_headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  using callback = std::function<bool(std::string_view)>;
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
+                   +[](char* data, std::size_t size, std::size_t n, void* fn) -> std::size_t {
+                     const bool go_on =
+                         (*static_cast<const callback*>(fn))(std::string_view(data, size * n));
+                     return go_on ? size * n : 0;
+                   });
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
+  const CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK && rc != CURLE_WRITE_ERROR)
+    throw unreachable(fmt::format("stream from jaild ended: {}", curl_easy_strerror(rc)));
+}
+
+}  // namespace jaild::client

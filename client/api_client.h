@@ -1,0 +1,74 @@
+// jailctl's connection to jaild: HTTP over the UNIX socket (or HTTPS), through
+// libcurl. Knows nothing of jails; commands build paths and bodies.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace jaild::client {
+
+struct endpoint {
+  std::string socket;   // UNIX socket path; used when url is empty
+  std::string url;      // "https://host:8443" (issue 7)
+  std::string token;    // bearer token for HTTPS
+  std::string cacert;   // CA bundle for HTTPS
+};
+
+struct http_result {
+  long status = 0;
+  std::string content_type;
+  std::string body;
+  std::string location;
+};
+
+// jaild could not be reached at all (exit status 3).
+class unreachable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// jaild answered with an error (exit status 1). what() is the server's detail.
+class refused : public std::runtime_error {
+ public:
+  refused(long status, std::string code, std::string detail)
+      : std::runtime_error(std::move(detail)), status_(status), code_(std::move(code)) {}
+  long status() const { return status_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  long status_;
+  std::string code_;
+};
+
+class api_client {
+ public:
+  explicit api_client(endpoint ep);
+  ~api_client();
+  api_client(const api_client&) = delete;
+  api_client& operator=(const api_client&) = delete;
+
+  // Sends one request; throws unreachable when jaild cannot be reached.
+  http_result send(std::string_view method, std::string_view path, std::string_view body = {},
+                   std::string_view content_type = "application/json");
+
+  // send() that throws `refused` unless the status is 2xx, and parses JSON.
+  nlohmann::json call(std::string_view method, std::string_view path,
+                      const nlohmann::json* body = nullptr,
+                      std::string_view content_type = "application/json");
+
+  // Streams a response body chunk by chunk (Server-Sent Events).
+  void stream(std::string_view path, const std::function<bool(std::string_view)>& on_data,
+              const std::vector<std::string>& headers = {});
+
+ private:
+  endpoint ep_;
+  void* curl_;
+};
+
+std::string url_escape(std::string_view text);
+
+}  // namespace jaild::client

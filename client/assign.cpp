@@ -1,0 +1,167 @@
+#include "client/assign.h"
+
+#include <map>
+#include <stdexcept>
+
+
+namespace jaild::client {
+namespace {
+
+using nlohmann::json;
+
+enum class kind { text, number, boolean, list, argv, duration };
+
+struct field {
+  std::vector<std::string> at;  // path in the spec
+  kind type;
+};
+
+// The spec's own fields and jail(8)'s names for them.
+const std::map<std::string, field, std::less<>>& fields() {
+  static const std::map<std::string, field, std::less<>> table = [] {
+    std::map<std::string, field, std::less<>> t{
+        {"name", {{"name"}, kind::text}},
+        {"path", {{"path"}, kind::text}},
+        {"hostname", {{"hostname"}, kind::text}},
+        {"host.hostname", {{"hostname"}, kind::text}},
+        {"ip4", {{"ip4"}, kind::list}},
+        {"ip4.addr", {{"ip4"}, kind::list}},
+        {"ip6", {{"ip6"}, kind::list}},
+        {"ip6.addr", {{"ip6"}, kind::list}},
+        {"depend", {{"depend"}, kind::list}},
+        {"priority", {{"priority"}, kind::number}},
+        {"boot", {{"boot"}, kind::boolean}},
+        {"persist", {{"persist"}, kind::boolean}},
+        {"limits", {{"limits"}, kind::list}},
+        {"cpuset", {{"cpuset"}, kind::text}},
+        {"command", {{"command"}, kind::argv}},
+        {"restart", {{"restart", "policy"}, kind::text}},
+        {"stop_timeout", {{"stop_timeout"}, kind::duration}},
+        {"stop.timeout", {{"stop_timeout"}, kind::duration}},
+        {"exec.clean", {{"exec", "clean"}, kind::boolean}},
+        {"exec.jail_user", {{"exec", "jail_user"}, kind::text}},
+        {"exec.system_user", {{"exec", "system_user"}, kind::text}},
+        {"exec.consolelog", {{"exec", "consolelog"}, kind::text}},
+        {"exec.timeout", {{"exec", "timeout"}, kind::duration}},
+        {"mount.devfs", {{"mount", "devfs"}, kind::boolean}},
+        {"mount.fdescfs", {{"mount", "fdescfs"}, kind::boolean}},
+        {"mount.procfs", {{"mount", "procfs"}, kind::boolean}},
+        {"mount.fstab", {{"mount", "fstab"}, kind::text}},
+        {"mount", {{"mount", "entries"}, kind::list}},
+        {"devfs_ruleset", {{"mount", "devfs_ruleset"}, kind::number}},
+    };
+    for (const char* hook : {"prepare", "prestart", "created", "start", "poststart", "prestop",
+                             "stop", "poststop", "release"}) {
+      // One command per assignment: hook strings contain commas and spaces.
+      t.emplace(std::string("exec.") + hook, field{{"exec", hook}, kind::argv});
+    }
+    return t;
+  }();
+  return table;
+}
+
+std::vector<std::string> split_commas(std::string_view value) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    auto item = value.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+// A value written as JSON ("[...]", "{...}") is taken as JSON.
+bool looks_like_json(std::string_view v) {
+  return !v.empty() && (v.front() == '[' || v.front() == '{');
+}
+
+json typed_param(std::string_view value) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos &&
+      value.size() < 18)
+    return std::stoll(std::string(value));
+  if (value.find(',') != std::string_view::npos) return split_commas(value);
+  return std::string(value);
+}
+
+}  // namespace
+
+void add_assignment(json& patch, std::string_view assignment) {
+  auto eq = assignment.find('=');
+  std::string key(assignment.substr(0, eq));
+  std::string_view value =
+      eq == std::string_view::npos ? std::string_view("true") : assignment.substr(eq + 1);
+  if (key.empty())
+    throw std::invalid_argument("'" + std::string(assignment) + "' is not NAME=VALUE");
+  // jail(8)'s "no" booleans: allow.noraw_sockets means allow.raw_sockets=false.
+  if (eq == std::string_view::npos) {
+    auto dot = key.rfind('.');
+    auto last = key.substr(dot == std::string::npos ? 0 : dot + 1);
+    if (last.starts_with("no") && !fields().contains(key)) {
+      key = key.substr(0, dot == std::string::npos ? 0 : dot + 1) + last.substr(2);
+      value = "false";
+    }
+  }
+
+  auto it = fields().find(key);
+  if (it == fields().end()) {
+    // Not modelled: a jail(8) parameter kept verbatim.
+    json v = value.empty() ? json(nullptr)
+                           : (looks_like_json(value) ? json::parse(value, nullptr, false)
+                                                     : typed_param(value));
+    if (v.is_discarded()) throw std::invalid_argument("the value of " + key + " is not valid JSON");
+    patch["params"][key] = v;
+    return;
+  }
+  json v;
+  if (value.empty()) {
+    v = nullptr;
+  } else if (looks_like_json(value)) {
+    v = json::parse(value, nullptr, false);
+    if (v.is_discarded())
+      throw std::invalid_argument("the value of " + key + " is not valid JSON");
+  } else {
+    switch (it->second.type) {
+      case kind::text:
+      case kind::duration: v = std::string(value); break;
+      case kind::number:
+        try {
+          std::size_t used = 0;
+          v = std::stoll(std::string(value), &used);
+          if (used != value.size()) throw std::invalid_argument("");
+        } catch (const std::exception&) {
+          throw std::invalid_argument(key + " takes a number, not '" + std::string(value) + "'");
+        }
+        break;
+      case kind::boolean:
+        if (value == "true" || value == "1" || value == "yes")
+          v = true;
+        else if (value == "false" || value == "0" || value == "no")
+          v = false;
+        else
+          throw std::invalid_argument(key + " takes true or false, not '" + std::string(value) +
+                                      "'");
+        break;
+      case kind::list: v = split_commas(value); break;
+      case kind::argv: v = json::array({std::string(value)}); break;
+    }
+  }
+  json* at = &patch;
+  const auto& path = it->second.at;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) at = &(*at)[path[i]];
+  (*at)[path.back()] = v;
+}
+
+json assignments_to_patch(const std::vector<std::string>& assignments) {
+  json patch = json::object();
+  for (const auto& a : assignments) add_assignment(patch, a);
+  return patch;
+}
+
+}  // namespace jaild::client

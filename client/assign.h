@@ -1,0 +1,27 @@
+// jail(8)-style assignments on jailctl's command line, turned into a JSON
+// merge patch of the spec:
+//
+//   jailctl create web path=/jails/web host.hostname=web.example.org
+//       ip4.addr='em0|192.0.2.5/24' allow.raw_sockets=true
+//   jailctl set web priority=10 depend=db,cache exec.start='sh /etc/rc'
+//
+// Spec fields and the jail(8) names of modelled parameters map to their
+// field; any other name is a jail(8) parameter and goes into "params". An
+// empty value removes the setting (null in the patch).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace jaild::client {
+
+// Adds one "key=value" to `patch`; throws std::invalid_argument with a
+// sentence when the assignment cannot be understood.
+void add_assignment(nlohmann::json& patch, std::string_view assignment);
+
+nlohmann::json assignments_to_patch(const std::vector<std::string>& assignments);
+
+}  // namespace jaild::client

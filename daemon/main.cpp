@@ -1,0 +1,146 @@
+// jaild: the jail supervisor daemon. Runs in the foreground (rc.d and systemd
+// supervise it), logs to standard error or a file, and stops cleanly on
+// SIGTERM or SIGINT, leaving every jail running.
+#include <grp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/http/server.h"
+#include "api/service.h"
+#include "daemon/config.h"
+#include "lib/engine/engine.h"
+#include "lib/host/platform.h"
+#include "lib/model/defaults.h"
+#include "lib/model/error.h"
+#include "lib/store/store.h"
+
+namespace {
+
+using namespace jaild;
+
+void setup_logging(const daemon::config& c) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (c.log_file.empty())
+    logger = spdlog::stderr_color_mt("jaild");
+  else
+    logger = spdlog::basic_logger_mt("jaild", c.log_file.string());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(c.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+std::optional<gid_t> group_id(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  if (struct group* g = ::getgrnam(name.c_str())) return g->gr_gid;
+  throw error(errc::unavailable, "socket_group '" + name + "' is not a group on this host");
+}
+
+// Blocks the stop signals in every thread, so that only sigwait() sees them.
+sigset_t block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int run(const daemon::config& c) {
+  const sigset_t signals = block_signals();
+  spdlog::info("jaild {} starting (platform {}, state directory {})", JAILD_VERSION,
+               JAILD_PLATFORM_NAME, c.state_dir.string());
+
+  auto db = store::store::open(c.database());
+  spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
+
+  auto platform = host::make_platform_host({c.state_dir});
+  engine::engine eng(*db, *platform);
+  eng.load();
+
+  api::http::server_options so;
+  so.io_threads = c.api.io_threads;
+  so.blocking_threads = c.api.blocking_threads;
+  so.max_body_bytes = c.api.max_body_bytes;
+  so.max_header_bytes = c.api.max_header_bytes;
+  so.max_connections = c.api.max_connections;
+  so.request_timeout = c.api.request_timeout;
+  api::http::server server(so);
+
+  api::service_options svc_options;
+  svc_options.max_body_bytes = c.api.max_body_bytes;
+  svc_options.state_dir = c.state_dir.string();
+  api::service svc(eng, svc_options, server.blocking_executor());
+
+  server.listen_unix({c.socket, c.socket_mode, group_id(c.socket_group)});
+  server.start(svc);
+  spdlog::info("listening on {} (mode {:04o})", c.socket.string(), c.socket_mode);
+
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: nothing to reload; restart jaild to apply a new configuration");
+      continue;
+    }
+    spdlog::info("{}: stopping (jails keep running)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  server.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"jaild: the jail supervisor daemon"};
+  app.set_version_flag("--version", std::string("jaild ") + JAILD_VERSION);
+  std::optional<std::filesystem::path> config_file;
+  daemon::overrides flags;
+  bool check_only = false;
+  app.add_option("--config", config_file, "configuration file (TOML, see jaild.conf(5))")
+      ->check(CLI::ExistingFile);
+  app.add_option("--state-dir", flags.state_dir,
+                 std::string("directory for the database, socket and runtime files (default ") +
+                     model::default_state_dir + ")");
+  app.add_option("--socket", flags.socket, "UNIX socket path (default STATE_DIR/jaild.sock)");
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
+  app.add_option("--log-file", flags.log_file, "log to this file instead of standard error");
+  app.add_flag("--check", check_only, "check the configuration, print it, and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  daemon::config c;
+  try {
+    c = daemon::load_config(config_file, flags);
+  } catch (const std::exception& e) {
+    std::cerr << "jaild: " << e.what() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "state_dir = " << c.state_dir << "\nsocket = " << c.socket
+              << "\ndatabase = " << c.database() << "\n";
+    return 0;
+  }
+  setup_logging(c);
+  try {
+    return run(c);
+  } catch (const error& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    return 1;
+  }
+}

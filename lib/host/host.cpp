@@ -1,0 +1,72 @@
+#include "lib/host/host.h"
+
+#include <array>
+#include <utility>
+
+namespace jaild::host {
+namespace {
+
+constexpr std::array<std::pair<object_kind, std::string_view>, 9> kind_names{{
+    {object_kind::alias, "alias"},
+    {object_kind::mount, "mount"},
+    {object_kind::epair, "epair"},
+    {object_kind::bridge, "bridge"},
+    {object_kind::rctl, "rctl"},
+    {object_kind::cgroup, "cgroup"},
+    {object_kind::jail, "jail"},
+    {object_kind::devfs_ruleset, "devfs_ruleset"},
+    {object_kind::file, "file"},
+}};
+
+}  // namespace
+
+std::string_view object_kind_name(object_kind k) {
+  for (const auto& [kind, name] : kind_names)
+    if (kind == k) return name;
+  return "file";
+}
+
+std::optional<object_kind> object_kind_from_name(std::string_view name) {
+  for (const auto& [kind, n] : kind_names)
+    if (n == name) return kind;
+  return std::nullopt;
+}
+
+nlohmann::json step_to_json(const step_record& s) {
+  return {{"step", s.step},
+          {"argv", s.argv},
+          {"status", s.status},
+          {"output", s.output},
+          {"error", s.error},
+          {"duration_us", s.duration.count()}};
+}
+
+nlohmann::json running_jail_to_json(const running_jail& j) {
+  return {{"name", j.name}, {"jid", j.jid}, {"pid", j.pid}, {"token", j.token}};
+}
+
+running_jail running_jail_from_json(const nlohmann::json& j) {
+  running_jail r;
+  r.name = j.value("name", "");
+  r.jid = j.value("jid", std::int64_t{-1});
+  r.pid = j.value("pid", std::int64_t{-1});
+  r.token = j.value("token", "");
+  return r;
+}
+
+nlohmann::json platform_info_to_json(const platform_info& p) {
+  nlohmann::json prereqs = nlohmann::json::array();
+  for (const auto& pr : p.prerequisites)
+    prereqs.push_back({{"name", pr.name},
+                       {"ok", pr.ok},
+                       {"message", pr.ok ? "" : pr.message},
+                       {"needed_by", pr.needed_by}});
+  return {{"platform", p.platform},
+          {"kernel", p.kernel},
+          {"hostname", p.hostname},
+          {"cpus", p.cpus},
+          {"prerequisites", prereqs},
+          {"details", p.details}};
+}
+
+}  // namespace jaild::host

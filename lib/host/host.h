@@ -1,0 +1,252 @@
+// The Host port (DESIGN.md section 4): everything jaild asks of the kernel, in
+// the vocabulary of the start and stop pipelines (section 3). The engine calls
+// it; lib/host/linux and lib/host/freebsd implement it; tests use a double.
+//
+// Rules every adapter keeps:
+// - Every call blocks and is made from the engine's blocking pool, never from
+//   an I/O thread. Calls for different jails may run concurrently; calls for
+//   one jail never do (the engine serialises them).
+// - Every host object a call creates is given to ledger::record() *before* it
+//   is created, and to ledger::forget() after it is destroyed, so that a crash
+//   at any moment leaves nothing that destroy() cannot find and remove.
+// - Every command or syscall that changes the host is appended to the journal
+//   as a step_record (what ran, status, stderr, duration): jaild's `jail -v`.
+// - A failure throws jaild::error (host_failure, timeout, unsupported_on_platform,
+//   prerequisite_missing) after the failing step is journaled. The adapter
+//   does not roll back: the engine undoes completed steps in reverse.
+// - destroy() is idempotent: an object that is already gone is success.
+// - No shell ever sees a value from a spec, except the admin's own exec.*
+//   hook strings, which run with /bin/sh -c exactly as jail(8) runs them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/model/jail_spec.h"
+
+namespace jaild::host {
+
+// ---------------------------------------------------------------------------
+// Journal and ledger: the two sinks every changing call writes to.
+
+struct step_record {
+  std::string step;                    // "alias.add", "mount.devfs", "exec.prestart", "jail.create"...
+  std::vector<std::string> argv;       // the command, or the syscall and its arguments as text
+  int status = 0;                      // exit status or errno; 0 = success
+  std::string output;                  // stdout of a command (truncated to 64 KiB)
+  std::string error;                   // stderr of a command or the kernel's message
+  std::chrono::microseconds duration{0};
+
+  bool ok() const { return status == 0 && error.empty(); }
+};
+
+nlohmann::json step_to_json(const step_record& s);
+
+class journal {
+ public:
+  virtual ~journal() = default;
+  virtual void record(const step_record& step) = 0;
+};
+
+// The kinds of host object jaild creates and must be able to remove later.
+enum class object_kind {
+  alias,          // an address alias on a host interface (shared-IP jails)
+  mount,          // a mount on the host (devfs, nullfs/bind, tmpfs, fstab lines)
+  epair,          // an epair (FreeBSD) / veth pair (Linux)
+  bridge,         // a bridge jaild created because it was missing
+  rctl,           // the RCTL rules of one jail (FreeBSD)
+  cgroup,         // one cgroup directory (Linux)
+  jail,           // the jail itself (FreeBSD jail / Linux init process)
+  devfs_ruleset,  // a devfs ruleset jaild generated
+  file,           // a file jaild wrote on the host (resolv.conf copy, ...)
+};
+
+std::string_view object_kind_name(object_kind k);
+std::optional<object_kind> object_kind_from_name(std::string_view name);
+
+// One host object. `key` is unique within its kind on the host (an interface
+// name, a mount point, a cgroup path); `attrs` holds whatever destroy() needs.
+struct object {
+  object_kind kind = object_kind::file;
+  std::string owner;        // the jail it belongs to ("" for shared objects such as bridges)
+  std::string key;
+  nlohmann::json attrs = nlohmann::json::object();
+
+  bool operator==(const object&) const = default;
+};
+
+class ledger {
+ public:
+  virtual ~ledger() = default;
+  // Written durably before the object is created.
+  virtual void record(const object& obj) = 0;
+  // Called after the object is destroyed (or found already gone).
+  virtual void forget(const object& obj) = 0;
+};
+
+// The sinks of one operation, passed to every changing call.
+struct step_sinks {
+  journal& steps;
+  ledger& objects;
+};
+
+// ---------------------------------------------------------------------------
+// What a call needs to know about the jail.
+
+// A VNET interface with everything allocated: names, addresses, MAC.
+struct resolved_interface {
+  std::string host_end;     // "e0a_<id>": joins the bridge (at most 15 characters)
+  std::string jail_end;     // "e0b_<id>": moves into the jail
+  std::string bridge;
+  std::vector<std::string> bridge_ip4;   // the bridge's own address, when it must be created
+  std::vector<std::string> ip4;          // "10.0.0.10/24"
+  std::vector<std::string> ip6;
+  std::string defaultrouter;
+  std::string defaultrouter6;
+  std::string mac;                       // of the jail end, always set
+};
+
+struct jail_context {
+  model::jail_spec spec;
+  // A short id allocated by jaild and recorded in the store; names of host
+  // objects derive from it (never from the JID): "e0a_<id>", cgroup "<name>-<id>".
+  std::string instance;
+  std::vector<resolved_interface> interfaces;
+  // Host directory for this jail's runtime files (console log, init status).
+  std::filesystem::path run_dir;
+};
+
+// A jail in the kernel, as far as jaild needs to find it again.
+struct running_jail {
+  std::string name;
+  std::int64_t jid = -1;    // FreeBSD JID; on Linux the PID of the jail's init in the host
+  std::int64_t pid = -1;    // the process whose end ends the jail (Linux init; FreeBSD -1)
+  // Adapter-specific proof of identity that survives a jaild restart (e.g. the
+  // init's start time, so a recycled PID is not mistaken for the jail).
+  std::string token;
+
+  bool operator==(const running_jail&) const = default;
+};
+
+nlohmann::json running_jail_to_json(const running_jail& j);
+running_jail running_jail_from_json(const nlohmann::json& j);
+
+struct exec_request {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;  // added to the clean environment
+  std::string user;                        // "" = root
+  std::string cwd;                         // "" = "/"
+  std::chrono::milliseconds timeout{60'000};
+  std::string input;                       // written to stdin, then closed
+};
+
+struct exec_result {
+  int exit_code = 0;         // 128+N when killed by signal N
+  std::string output;        // stdout (truncated to 1 MiB)
+  std::string error;         // stderr (truncated to 1 MiB)
+  bool timed_out = false;
+  std::chrono::microseconds duration{0};
+};
+
+// How a jail ended, as seen by the watcher.
+struct exit_info {
+  int status = 0;            // exit status of the jail's init (or 128+signal); -1 if unknown
+  bool known = false;        // false when jaild was not the parent (adopted jail)
+};
+
+// A prerequisite of the platform (kernel feature, module, sysctl).
+struct prerequisite {
+  std::string name;          // "kern.features.vimage", "cgroup.memory"
+  bool ok = false;
+  std::string message;       // when not ok: one sentence of what to change
+  std::vector<std::string> needed_by;  // spec features that need it: "vnet", "limits", ...
+};
+
+struct platform_info {
+  std::string platform;      // "freebsd" | "linux"
+  std::string kernel;        // uname -sr
+  std::string hostname;
+  int cpus = 0;
+  std::vector<prerequisite> prerequisites;
+  nlohmann::json details = nlohmann::json::object();  // adapter-specific facts
+};
+
+nlohmann::json platform_info_to_json(const platform_info& p);
+
+// ---------------------------------------------------------------------------
+// The port.
+
+class host {
+ public:
+  virtual ~host() = default;
+
+  virtual platform_info info() = 0;
+
+  // Refuses (throws) a spec this host cannot run: a limit the platform cannot
+  // enforce, a missing prerequisite. Returns warnings for what it runs with a
+  // weaker guarantee (e.g. shared-IP isolation on Linux).
+  virtual std::vector<std::string> check(const model::jail_spec& spec) = 0;
+
+  // Runs one exec.* hook command on the host, as jail(8) does: /bin/sh -c
+  // COMMAND, with the jail's name and path in the environment, bounded by
+  // spec.exec.timeout. Throws host_failure on a non-zero exit, timeout on timeout.
+  virtual void run_host_hook(const jail_context& ctx, std::string_view stage,
+                             const std::string& command, step_sinks sinks) = 0;
+
+  // Start pipeline, in jail(8)'s order. Each call records what it creates.
+  virtual void add_aliases(const jail_context& ctx, step_sinks sinks) = 0;
+  virtual void mount_filesystems(const jail_context& ctx, step_sinks sinks) = 0;
+  virtual void create_interfaces(const jail_context& ctx, step_sinks sinks) = 0;
+  virtual running_jail create_jail(const jail_context& ctx, step_sinks sinks) = 0;
+  virtual void apply_limits(const jail_context& ctx, const running_jail& jail,
+                            step_sinks sinks) = 0;
+  // Moves the VNET jail ends in, sets addresses, MAC, loopback and routes.
+  virtual void attach_interfaces(const jail_context& ctx, const running_jail& jail,
+                                 step_sinks sinks) = 0;
+  // Runs one exec.start / exec.stop command inside the jail (/bin/sh -c).
+  virtual void run_jail_hook(const jail_context& ctx, const running_jail& jail,
+                             std::string_view stage, const std::string& command,
+                             step_sinks sinks) = 0;
+
+  // Stop: SIGTERM to every process of the jail, wait up to spec.stop_timeout,
+  // SIGKILL, then remove the jail. Objects stay for destroy().
+  virtual void stop_jail(const jail_context& ctx, const running_jail& jail,
+                         step_sinks sinks) = 0;
+
+  // Removes one ledgered object; idempotent. Used by stop, by rollback and by
+  // the reconciler after a crash.
+  virtual void destroy(const object& obj, step_sinks sinks) = 0;
+
+  // Live changes on a running jail.
+  virtual void update_limits(const jail_context& ctx, const running_jail& jail,
+                             step_sinks sinks) = 0;
+
+  // exec into a running jail (the API's /exec, health checks).
+  virtual exec_result exec(const running_jail& jail, const exec_request& req) = 0;
+
+  // RCTL-named usage: memoryuse, pcpu, maxproc, cputime, openfiles...
+  virtual std::map<std::string, double> usage(const running_jail& jail) = 0;
+
+  // Whether the jail still runs (and is the same jail: token checked).
+  virtual bool alive(const running_jail& jail) = 0;
+
+  // The jails this host runs that carry jaild's mark, for adoption at start-up.
+  virtual std::vector<running_jail> list_jails() = 0;
+
+  // Calls on_exit once, from the adapter's own thread, when the jail ends.
+  // Event-driven (pidfd / kqueue), never polling. Returns false when the jail
+  // is already gone. unwatch() cancels; on_exit is not called after it returns.
+  virtual bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) = 0;
+  virtual void unwatch(const running_jail& jail) = 0;
+};
+
+}  // namespace jaild::host

@@ -1,0 +1,60 @@
+#include "lib/model/error.h"
+
+#include <array>
+#include <utility>
+
+namespace jaild {
+namespace {
+
+constexpr std::array<std::pair<errc, std::string_view>, 34> names{{
+    {errc::malformed_json, "malformed_json"},
+    {errc::invalid_type, "invalid_type"},
+    {errc::invalid_value, "invalid_value"},
+    {errc::unknown_field, "unknown_field"},
+    {errc::missing_field, "missing_field"},
+    {errc::invalid_name, "invalid_name"},
+    {errc::bad_request, "bad_request"},
+    {errc::body_too_large, "body_too_large"},
+    {errc::unsupported_media_type, "unsupported_media_type"},
+    {errc::not_found, "not_found"},
+    {errc::method_not_allowed, "method_not_allowed"},
+    {errc::unauthorized, "unauthorized"},
+    {errc::forbidden, "forbidden"},
+    {errc::jail_not_found, "jail_not_found"},
+    {errc::jail_exists, "jail_exists"},
+    {errc::jail_running, "jail_running"},
+    {errc::dependency_cycle, "dependency_cycle"},
+    {errc::dependency_failed, "dependency_failed"},
+    {errc::dependents_running, "dependents_running"},
+    {errc::operation_not_found, "operation_not_found"},
+    {errc::operation_in_progress, "operation_in_progress"},
+    {errc::network_not_found, "network_not_found"},
+    {errc::network_exists, "network_exists"},
+    {errc::address_conflict, "address_conflict"},
+    {errc::token_not_found, "token_not_found"},
+    {errc::unsupported_on_platform, "unsupported_on_platform"},
+    {errc::prerequisite_missing, "prerequisite_missing"},
+    {errc::host_failure, "host_failure"},
+    {errc::timeout, "timeout"},
+    {errc::store_unavailable, "store_unavailable"},
+    {errc::store_locked, "store_locked"},
+    {errc::store_newer_schema, "store_newer_schema"},
+    {errc::unavailable, "unavailable"},
+    {errc::internal, "internal"},
+}};
+
+}  // namespace
+
+std::string_view errc_name(errc code) noexcept {
+  for (const auto& [c, name] : names)
+    if (c == code) return name;
+  return "internal";
+}
+
+errc errc_from_name(std::string_view name) noexcept {
+  for (const auto& [c, n] : names)
+    if (n == name) return c;
+  return errc::internal;
+}
+
+}  // namespace jaild

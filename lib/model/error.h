@@ -1,0 +1,74 @@
+// The one error type of jaild. Every failure that reaches a user carries a
+// stable machine code (the `code` member of a problem+json answer, the CLI's
+// message) and a sentence that says what was wrong and, where it helps, what
+// to do. The HTTP status for each code is chosen in exactly one table, in
+// api/problem.cpp; nothing below the API knows about HTTP.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace jaild {
+
+enum class errc {
+  // The request itself.
+  malformed_json,          // body is not JSON
+  invalid_type,            // a field has the wrong JSON type
+  invalid_value,           // a field has the right type and a bad value
+  unknown_field,           // a field jaild does not know, in a place that takes no extras
+  missing_field,           // a required field is absent
+  invalid_name,            // a jail name that FreeBSD or jaild refuses
+  bad_request,             // any other malformed request (query string, header)
+  body_too_large,
+  unsupported_media_type,
+  not_found,               // no such route
+  method_not_allowed,
+  unauthorized,
+  forbidden,
+  // The model.
+  jail_not_found,
+  jail_exists,
+  jail_running,            // the change needs a stopped jail
+  dependency_cycle,
+  dependency_failed,
+  dependents_running,
+  operation_not_found,
+  operation_in_progress,
+  network_not_found,
+  network_exists,
+  address_conflict,
+  token_not_found,
+  // The host.
+  unsupported_on_platform,
+  prerequisite_missing,
+  host_failure,            // a host step failed (the detail names it)
+  timeout,
+  // jaild itself.
+  store_unavailable,       // the database cannot be opened or used
+  store_locked,            // another jaild holds the state directory
+  store_newer_schema,
+  unavailable,             // shutting down, or not ready yet
+  internal,
+};
+
+// The stable name of a code, e.g. "invalid_value". Never changes once published.
+std::string_view errc_name(errc code) noexcept;
+// Inverse of errc_name; errc::internal for an unknown name (a newer daemon).
+errc errc_from_name(std::string_view name) noexcept;
+
+class error : public std::runtime_error {
+ public:
+  error(errc code, std::string detail, std::string field = {})
+      : std::runtime_error(std::move(detail)), code_(code), field_(std::move(field)) {}
+
+  errc code() const noexcept { return code_; }
+  // A JSON pointer to the offending field ("/vnet/interfaces/0/bridge"), or empty.
+  const std::string& field() const noexcept { return field_; }
+
+ private:
+  errc code_;
+  std::string field_;
+};
+
+}  // namespace jaild

@@ -1,0 +1,306 @@
+#include "lib/store/store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <system_error>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+
+#include "lib/model/error.h"
+#include "lib/store/migrations.h"
+
+namespace jaild::store {
+namespace {
+
+using jaild::errc;
+using jaild::error;
+
+// Reads the pid that the holder of the lock wrote into the lock file.
+std::string lock_holder(int fd) {
+  char buf[32] = {};
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return "another process";
+  std::string pid(buf, static_cast<std::size_t>(n));
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return "another jaild (pid " + pid + ")";
+}
+
+int take_lock(const std::filesystem::path& db_path) {
+  const auto lock_path = db_path.string() + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw error(errc::store_unavailable,
+                fmt::format("cannot open lock file {}: {}", lock_path, std::strerror(errno)));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string who = lock_holder(fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      throw error(errc::store_locked,
+                  fmt::format("{} is using {}; stop it first, or give this one another "
+                              "--state-dir",
+                              who, db_path.string()));
+    throw error(errc::store_unavailable,
+                fmt::format("cannot lock {}: {}", lock_path, std::strerror(err)));
+  }
+  const auto pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // The pid is only for the message above; the lock itself is held.
+  }
+  return fd;
+}
+
+// Turns an SQLite failure while opening into a sentence an admin can act on.
+[[noreturn]] void open_failed(const std::filesystem::path& path, const SQLite::Exception& e) {
+  const int code = e.getErrorCode();
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+    throw error(errc::store_unavailable,
+                fmt::format("{} is not a jaild database ({}); move it away or point "
+                            "--state-dir elsewhere",
+                            path.string(), e.what()));
+  if (code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_READONLY ||
+      code == SQLITE_AUTH)
+    throw error(errc::store_unavailable,
+                fmt::format("cannot open database {}: {}", path.string(), e.what()));
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    throw error(errc::store_locked,
+                fmt::format("database {} is locked by another process", path.string()));
+  throw error(errc::store_unavailable,
+              fmt::format("database {}: {}", path.string(), e.what()));
+}
+
+model::jail_spec decode_spec(const std::string& name, const std::string& text) {
+  try {
+    return model::spec_from_json(nlohmann::json::parse(text));
+  } catch (const std::exception& e) {
+    throw error(errc::store_unavailable,
+                fmt::format("stored spec of jail '{}' cannot be read: {}", name, e.what()));
+  }
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int store::newest_schema_version() { return migrations().back().version; }
+
+store::store(std::filesystem::path path, int lock_fd, std::unique_ptr<SQLite::Database> db)
+    : path_(std::move(path)), lock_fd_(lock_fd), db_(std::move(db)) {}
+
+store::~store() {
+  db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+std::unique_ptr<store> store::open(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (std::filesystem::is_directory(path))
+    throw error(errc::store_unavailable,
+                fmt::format("cannot open database {}: it is a directory", path.string()));
+
+  const int lock_fd = take_lock(path);
+  std::unique_ptr<SQLite::Database> db;
+  try {
+    db = std::make_unique<SQLite::Database>(path.string(),
+                                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                SQLite::OPEN_FULLMUTEX);
+    db->setBusyTimeout(5000);
+    // Any read proves the file is a database (SQLITE_NOTADB otherwise).
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+  } catch (const SQLite::Exception& e) {
+    ::close(lock_fd);
+    open_failed(path, e);
+  }
+  std::unique_ptr<store> s(new store(path, lock_fd, std::move(db)));
+  try {
+    s->migrate();
+  } catch (const SQLite::Exception& e) {
+    open_failed(path, e);
+  }
+  return s;
+}
+
+int store::schema_version() {
+  std::lock_guard lock(mutex_);
+  return db_->execAndGet("PRAGMA user_version").getInt();
+}
+
+void store::migrate() {
+  const int current = db_->execAndGet("PRAGMA user_version").getInt();
+  const int newest = newest_schema_version();
+  if (current > newest)
+    throw error(errc::store_newer_schema,
+                fmt::format("{} has schema version {}, newer than this jaild knows ({}); run "
+                            "the newer jaild, or restore a backup ({}.vN.bak)",
+                            path_.string(), current, newest, path_.string()));
+  if (current == newest) return;
+  if (current > 0) {
+    // A copy of the file as it was, before this jaild changes it.
+    const auto backup = fmt::format("{}.v{}.bak", path_.string(), current);
+    std::filesystem::remove(backup);
+    SQLite::Statement vacuum(*db_, "VACUUM INTO ?");
+    vacuum.bind(1, backup);
+    vacuum.exec();
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(*db_);
+    db_->exec(std::string(m.sql));
+    db_->exec(fmt::format("PRAGMA user_version = {}", m.version));
+    tx.commit();
+  }
+}
+
+std::vector<stored_jail> store::load_jails() {
+  std::lock_guard lock(mutex_);
+  std::vector<stored_jail> out;
+  SQLite::Statement q(*db_,
+                      "SELECT name, spec, created_ms, updated_ms, generation FROM jails "
+                      "ORDER BY name");
+  while (q.executeStep()) {
+    stored_jail j;
+    j.spec = decode_spec(q.getColumn(0).getString(), q.getColumn(1).getString());
+    j.created_ms = q.getColumn(2).getInt64();
+    j.updated_ms = q.getColumn(3).getInt64();
+    j.generation = q.getColumn(4).getInt64();
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+model::event store::insert_event(model::event ev) {
+  if (ev.time_ms == 0) ev.time_ms = now_ms();
+  SQLite::Statement ins(*db_,
+                        "INSERT INTO events (time_ms, type, jail, data) VALUES (?, ?, ?, ?)");
+  ins.bind(1, ev.time_ms);
+  ins.bind(2, ev.type);
+  ins.bind(3, ev.jail);
+  ins.bind(4, ev.data.dump());
+  ins.exec();
+  ev.seq = db_->getLastInsertRowid();
+  return ev;
+}
+
+void store::write_change(const jail_change& change) {
+  const auto& spec = change.spec;
+  const auto now = change.ev.time_ms ? change.ev.time_ms : now_ms();
+  switch (change.what) {
+    case jail_change::kind::create: {
+      SQLite::Statement q(*db_,
+                          "INSERT INTO jails (name, spec, created_ms, updated_ms) "
+                          "VALUES (?, ?, ?, ?)");
+      q.bind(1, spec.name);
+      q.bind(2, model::spec_to_json(spec).dump());
+      q.bind(3, now);
+      q.bind(4, now);
+      try {
+        q.exec();
+      } catch (const SQLite::Exception& e) {
+        if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY)
+          throw error(errc::jail_exists, fmt::format("a jail named '{}' exists", spec.name),
+                      "/name");
+        throw;
+      }
+      break;
+    }
+    case jail_change::kind::replace: {
+      SQLite::Statement q(*db_,
+                          "UPDATE jails SET spec = ?, updated_ms = ?, generation = generation + 1 "
+                          "WHERE name = ?");
+      q.bind(1, model::spec_to_json(spec).dump());
+      q.bind(2, now);
+      q.bind(3, spec.name);
+      if (q.exec() == 0)
+        throw error(errc::jail_not_found, fmt::format("no jail named '{}'", spec.name));
+      break;
+    }
+    case jail_change::kind::remove: {
+      SQLite::Statement q(*db_, "DELETE FROM jails WHERE name = ?");
+      q.bind(1, spec.name);
+      if (q.exec() == 0)
+        throw error(errc::jail_not_found, fmt::format("no jail named '{}'", spec.name));
+      break;
+    }
+  }
+}
+
+std::vector<model::event> store::apply(const std::vector<jail_change>& changes) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::event> out;
+  SQLite::Transaction tx(*db_);
+  for (const auto& change : changes) {
+    write_change(change);
+    out.push_back(insert_event(change.ev));
+  }
+  tx.commit();
+  return out;
+}
+
+model::event store::create_jail(const model::jail_spec& spec, model::event ev) {
+  return apply({{jail_change::kind::create, spec, std::move(ev)}}).front();
+}
+
+model::event store::replace_jail(const model::jail_spec& spec, model::event ev) {
+  return apply({{jail_change::kind::replace, spec, std::move(ev)}}).front();
+}
+
+model::event store::delete_jail(const std::string& name, model::event ev) {
+  model::jail_spec spec;
+  spec.name = name;
+  return apply({{jail_change::kind::remove, spec, std::move(ev)}}).front();
+}
+
+model::event store::append_event(model::event ev) {
+  std::lock_guard lock(mutex_);
+  return insert_event(std::move(ev));
+}
+
+std::vector<model::event> store::events_after(std::int64_t after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<model::event> out;
+  SQLite::Statement q(*db_,
+                      "SELECT seq, time_ms, type, jail, data FROM events WHERE seq > ? "
+                      "ORDER BY seq LIMIT ?");
+  q.bind(1, after);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  while (q.executeStep()) {
+    model::event ev;
+    ev.seq = q.getColumn(0).getInt64();
+    ev.time_ms = q.getColumn(1).getInt64();
+    ev.type = q.getColumn(2).getString();
+    ev.jail = q.getColumn(3).getString();
+    ev.data = nlohmann::json::parse(q.getColumn(4).getString(), nullptr, false);
+    if (ev.data.is_discarded()) ev.data = nlohmann::json::object();
+    out.push_back(std::move(ev));
+  }
+  return out;
+}
+
+std::int64_t store::last_event_seq() {
+  std::lock_guard lock(mutex_);
+  return db_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
+}
+
+void store::transaction(const std::function<void(SQLite::Database&)>& fn) {
+  std::lock_guard lock(mutex_);
+  SQLite::Transaction tx(*db_);
+  fn(*db_);
+  tx.commit();
+}
+
+}  // namespace jaild::store

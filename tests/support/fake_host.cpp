@@ -1,0 +1,158 @@
+#include "tests/support/fake_host.h"
+
+#include "lib/model/error.h"
+
+namespace jaild::test {
+
+using namespace ::jaild::host;
+
+std::vector<std::string> fake_host::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
+}
+
+std::set<std::string> fake_host::live_objects() const {
+  std::lock_guard lock(mutex_);
+  return live_;
+}
+
+void fake_host::fail_at(std::string step) {
+  std::lock_guard lock(mutex_);
+  fail_at_ = std::move(step);
+}
+
+void fake_host::step(const std::string& name, step_sinks* sinks) {
+  bool fail = false;
+  {
+    std::lock_guard lock(mutex_);
+    calls_.push_back(name);
+    if (!fail_at_.empty() && name.rfind(fail_at_, 0) == 0) {
+      fail = true;
+      fail_at_.clear();
+    }
+  }
+  if (sinks) {
+    step_record r;
+    r.step = name;
+    r.argv = {"fake", name};
+    r.status = fail ? 1 : 0;
+    if (fail) r.error = "injected failure";
+    sinks->steps.record(r);
+  }
+  if (fail) throw error(errc::host_failure, "injected failure at " + name);
+}
+
+void fake_host::create(object obj, step_sinks sinks) {
+  sinks.objects.record(obj);
+  std::lock_guard lock(mutex_);
+  live_.insert(std::string(object_kind_name(obj.kind)) + ":" + obj.key);
+}
+
+platform_info fake_host::info() {
+  platform_info p;
+  p.platform = "fake";
+  p.kernel = "Fake 1.0";
+  p.cpus = 2;
+  return p;
+}
+
+std::vector<std::string> fake_host::check(const model::jail_spec&) { return warnings; }
+
+void fake_host::run_host_hook(const jail_context& ctx, std::string_view stage,
+                              const std::string& command, step_sinks sinks) {
+  step("hook." + std::string(stage) + " " + ctx.spec.name + " " + command, &sinks);
+}
+
+void fake_host::add_aliases(const jail_context& ctx, step_sinks sinks) {
+  step("add_aliases " + ctx.spec.name, &sinks);
+  for (const auto& a : ctx.spec.ip4) create({object_kind::alias, ctx.spec.name, a, {}}, sinks);
+}
+
+void fake_host::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
+  step("mount_filesystems " + ctx.spec.name, &sinks);
+  if (ctx.spec.mount.devfs)
+    create({object_kind::mount, ctx.spec.name, ctx.spec.path + "/dev", {}}, sinks);
+}
+
+void fake_host::create_interfaces(const jail_context& ctx, step_sinks sinks) {
+  step("create_interfaces " + ctx.spec.name, &sinks);
+  for (const auto& i : ctx.interfaces)
+    create({object_kind::epair, ctx.spec.name, i.host_end, {}}, sinks);
+}
+
+running_jail fake_host::create_jail(const jail_context& ctx, step_sinks sinks) {
+  create({object_kind::jail, ctx.spec.name, ctx.spec.name, {}}, sinks);
+  step("create_jail " + ctx.spec.name, &sinks);
+  std::lock_guard lock(mutex_);
+  running_.insert(ctx.spec.name);
+  running_jail j;
+  j.name = ctx.spec.name;
+  j.jid = next_jid_++;
+  j.token = "fake";
+  return j;
+}
+
+void fake_host::apply_limits(const jail_context& ctx, const running_jail&, step_sinks sinks) {
+  step("apply_limits " + ctx.spec.name, &sinks);
+  if (!ctx.spec.limits.empty())
+    create({object_kind::rctl, ctx.spec.name, ctx.spec.name, {}}, sinks);
+}
+
+void fake_host::attach_interfaces(const jail_context& ctx, const running_jail&, step_sinks sinks) {
+  step("attach_interfaces " + ctx.spec.name, &sinks);
+}
+
+void fake_host::run_jail_hook(const jail_context& ctx, const running_jail&,
+                              std::string_view stage, const std::string& command,
+                              step_sinks sinks) {
+  step("jailhook." + std::string(stage) + " " + ctx.spec.name + " " + command, &sinks);
+}
+
+void fake_host::stop_jail(const jail_context& ctx, const running_jail&, step_sinks sinks) {
+  step("stop_jail " + ctx.spec.name, &sinks);
+  std::lock_guard lock(mutex_);
+  running_.erase(ctx.spec.name);
+}
+
+void fake_host::destroy(const object& obj, step_sinks sinks) {
+  step("destroy " + std::string(object_kind_name(obj.kind)) + ":" + obj.key, &sinks);
+  {
+    std::lock_guard lock(mutex_);
+    live_.erase(std::string(object_kind_name(obj.kind)) + ":" + obj.key);
+    if (obj.kind == object_kind::jail) running_.erase(obj.key);
+  }
+  sinks.objects.forget(obj);
+}
+
+void fake_host::update_limits(const jail_context& ctx, const running_jail&, step_sinks sinks) {
+  step("update_limits " + ctx.spec.name, &sinks);
+}
+
+exec_result fake_host::exec(const running_jail& jail, const exec_request& req) {
+  step("exec " + jail.name + " " + (req.argv.empty() ? "" : req.argv.front()), nullptr);
+  return {};
+}
+
+std::map<std::string, double> fake_host::usage(const running_jail&) {
+  return {{"memoryuse", 1024}, {"maxproc", 1}};
+}
+
+bool fake_host::alive(const running_jail& jail) {
+  std::lock_guard lock(mutex_);
+  return running_.contains(jail.name);
+}
+
+std::vector<running_jail> fake_host::list_jails() {
+  std::lock_guard lock(mutex_);
+  std::vector<running_jail> out;
+  for (const auto& n : running_) out.push_back({n, 0, -1, "fake"});
+  return out;
+}
+
+bool fake_host::watch(const running_jail& jail, std::function<void(exit_info)>) {
+  return alive(jail);
+}
+
+void fake_host::unwatch(const running_jail&) {}
+
+}  // namespace jaild::test

@@ -1,0 +1,71 @@
+// A Host port double for tests: it records every call in order, keeps the
+// objects it "created" in a set (so tests can check that nothing is left
+// behind), and fails on demand at a named step.
+#pragma once
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/host/host.h"
+
+namespace jaild::test {
+
+class fake_host : public host::host {
+ public:
+  // Calls, in order: "add_aliases web", "create_jail web", ...
+  std::vector<std::string> calls() const;
+  // Objects created and not yet destroyed, as "kind:key".
+  std::set<std::string> live_objects() const;
+  // The next call whose name starts with `step` throws host_failure.
+  void fail_at(std::string step);
+  // Warnings that check() returns.
+  std::vector<std::string> warnings;
+
+  ::jaild::host::platform_info info() override;
+  std::vector<std::string> check(const model::jail_spec& spec) override;
+  void run_host_hook(const ::jaild::host::jail_context& ctx, std::string_view stage,
+                     const std::string& command, ::jaild::host::step_sinks sinks) override;
+  void add_aliases(const ::jaild::host::jail_context& ctx, ::jaild::host::step_sinks sinks) override;
+  void mount_filesystems(const ::jaild::host::jail_context& ctx,
+                         ::jaild::host::step_sinks sinks) override;
+  void create_interfaces(const ::jaild::host::jail_context& ctx,
+                         ::jaild::host::step_sinks sinks) override;
+  ::jaild::host::running_jail create_jail(const ::jaild::host::jail_context& ctx,
+                                          ::jaild::host::step_sinks sinks) override;
+  void apply_limits(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+                    ::jaild::host::step_sinks sinks) override;
+  void attach_interfaces(const ::jaild::host::jail_context& ctx,
+                         const ::jaild::host::running_jail& jail,
+                         ::jaild::host::step_sinks sinks) override;
+  void run_jail_hook(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+                     std::string_view stage, const std::string& command,
+                     ::jaild::host::step_sinks sinks) override;
+  void stop_jail(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+                 ::jaild::host::step_sinks sinks) override;
+  void destroy(const ::jaild::host::object& obj, ::jaild::host::step_sinks sinks) override;
+  void update_limits(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+                     ::jaild::host::step_sinks sinks) override;
+  ::jaild::host::exec_result exec(const ::jaild::host::running_jail& jail,
+                                  const ::jaild::host::exec_request& req) override;
+  std::map<std::string, double> usage(const ::jaild::host::running_jail& jail) override;
+  bool alive(const ::jaild::host::running_jail& jail) override;
+  std::vector<::jaild::host::running_jail> list_jails() override;
+  bool watch(const ::jaild::host::running_jail& jail,
+             std::function<void(::jaild::host::exit_info)> on_exit) override;
+  void unwatch(const ::jaild::host::running_jail& jail) override;
+
+ private:
+  void step(const std::string& name, ::jaild::host::step_sinks* sinks);
+  void create(::jaild::host::object obj, ::jaild::host::step_sinks sinks);
+
+  mutable std::mutex mutex_;
+  std::vector<std::string> calls_;
+  std::set<std::string> live_;
+  std::string fail_at_;
+  std::set<std::string> running_;
+  int next_jid_ = 1;
+};
+
+}  // namespace jaild::test

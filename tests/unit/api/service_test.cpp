@@ -1,0 +1,196 @@
+// The API's request pipeline and jail handlers, without sockets: a real
+// engine and store on a temporary file, a fake host, and an executor that
+// runs "blocking" handlers inline.
+#include "api/service.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
+
+using namespace jaild;
+using nlohmann::json;
+
+namespace {
+
+struct api_fixture {
+  test::temp_dir dir;
+  std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
+  test::fake_host host;
+  engine::engine eng{*db, host};
+  api::service svc{eng, api::service_options{},
+                   [](std::function<void()> task) { task(); }};
+
+  api_fixture() { eng.load(); }
+
+  api::response call(const std::string& method, const std::string& target,
+                     const std::string& body = {},
+                     const std::string& content_type = "application/json") {
+    api::request req;
+    req.method = method;
+    req.target = target;
+    auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      auto rest = target.substr(q + 1);
+      auto eq = rest.find('=');
+      req.query[rest.substr(0, eq)] = eq == std::string::npos ? "" : rest.substr(eq + 1);
+    }
+    req.body = body;
+    if (!body.empty()) req.headers["content-type"] = content_type;
+    api::response out;
+    bool called = false;
+    svc.dispatch(req, [&](api::response r) {
+      out = std::move(r);
+      called = true;
+    });
+    REQUIRE(called);
+    return out;
+  }
+
+  json body_of(const api::response& r) { return json::parse(r.payload()); }
+
+  // What the database holds, as text: jails and events.
+  std::string database_state() {
+    std::string out;
+    for (const auto& j : db->load_jails())
+      out += model::spec_to_json(j.spec).dump() + std::to_string(j.generation) + "\n";
+    for (const auto& e : db->events_after(0, 100000)) out += std::to_string(e.seq) + e.type + "\n";
+    return out;
+  }
+};
+
+const char* web = R"({"name":"web","path":"/jails/web","ip4":["em0|192.0.2.5/24"]})";
+
+void expect_problem(const api::response& r, unsigned status, const std::string& code) {
+  INFO("body: " << r.payload());
+  CHECK(r.status == status);
+  CHECK(r.content_type == "application/problem+json");
+  auto j = json::parse(r.payload());
+  CHECK(j["code"] == code);
+  CHECK(j["status"] == status);
+  CHECK(j["detail"].get<std::string>().size() > 5);
+  CHECK(j["type"] == "urn:jaild:problem:" + code);
+}
+
+}  // namespace
+
+TEST_CASE("service: health and info answer", "[api]") {
+  api_fixture f;
+  auto r = f.call("GET", "/v1/health");
+  CHECK(r.status == 200);
+  CHECK(f.body_of(r)["status"] == "ok");
+  r = f.call("GET", "/v1/info");
+  CHECK(r.status == 200);
+  CHECK(f.body_of(r)["host"]["platform"] == "fake");
+}
+
+TEST_CASE("service: create, get, list, patch, replace, delete", "[api]") {
+  api_fixture f;
+  auto r = f.call("POST", "/v1/jails", web);
+  REQUIRE(r.status == 201);
+  CHECK(r.headers.at(0) == std::pair<std::string, std::string>("Location", "/v1/jails/web"));
+  CHECK(f.body_of(r)["spec"]["name"] == "web");
+  CHECK(f.body_of(r)["status"]["state"] == "stopped");
+
+  r = f.call("GET", "/v1/jails/web");
+  CHECK(r.status == 200);
+  CHECK(f.body_of(r)["spec"]["ip4"][0] == "em0|192.0.2.5/24");
+
+  r = f.call("GET", "/v1/jails");
+  CHECK(f.body_of(r)["jails"].size() == 1);
+
+  r = f.call("PATCH", "/v1/jails/web", R"({"priority":5,"params":{"allow.raw_sockets":true}})",
+             "application/merge-patch+json");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["spec"]["priority"] == 5);
+  CHECK(f.body_of(r)["spec"]["params"]["allow.raw_sockets"] == true);
+  CHECK(f.body_of(r)["spec"]["ip4"][0] == "em0|192.0.2.5/24");
+
+  // null in a merge patch removes.
+  r = f.call("PATCH", "/v1/jails/web", R"({"params":{"allow.raw_sockets":null}})");
+  CHECK(f.body_of(r)["spec"]["params"] == json::object());
+
+  r = f.call("PUT", "/v1/jails/web", R"({"path":"/jails/web2"})");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["spec"]["path"] == "/jails/web2");
+  CHECK(f.body_of(r)["spec"]["ip4"].empty());
+
+  r = f.call("DELETE", "/v1/jails/web");
+  CHECK(r.status == 204);
+  CHECK(f.call("GET", "/v1/jails/web").status == 404);
+  CHECK(f.body_of(f.call("GET", "/v1/jails"))["jails"].empty());
+}
+
+TEST_CASE("service: every bad input is a 4xx problem and changes nothing", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", web).status == 201);
+  const auto before = f.database_state();
+  const auto list_before = std::string(f.call("GET", "/v1/jails").payload());
+
+  struct bad {
+    std::string method, target, body, content_type;
+    unsigned status;
+    std::string code;
+  };
+  const std::vector<bad> cases{
+      {"POST", "/v1/jails", "{\"name\":", "application/json", 400, "malformed_json"},
+      {"POST", "/v1/jails", "", "application/json", 400, "malformed_json"},
+      {"POST", "/v1/jails", "[1,2]", "application/json", 400, "invalid_type"},
+      {"POST", "/v1/jails", R"({"name":"x","path":5})", "application/json", 400, "invalid_type"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j/x","vnet":{"bridge":"b"}})",
+       "application/json", 400, "unknown_field"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j/x","allow.raw_sockets":true})",
+       "application/json", 400, "unknown_field"},
+      {"POST", "/v1/jails", R"({"name":"a.b","path":"/j/x"})", "application/json", 400,
+       "invalid_name"},
+      {"POST", "/v1/jails", R"({"name":"42","path":"/j/x"})", "application/json", 400,
+       "invalid_name"},
+      {"POST", "/v1/jails", web, "application/json", 409, "jail_exists"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j/x","limits":["cputime:deny=1"]})",
+       "application/json", 400, "invalid_value"},
+      {"POST", "/v1/jails", R"({"name":"x"})", "application/json", 400, "missing_field"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j"})", "application/x-www-form-urlencoded",
+       415, "unsupported_media_type"},
+      {"PATCH", "/v1/jails/web", R"({"name":"other"})", "application/json", 400,
+       "invalid_value"},
+      {"PATCH", "/v1/jails/web", R"({"priority":-4})", "application/json", 400, "invalid_value"},
+      {"PATCH", "/v1/jails/web", R"([])", "application/json", 400, "invalid_type"},
+      {"PATCH", "/v1/jails/nope", R"({"priority":1})", "application/json", 404,
+       "jail_not_found"},
+      {"PUT", "/v1/jails/web", R"({"name":"other","path":"/x"})", "application/json", 400,
+       "invalid_value"},
+      {"GET", "/v1/jails/a.b", "", "", 400, "invalid_name"},
+      {"GET", "/v1/jails/nope", "", "", 404, "jail_not_found"},
+      {"DELETE", "/v1/jails/nope", "", "", 404, "jail_not_found"},
+      {"DELETE", "/v1/jails/web?force=perhaps", "", "", 400, "bad_request"},
+      {"GET", "/v1/nothing", "", "", 404, "not_found"},
+      {"PUT", "/v1/jails", "{}", "application/json", 405, "method_not_allowed"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.target << " " << c.body);
+    auto r = f.call(c.method, c.target, c.body, c.content_type);
+    expect_problem(r, c.status, c.code);
+  }
+  CHECK(f.database_state() == before);
+  CHECK(std::string(f.call("GET", "/v1/jails").payload()) == list_before);
+}
+
+TEST_CASE("service: 405 names the allowed methods", "[api]") {
+  api_fixture f;
+  auto r = f.call("PUT", "/v1/jails", "{}");
+  REQUIRE(r.status == 405);
+  bool has_allow = false;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Allow") has_allow = v == "GET, POST";
+  CHECK(has_allow);
+}
+
+TEST_CASE("service: every route declares a summary and a role", "[api]") {
+  api_fixture f;
+  for (const auto& r : f.svc.routes().routes()) {
+    INFO(r.method << " " << r.pattern);
+    CHECK_FALSE(r.summary.empty());
+    CHECK((r.method == "GET") == (r.needs == api::role::viewer));  // no GET changes state
+  }
+}

@@ -1,0 +1,256 @@
+#include "lib/model/jail_spec.h"
+
+#include <catch2/catch.hpp>
+
+#include "lib/model/error.h"
+
+using namespace jaild::model;
+using nlohmann::json;
+
+namespace {
+
+// A spec that sets every field to something other than its default.
+jail_spec full_spec() {
+  jail_spec s;
+  s.name = "web";
+  s.path = "/jails/web";
+  s.hostname = "web.example.org";
+  s.params = {{"allow.raw_sockets", true},
+              {"enforce_statfs", 2},
+              {"osrelease", "13.2-RELEASE"},
+              {"allow.mount.zfs", false},
+              {"sysvshm", "new"},
+              {"x.list", json::array({"a", 1, true})},
+              {"x.float", 1.5}};
+  s.exec.prepare = {"zfs create tank/web"};
+  s.exec.prestart = {"logger starting", "logger starting again"};
+  s.exec.created = {"cpuset -j web -cl 2-5"};
+  s.exec.start = {"/bin/sh /etc/rc"};
+  s.exec.poststart = {"logger started"};
+  s.exec.prestop = {"logger stopping"};
+  s.exec.stop = {"/bin/sh /etc/rc.shutdown jail"};
+  s.exec.poststop = {"logger stopped"};
+  s.exec.release = {"zfs destroy tank/web"};
+  s.exec.clean = false;
+  s.exec.jail_user = "www";
+  s.exec.system_user = "operator";
+  s.exec.consolelog = "/var/log/jail_web_console.log";
+  s.exec.timeout = std::chrono::seconds(90);
+  s.command = {"/bin/sh", "-c", "sleep 1"};
+  s.mount.devfs = true;
+  s.mount.devfs_ruleset = 5;
+  s.mount.fdescfs = true;
+  s.mount.procfs = true;
+  s.mount.fstab = "/jails/fstab/web.fstab";
+  s.mount.entries = {"tmpfs /jails/web/tmp tmpfs rw,size=1g,mode=1777 0 0"};
+  vnet_interface i;
+  i.bridge = "bridge0";
+  i.ip4 = {"10.0.0.10/24"};
+  i.ip6 = {"2001:db8::10/64"};
+  i.defaultrouter = "10.0.0.1";
+  i.defaultrouter6 = "2001:db8::1";
+  i.mac = "02:00:5e:10:00:01";
+  vnet_interface j;
+  j.network = "backend";
+  s.vnet = vnet_spec{{i, j}};
+  s.depend = {"db", "cache"};
+  s.priority = 10;
+  s.boot = true;
+  s.persist = false;
+  s.limits = {"memoryuse:deny=512M", "maxproc:deny=100", "pcpu:deny=50"};
+  s.cpuset = "0-1,4";
+  s.restart = {restart_policy::on_failure, 5, std::chrono::seconds(30)};
+  health_spec h;
+  h.http = "http://10.0.0.10:8080/health";
+  h.interval = std::chrono::seconds(5);
+  h.timeout = std::chrono::milliseconds(1500);
+  h.retries = 4;
+  h.start_period = std::chrono::seconds(20);
+  s.health = h;
+  s.stop_timeout = std::chrono::seconds(30);
+  return s;
+}
+
+// Decoding `j` must fail with `code`, naming `field`.
+void expect_refused(const json& j, jaild::errc code, const std::string& field) {
+  INFO("spec: " << j.dump());
+  try {
+    (void)spec_from_json(j);
+    FAIL("accepted");
+  } catch (const jaild::error& e) {
+    INFO("detail: " << e.what());
+    CHECK(jaild::errc_name(e.code()) == jaild::errc_name(code));
+    CHECK(e.field() == field);
+    CHECK(std::string(e.what()).size() > 10);
+  }
+}
+
+json minimal() { return {{"name", "web"}, {"path", "/jails/web"}}; }
+
+}  // namespace
+
+TEST_CASE("jail_spec: a full spec survives JSON both ways", "[model]") {
+  const auto s = full_spec();
+  const auto j = spec_to_json(s);
+  const auto back = spec_from_json(j);
+  CHECK(back == s);
+  // Through text as well (SQLite stores the text).
+  CHECK(spec_from_json(json::parse(j.dump())) == s);
+  CHECK(spec_to_json(back) == j);
+}
+
+TEST_CASE("jail_spec: a minimal spec takes the documented defaults", "[model]") {
+  auto s = spec_from_json(minimal());
+  CHECK(s.priority == 99);
+  CHECK_FALSE(s.boot);
+  CHECK(s.persist);
+  CHECK(s.exec.clean);
+  CHECK(s.exec.timeout == std::chrono::seconds(60));
+  CHECK(s.stop_timeout == std::chrono::seconds(10));
+  CHECK(s.restart.policy == restart_policy::no);
+  CHECK_FALSE(s.vnet);
+  CHECK_FALSE(s.health);
+  CHECK(spec_from_json(spec_to_json(s)) == s);
+}
+
+TEST_CASE("jail_spec: unknown parameters are kept verbatim in params", "[model]") {
+  auto j = minimal();
+  j["params"] = {{"allow.mount.nullfs", true},
+                 {"linux.osrelease", "5.15.0"},
+                 {"children.max", 0},
+                 {"ip4", "inherit"},
+                 {"some.future.param", json::array({"x", "y"})},
+                 {"big", 12345678901234LL}};
+  auto s = spec_from_json(j);
+  CHECK(s.params == j["params"]);
+  auto again = spec_from_json(json::parse(spec_to_json(s).dump()));
+  CHECK(again.params == j["params"]);
+}
+
+TEST_CASE("jail_spec: every field refuses a wrong type, naming it", "[model]") {
+  struct bad {
+    std::string key;
+    json value;
+  };
+  const std::vector<bad> cases{{"path", 5},          {"hostname", true},
+                               {"params", "x"},      {"exec", json::array()},
+                               {"command", "sh"},    {"mount", 1},
+                               {"ip4", "10.0.0.1"},  {"ip6", json::object()},
+                               {"vnet", "bridge0"},  {"depend", "db"},
+                               {"priority", "10"},   {"priority", 1.5},
+                               {"boot", "yes"},      {"persist", 1},
+                               {"limits", "memoryuse:deny=1G"},
+                               {"cpuset", 1},        {"health", "ok"},
+                               {"stop_timeout", 10}, {"restart", 5}};
+  for (const auto& c : cases) {
+    auto j = minimal();
+    j[c.key] = c.value;
+    expect_refused(j, jaild::errc::invalid_type, "/" + c.key);
+  }
+  auto j = minimal();
+  j["ip4"] = json::array({"10.0.0.1", 7});
+  expect_refused(j, jaild::errc::invalid_type, "/ip4/1");
+  j = minimal();
+  j["exec"] = {{"start", "sh /etc/rc"}};
+  expect_refused(j, jaild::errc::invalid_type, "/exec/start");
+  j = minimal();
+  j["name"] = 7;
+  expect_refused(j, jaild::errc::invalid_type, "/name");
+  expect_refused(json::array(), jaild::errc::invalid_type, "");
+}
+
+TEST_CASE("jail_spec: unknown fields are refused where no extras belong", "[model]") {
+  auto j = minimal();
+  j["allow.raw_sockets"] = true;
+  expect_refused(j, jaild::errc::unknown_field, "/allow.raw_sockets");
+  j = minimal();
+  j["exec"] = {{"begin", json::array()}};
+  expect_refused(j, jaild::errc::unknown_field, "/exec/begin");
+  j = minimal();
+  j["vnet"] = {{"interfaces", json::array({{{"bridge", "bridge0"}, {"ipv4", json::array()}}})}};
+  expect_refused(j, jaild::errc::unknown_field, "/vnet/interfaces/0/ipv4");
+  j = minimal();
+  j["health"] = {{"exec", json::array({"true"})}, {"every", "5s"}};
+  expect_refused(j, jaild::errc::unknown_field, "/health/every");
+  j = minimal();
+  j["mount"] = {{"nullfs", true}};
+  expect_refused(j, jaild::errc::unknown_field, "/mount/nullfs");
+  j = minimal();
+  j["restart"] = {{"policy", "always"}, {"delay", "1s"}};
+  expect_refused(j, jaild::errc::unknown_field, "/restart/delay");
+}
+
+TEST_CASE("jail_spec: bad values are refused with the field's pointer", "[model]") {
+  struct bad {
+    const char* fields;  // JSON object merged over a minimal spec
+    jaild::errc code;
+    std::string field;
+  };
+  using jaild::errc;
+  const std::vector<bad> cases{
+      {R"({"name":"a.b"})", errc::invalid_name, "/name"},
+      {R"({"name":""})", errc::invalid_name, "/name"},
+      {R"({"path":"relative"})", errc::invalid_value, "/path"},
+      {R"({"path":"/a/../b"})", errc::invalid_value, "/path"},
+      {R"({"hostname":"bad_host"})", errc::invalid_value, "/hostname"},
+      {R"({"ip4":["em0|300.1.1.1"]})", errc::invalid_value, "/ip4/0"},
+      {R"({"ip6":["2001:db8::1","nope"]})", errc::invalid_value, "/ip6/1"},
+      {R"({"limits":["memoryuse:deny=1G","cputime:deny=1"]})", errc::invalid_value, "/limits/1"},
+      {R"({"limits":["memoryuse:deny=1G","memoryuse:deny=2G"]})", errc::invalid_value,
+       "/limits/1"},
+      {R"({"cpuset":"3-1"})", errc::invalid_value, "/cpuset"},
+      {R"({"priority":10000})", errc::invalid_value, "/priority"},
+      {R"({"depend":["web"]})", errc::invalid_value, "/depend/0"},
+      {R"({"depend":["db","db"]})", errc::invalid_value, "/depend/1"},
+      {R"({"depend":["d.b"]})", errc::invalid_value, "/depend/0"},
+      {R"({"stop_timeout":"forever"})", errc::invalid_value, "/stop_timeout"},
+      {R"({"exec":{"timeout":"0s"}})", errc::invalid_value, "/exec/timeout"},
+      {R"({"exec":{"consolelog":"log.txt"}})", errc::invalid_value, "/exec/consolelog"},
+      {R"({"mount":{"devfs_ruleset":70000}})", errc::invalid_value, "/mount/devfs_ruleset"},
+      {R"({"restart":"sometimes"})", errc::invalid_value, "/restart"},
+      {R"({"restart":{"policy":"on-failure:x"}})", errc::invalid_value, "/restart/policy"},
+      {R"({"health":{"tcp":"99999"}})", errc::invalid_value, "/health/tcp"},
+      {R"({"health":{"tcp":"80","http":"http://x/"}})", errc::invalid_value, "/health"},
+      {R"({"health":{}})", errc::invalid_value, "/health"},
+      {R"({"health":{"exec":["true"],"retries":0}})", errc::invalid_value, "/health/retries"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","ip4":["10.0.0.1"]}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/ip4/0"},
+      {R"({"vnet":{"interfaces":[{"ip4":["10.0.0.1/24"]}]}})", errc::missing_field,
+       "/vnet/interfaces/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","mac":"01:00:00:00:00:01"}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/mac"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0"}]},"ip4":["192.0.2.1"]})",
+       errc::invalid_value, "/ip4"},
+      {R"({"persist":false})", errc::invalid_value, "/persist"},
+      {R"({"params":{"path":"/x"}})", errc::invalid_value, "/params/path"},
+      {R"({"params":{"exec.start":"sh"}})", errc::invalid_value, "/params/exec.start"},
+      {R"({"params":{"host.hostname":"x"}})", errc::invalid_value, "/params/host.hostname"},
+      {R"({"params":{"bad name":1}})", errc::invalid_value, "/params/bad name"},
+      {R"({"params":{"x":{"nested":1}}})", errc::invalid_type, "/params/x"},
+      {R"({"params":{"x":[[1]]}})", errc::invalid_type, "/params/x"},
+  };
+  for (const auto& c : cases) {
+    auto j = minimal();
+    const auto fields = json::parse(c.fields);
+    for (const auto& [k, v] : fields.items()) j[k] = v;
+    expect_refused(j, c.code, c.field);
+  }
+}
+
+TEST_CASE("jail_spec: name and path are required", "[model]") {
+  expect_refused(json{{"path", "/j"}}, jaild::errc::missing_field, "/name");
+  expect_refused(json{{"name", "j"}}, jaild::errc::missing_field, "/path");
+}
+
+TEST_CASE("jail_spec: Docker's restart shorthand and zero durations", "[model]") {
+  auto j = minimal();
+  j["restart"] = "on-failure:3";
+  j["stop_timeout"] = "0s";
+  auto s = spec_from_json(j);
+  CHECK(s.restart.policy == restart_policy::on_failure);
+  CHECK(s.restart.max_retries == 3);
+  CHECK(s.stop_timeout.count() == 0);
+  CHECK(spec_from_json(spec_to_json(s)) == s);
+  j["restart"] = "unless-stopped";
+  CHECK(spec_from_json(j).restart.policy == restart_policy::unless_stopped);
+}

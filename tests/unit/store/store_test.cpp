@@ -1,0 +1,188 @@
+#include "lib/store/store.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "lib/model/error.h"
+#include "lib/store/migrations.h"
+#include "tests/support/temp_dir.h"
+
+using namespace jaild;
+using jaild::test::temp_dir;
+
+namespace {
+
+model::jail_spec spec(const std::string& name) {
+  model::jail_spec s;
+  s.name = name;
+  s.path = "/jails/" + name;
+  s.params = {{"allow.raw_sockets", true}};
+  return s;
+}
+
+model::event ev(const std::string& type, const std::string& jail) {
+  model::event e;
+  e.type = type;
+  e.jail = jail;
+  return e;
+}
+
+errc open_error(const std::filesystem::path& p) {
+  try {
+    store::store::open(p);
+  } catch (const error& e) {
+    INFO(e.what());
+    return e.code();
+  }
+  FAIL("opened");
+  return errc::internal;
+}
+
+// Runs a raw SQL statement on the file, outside the store.
+void raw_sql(const std::filesystem::path& p, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(p.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST_CASE("store: a new database is migrated to the newest schema", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "state" / "jaild.db");
+  CHECK(db->schema_version() == store::store::newest_schema_version());
+  CHECK(db->load_jails().empty());
+  CHECK(db->last_event_seq() == 0);
+}
+
+TEST_CASE("store: migrations are numbered 1..N without gaps", "[store]") {
+  int expected = 1;
+  for (const auto& m : store::migrations()) {
+    CHECK(m.version == expected++);
+    CHECK_FALSE(m.description.empty());
+  }
+}
+
+TEST_CASE("store: jails and events persist across reopening", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  std::int64_t seq_after_delete = 0;
+  {
+    auto db = store::store::open(path);
+    auto e1 = db->create_jail(spec("web"), ev("jail.created", "web"));
+    auto e2 = db->create_jail(spec("db"), ev("jail.created", "db"));
+    CHECK(e2.seq > e1.seq);
+    auto changed = spec("web");
+    changed.priority = 5;
+    auto e3 = db->replace_jail(changed, ev("jail.updated", "web"));
+    auto e4 = db->delete_jail("db", ev("jail.deleted", "db"));
+    CHECK(e4.seq > e3.seq);
+    seq_after_delete = e4.seq;
+  }
+  auto db = store::store::open(path);
+  auto jails = db->load_jails();
+  REQUIRE(jails.size() == 1);
+  CHECK(jails[0].spec.name == "web");
+  CHECK(jails[0].spec.priority == 5);
+  CHECK(jails[0].spec.params == nlohmann::json{{"allow.raw_sockets", true}});
+  CHECK(jails[0].generation == 2);
+  auto events = db->events_after(0, 100);
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].type == "jail.created");
+  CHECK(events[3].type == "jail.deleted");
+  for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].seq > events[i - 1].seq);
+  // Sequence numbers only grow, even after reopening.
+  auto next = db->append_event(ev("daemon.started", ""));
+  CHECK(next.seq > seq_after_delete);
+  CHECK(db->events_after(seq_after_delete, 10).size() == 1);
+}
+
+TEST_CASE("store: CRUD refusals change nothing", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "jaild.db");
+  db->create_jail(spec("web"), ev("jail.created", "web"));
+  const auto seq = db->last_event_seq();
+  try {
+    db->create_jail(spec("web"), ev("jail.created", "web"));
+    FAIL("duplicate accepted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::jail_exists);
+  }
+  try {
+    db->replace_jail(spec("nope"), ev("jail.updated", "nope"));
+    FAIL("missing jail replaced");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::jail_not_found);
+  }
+  try {
+    db->delete_jail("nope", ev("jail.deleted", "nope"));
+    FAIL("missing jail deleted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::jail_not_found);
+  }
+  CHECK(db->last_event_seq() == seq);  // no event from a refused write
+  CHECK(db->load_jails().size() == 1);
+}
+
+TEST_CASE("store: a batch is all or nothing", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "jaild.db");
+  db->create_jail(spec("web"), ev("jail.created", "web"));
+  using change = store::store::jail_change;
+  std::vector<change> batch{{change::kind::create, spec("a"), ev("jail.created", "a")},
+                            {change::kind::create, spec("web"), ev("jail.created", "web")}};
+  CHECK_THROWS_AS(db->apply(batch), error);
+  auto jails = db->load_jails();
+  REQUIRE(jails.size() == 1);
+  CHECK(jails[0].spec.name == "web");
+}
+
+TEST_CASE("store: a second opener of the same file is refused clearly", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  auto first = store::store::open(path);
+  // flock locks belong to the open file description, so test from another process.
+  pid_t child = fork();
+  if (child == 0) {
+    try {
+      store::store::open(path);
+      _exit(0);
+    } catch (const error& e) {
+      const std::string what = e.what();
+      _exit(e.code() == errc::store_locked && what.find("pid") != std::string::npos ? 42 : 1);
+    } catch (...) {
+      _exit(2);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 42);
+}
+
+TEST_CASE("store: a file from a newer jaild is refused", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  store::store::open(path).reset();
+  raw_sql(path, "PRAGMA user_version = 999");
+  CHECK(open_error(path) == errc::store_newer_schema);
+}
+
+TEST_CASE("store: a file that is not a database is refused", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  std::ofstream(path) << std::string(8192, 'x');
+  CHECK(open_error(path) == errc::store_unavailable);
+}
+
+TEST_CASE("store: an unopenable path is refused", "[store]") {
+  temp_dir dir;
+  std::filesystem::create_directories(dir / "jaild.db");
+  CHECK(open_error(dir / "jaild.db") == errc::store_unavailable);
+}
