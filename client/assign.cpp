@@ -164,4 +164,17 @@ json assignments_to_patch(const std::vector<std::string>& assignments) {
   return patch;
 }
 
+void overlay(json& into, const json& from) {
+  if (!into.is_object() || !from.is_object()) {
+    into = from;
+    return;
+  }
+  for (const auto& [key, value] : from.items()) {
+    if (value.is_object() && into.contains(key) && into[key].is_object())
+      overlay(into[key], value);
+    else
+      into[key] = value;
+  }
+}
+
 }  // namespace jaild::client

@@ -24,4 +24,8 @@ void add_assignment(nlohmann::json& patch, std::string_view assignment);
 
 nlohmann::json assignments_to_patch(const std::vector<std::string>& assignments);
 
+// Copies every member of `from` into `into`, recursing into objects and
+// keeping nulls (unlike RFC 7396 merge, which would drop them).
+void overlay(nlohmann::json& into, const nlohmann::json& from);
+
 }  // namespace jaild::client

@@ -162,7 +162,8 @@ int cmd_set(api_client& api, const globals& g, const std::string& name,
     if (patch.is_discarded() || !patch.is_object())
       throw std::invalid_argument(file + " does not hold a JSON object (a merge patch)");
   }
-  patch.merge_patch(jaild::client::assignments_to_patch(assignments));
+  // Not merge_patch: a null here is a removal the server must see.
+  jaild::client::overlay(patch, jaild::client::assignments_to_patch(assignments));
   if (patch.empty()) throw std::invalid_argument("nothing to set: give NAME=VALUE or -f FILE");
   auto updated = api.call("PATCH", jail_path(name), &patch, "application/merge-patch+json");
   if (g.json_output) return print_json(updated), 0;

@@ -24,9 +24,11 @@ std::string where(const toml::node& node, const std::filesystem::path& file) {
 void refuse_unknown(const toml::table& table, const std::set<std::string>& known,
                     const std::filesystem::path& file, const std::string& section) {
   for (const auto& [key, node] : table) {
-    if (!known.contains(std::string(key.str())))
-      bad(node, file,
-          fmt::format("unknown key '{}{}' (see jaild.conf(5))", section, key.str()));
+    if (known.contains(std::string(key.str()))) continue;
+    const auto& src = key.source();
+    throw std::runtime_error(fmt::format("{}:{}:{}: unknown key '{}{}' (see jaild.conf(5))",
+                                         file.string(), src.begin.line, src.begin.column,
+                                         section, key.str()));
   }
 }
 

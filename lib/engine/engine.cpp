@@ -22,6 +22,13 @@ void engine::load() {
     entry.created_ms = stored.created_ms;
     entry.updated_ms = stored.updated_ms;
     entry.generation = stored.generation;
+    try {
+      entry.status.warnings = host_.check(entry.spec);
+    } catch (const error& e) {
+      // Stored before the host changed (a module unloaded, a tunable reset):
+      // keep the spec, say why it cannot run.
+      entry.status.last_error = e.what();
+    }
     auto name = entry.spec.name;
     jails.emplace(std::move(name), make_entry(std::move(entry)));
   }

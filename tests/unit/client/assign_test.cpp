@@ -43,3 +43,9 @@ TEST_CASE("assign: JSON values and bad assignments", "[client]") {
   CHECK_THROWS_AS(assignments_to_patch({"=x"}), std::invalid_argument);
   CHECK_THROWS_AS(assignments_to_patch({"command=[oops"}), std::invalid_argument);
 }
+
+TEST_CASE("assign: overlay keeps the nulls that remove settings", "[client]") {
+  json into = {{"priority", 1}, {"params", {{"a", 1}}}};
+  jaild::client::overlay(into, json{{"params", {{"b", nullptr}}}, {"boot", true}});
+  CHECK(into == json{{"priority", 1}, {"params", {{"a", 1}, {"b", nullptr}}}, {"boot", true}});
+}

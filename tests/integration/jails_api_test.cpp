@@ -1,0 +1,193 @@
+// The jails API end to end: a real jaild, driven by curl --unix-socket and by
+// jailctl; restarts keep the data; every bad input is refused with the right
+// problem and leaves the database exactly as it was.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "tests/support/daemon_fixture.h"
+
+using namespace jaild::test;
+using nlohmann::json;
+
+namespace {
+
+const char* web_spec = R"({"name":"web","path":"/jails/web","hostname":"web.example.org",
+  "ip4":["em0|192.0.2.5/24"],"depend":["db"],"priority":10,"boot":true,
+  "limits":["memoryuse:deny=512M","maxproc:deny=100"],"cpuset":"0-1",
+  "params":{"allow.raw_sockets":true,"enforce_statfs":2,"osrelease":"13.2-RELEASE"},
+  "exec":{"start":["/bin/sh /etc/rc"],"stop":["/bin/sh /etc/rc.shutdown jail"]}})";
+
+}  // namespace
+
+TEST_CASE("jails API: CRUD with curl, data kept across a restart", "[integration]") {
+  daemon_fixture d;
+  d.start();
+  auto r = d.curl("POST", "/v1/jails", web_spec);
+  REQUIRE(r.status == 201);
+  CHECK(r.json()["spec"]["params"]["osrelease"] == "13.2-RELEASE");
+  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"db","path":"/jails/db"})").status == 201);
+
+  r = d.curl("PATCH", "/v1/jails/db", R"({"priority":1,"params":{"sysvshm":"new"}})",
+             "application/merge-patch+json");
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["spec"]["priority"] == 1);
+
+  const auto before = d.curl("GET", "/v1/jails").json();
+  REQUIRE(before["jails"].size() == 2);
+  CHECK(d.stop() == 0);
+
+  d.start();
+  const auto after = d.curl("GET", "/v1/jails").json();
+  CHECK(after == before);  // every spec field and parameter, verbatim
+  r = d.curl("GET", "/v1/jails/web");
+  CHECK(r.json()["spec"]["limits"] == json::array({"memoryuse:deny=512M", "maxproc:deny=100"}));
+
+  CHECK(d.curl("DELETE", "/v1/jails/db").status == 204);
+  CHECK(d.curl("GET", "/v1/jails/db").status == 404);
+  d.stop();
+  d.start();
+  CHECK(d.curl("GET", "/v1/jails").json()["jails"].size() == 1);
+}
+
+TEST_CASE("jails API: jailctl create, list, show, set, destroy", "[integration]") {
+  daemon_fixture d;
+  d.start();
+  auto r = d.jailctl({"create", "web", "path=/jails/web", "host.hostname=web.example.org",
+                      "ip4.addr=em0|192.0.2.5/24", "allow.raw_sockets=true", "--priority", "10"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "created jail web\n");
+
+  temp_dir files;
+  std::ofstream(files / "db.json") << R"({"name":"db","path":"/jails/db","limits":["pcpu:deny=20"]})";
+  r = d.jailctl({"create", "-f", (files / "db.json").string()});
+  REQUIRE(r.status == 0);
+
+  r = d.jailctl({"list"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "JID  NAME  STATE    IP4               PATH\n"
+        "-    db    stopped  -                 /jails/db\n"
+        "-    web   stopped  em0|192.0.2.5/24  /jails/web\n");
+
+  r = d.jailctl({"--json", "list"});
+  REQUIRE(r.status == 0);
+  CHECK(json::parse(r.out)["jails"].size() == 2);
+
+  r = d.jailctl({"show", "web"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("hostname") != std::string::npos);
+  CHECK(r.out.find("web.example.org") != std::string::npos);
+  CHECK(r.out.find("param allow.raw_sockets") != std::string::npos);
+
+  r = d.jailctl({"set", "web", "priority=5", "depend=db", "allow.raw_sockets="});
+  REQUIRE(r.status == 0);
+  auto web = json::parse(d.jailctl({"--json", "show", "web"}).out);
+  CHECK(web["spec"]["priority"] == 5);
+  CHECK(web["spec"]["depend"] == json::array({"db"}));
+  CHECK_FALSE(web["spec"]["params"].contains("allow.raw_sockets"));
+
+  r = d.jailctl({"destroy", "db"});
+  REQUIRE(r.status == 0);
+  CHECK(d.curl("GET", "/v1/jails/db").status == 404);
+}
+
+TEST_CASE("jails API: jailctl reports errors with the server's message and an exit status",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.jailctl({"create", "web", "path=/jails/web"}).status == 0);
+
+  auto r = d.jailctl({"create", "web", "path=/jails/web"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "jailctl: a jail named 'web' exists (at /name) [jail_exists]\n");
+
+  r = d.jailctl({"set", "web", "priority=-3"});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("priority -3 is outside 0..9999") != std::string::npos);
+
+  r = d.jailctl({"show", "nope"});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no jail named 'nope'") != std::string::npos);
+
+  r = d.jailctl({"set", "web", "priority=high"});
+  CHECK(r.status == 2);
+
+  r = d.jailctl({"frobnicate"});
+  CHECK(r.status == 2);
+
+  r = run({jailctl_binary(), "list"}, {}, {{"JAILD_SOCKET", (d.state_dir() / "nope.sock").string()}});
+  CHECK(r.status == 3);
+  CHECK(r.err.find("cannot reach jaild") != std::string::npos);
+
+  // JAILD_SOCKET is honoured.
+  r = run({jailctl_binary(), "list"}, {}, {{"JAILD_SOCKET", d.socket().string()}});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("web") != std::string::npos);
+}
+
+TEST_CASE("jails API: every bad input is refused and the database is unchanged",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.curl("POST", "/v1/jails", web_spec).status == 201);
+  const auto before = d.dump_database();
+
+  struct bad {
+    std::string method, path, body, content_type;
+    int status;
+    std::string code;
+  };
+  const std::vector<bad> cases{
+      {"POST", "/v1/jails", R"({"name":"x","path":)", "application/json", 400, "malformed_json"},
+      {"POST", "/v1/jails", "not json at all", "application/json", 400, "malformed_json"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j","priority":"high"})", "application/json",
+       400, "invalid_type"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j","ip4":"192.0.2.1"})", "application/json",
+       400, "invalid_type"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j","allow.raw_sockets":true})",
+       "application/json", 400, "unknown_field"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j","exec":{"begin":[]}})",
+       "application/json", 400, "unknown_field"},
+      {"POST", "/v1/jails", R"({"name":"web.child","path":"/j"})", "application/json", 400,
+       "invalid_name"},
+      {"POST", "/v1/jails", R"({"name":"12","path":"/j"})", "application/json", 400,
+       "invalid_name"},
+      {"POST", "/v1/jails", R"({"name":"-x","path":"/j"})", "application/json", 400,
+       "invalid_name"},
+      {"POST", "/v1/jails", web_spec, "application/json", 409, "jail_exists"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"../j"})", "application/json", 400,
+       "invalid_value"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j","limits":["memory:deny=1G"]})",
+       "application/json", 400, "invalid_value"},
+      {"POST", "/v1/jails", R"({"name":"x","path":"/j"})", "text/plain", 415,
+       "unsupported_media_type"},
+      {"POST", "/v1/jails", "{\"name\":\"x\",\"path\":\"/j\",\"hostname\":\"" +
+                                std::string(2 * 1024 * 1024, 'a') + "\"}",
+       "application/json", 413, "body_too_large"},
+      {"PATCH", "/v1/jails/web", R"({"name":"renamed"})", "application/json", 400,
+       "invalid_value"},
+      {"PATCH", "/v1/jails/web", R"({"cpuset":"2-1"})", "application/json", 400,
+       "invalid_value"},
+      {"PATCH", "/v1/jails/ghost", R"({"priority":1})", "application/json", 404,
+       "jail_not_found"},
+      {"GET", "/v1/jails/web..x", "", "application/json", 400, "invalid_name"},
+      {"DELETE", "/v1/jails/ghost", "", "application/json", 404, "jail_not_found"},
+      {"GET", "/v1/unknown", "", "application/json", 404, "not_found"},
+      {"DELETE", "/v1/jails", "", "application/json", 405, "method_not_allowed"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.path << " " << c.body.substr(0, 80));
+    auto r = d.curl(c.method, c.path, c.body, c.content_type);
+    CHECK(r.status == c.status);
+    INFO(r.body);
+    auto j = json::parse(r.body, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["code"] == c.code);
+    CHECK(j["status"] == c.status);
+    CHECK(j["detail"].get<std::string>().size() > 5);
+  }
+  CHECK(d.dump_database() == before);
+  CHECK(d.curl("GET", "/v1/health").status == 200);
+}
