@@ -177,6 +177,13 @@ TEST_CASE("validate: CPU lists like cpuset -l", "[model]") {
   CHECK(*cpus == std::vector<int>{0, 1, 2, 4});
 }
 
+TEST_CASE("validate: refusals explain themselves", "[model]") {
+  CHECK(check::jail_name("web.child").find("parent.child") != std::string::npos);
+  CHECK(check::jail_name("123").find("JIDs") != std::string::npos);
+  CHECK(check::absolute_path("/a/../b").find("'..'") != std::string::npos);
+  CHECK(check::cpu_list("3-1").find("descending") != std::string::npos);
+}
+
 TEST_CASE("validate: priorities are 0..9999", "[model]") {
   CHECK(check::priority(0).empty());
   CHECK(check::priority(99).empty());
