@@ -5,7 +5,7 @@
 namespace jaild::store {
 namespace {
 
-constexpr std::array<migration, 1> all{{
+constexpr std::array<migration, 2> all{{
     {1, "jails and events",
      R"sql(
 CREATE TABLE jails (
@@ -24,6 +24,53 @@ CREATE TABLE events (
   data     TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
 CREATE INDEX events_by_jail ON events (jail, seq);
+)sql"},
+    {2, "runtime state, operations, ledger, counters",
+     R"sql(
+-- What jaild knows of each jail's current incarnation in the kernel.
+CREATE TABLE runtime (
+  name        TEXT PRIMARY KEY NOT NULL,
+  state       TEXT NOT NULL,            -- model::jail_state name
+  desired     TEXT NOT NULL,            -- running | stopped: what the user last asked for
+  instance    TEXT NOT NULL DEFAULT '', -- id of this incarnation; host object names derive from it
+  handle      TEXT NOT NULL DEFAULT '{}',  -- host::running_jail as JSON
+  interfaces  TEXT NOT NULL DEFAULT '[]',  -- resolved VNET interfaces as JSON
+  started_ms  INTEGER,
+  restarts    INTEGER NOT NULL DEFAULT 0,
+  last_exit   INTEGER,
+  last_error  TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+-- Operations (start, stop, restart) and their journal: jaild's `jail -v`.
+CREATE TABLE operations (
+  id          TEXT PRIMARY KEY NOT NULL,
+  jail        TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  state       TEXT NOT NULL,            -- queued | running | succeeded | failed
+  created_ms  INTEGER NOT NULL,
+  started_ms  INTEGER,
+  finished_ms INTEGER,
+  error       TEXT NOT NULL DEFAULT '',
+  steps       TEXT NOT NULL DEFAULT '[]'  -- JSON array of host::step_record
+) STRICT;
+CREATE INDEX operations_by_jail ON operations (jail, created_ms);
+
+-- Every host object jaild creates, written before it is created and removed
+-- after it is destroyed, so that a crash leaves nothing a restart cannot find.
+CREATE TABLE ledger (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,  -- creation order; destroyed in reverse
+  kind        TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  owner       TEXT NOT NULL DEFAULT '',
+  attrs       TEXT NOT NULL DEFAULT '{}',
+  created_ms  INTEGER NOT NULL,
+  UNIQUE (kind, key)
+) STRICT;
+
+CREATE TABLE counters (
+  name   TEXT PRIMARY KEY NOT NULL,
+  value  INTEGER NOT NULL
+) STRICT;
 )sql"},
 }};
 

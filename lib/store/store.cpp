@@ -120,7 +120,7 @@ std::unique_ptr<store> store::open(const std::filesystem::path& path) {
     db->setBusyTimeout(5000);
     // Any read proves the file is a database (SQLITE_NOTADB otherwise).
     db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=FULL");
+    db->exec("PRAGMA synchronous=FULL");  // the default; runtime writes lower it (see write())
     db->exec("PRAGMA foreign_keys=ON");
   } catch (const SQLite::Exception& e) {
     ::close(lock_fd);
@@ -239,15 +239,25 @@ void store::write_change(const jail_change& change) {
   }
 }
 
+void store::write(bool durable, const std::function<void()>& fn) {
+  if (durable != durable_) {
+    db_->exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    durable_ = durable;
+  }
+  SQLite::Transaction tx(*db_);
+  fn();
+  tx.commit();
+}
+
 std::vector<model::event> store::apply(const std::vector<jail_change>& changes) {
   std::lock_guard lock(mutex_);
   std::vector<model::event> out;
-  SQLite::Transaction tx(*db_);
-  for (const auto& change : changes) {
-    write_change(change);
-    out.push_back(insert_event(change.ev));
-  }
-  tx.commit();
+  write(true, [&] {
+    for (const auto& change : changes) {
+      write_change(change);
+      out.push_back(insert_event(change.ev));
+    }
+  });
   return out;
 }
 
@@ -267,7 +277,222 @@ model::event store::delete_jail(const std::string& name, model::event ev) {
 
 model::event store::append_event(model::event ev) {
   std::lock_guard lock(mutex_);
-  return insert_event(std::move(ev));
+  write(false, [&] { ev = insert_event(std::move(ev)); });
+  return ev;
+}
+
+namespace {
+
+std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+nlohmann::json json_column(const SQLite::Column& c, nlohmann::json fallback) {
+  auto j = nlohmann::json::parse(c.getString(), nullptr, false);
+  return j.is_discarded() ? fallback : j;
+}
+
+template <typename T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
+  if (v)
+    q.bind(index, *v);
+  else
+    q.bind(index);
+}
+
+std::optional<std::int64_t> optional_int64(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+
+}  // namespace
+
+std::vector<runtime_row> store::load_runtime() {
+  std::lock_guard lock(mutex_);
+  std::vector<runtime_row> out;
+  SQLite::Statement q(*db_,
+                      "SELECT name, state, desired, instance, handle, interfaces, started_ms, "
+                      "restarts, last_exit, last_error FROM runtime ORDER BY name");
+  while (q.executeStep()) {
+    runtime_row r;
+    r.name = q.getColumn(0).getString();
+    r.state = q.getColumn(1).getString();
+    r.desired = q.getColumn(2).getString();
+    r.instance = q.getColumn(3).getString();
+    r.handle = json_column(q.getColumn(4), nlohmann::json::object());
+    r.interfaces = json_column(q.getColumn(5), nlohmann::json::array());
+    r.started_ms = optional_int64(q.getColumn(6));
+    r.restarts = q.getColumn(7).getInt();
+    if (!q.getColumn(8).isNull()) r.last_exit = q.getColumn(8).getInt();
+    r.last_error = q.getColumn(9).getString();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<model::event> store::save_runtime(const runtime_row& r,
+                                                std::optional<model::event> ev) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT OR REPLACE INTO runtime (name, state, desired, instance, handle, "
+                        "interfaces, started_ms, restarts, last_exit, last_error) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, r.name);
+    q.bind(2, r.state);
+    q.bind(3, r.desired);
+    q.bind(4, r.instance);
+    q.bind(5, json_text(r.handle));
+    q.bind(6, json_text(r.interfaces));
+    bind_optional(q, 7, r.started_ms);
+    q.bind(8, r.restarts);
+    bind_optional(q, 9, r.last_exit);
+    q.bind(10, r.last_error);
+    q.exec();
+    if (ev) ev = insert_event(std::move(*ev));
+  });
+  return ev;
+}
+
+void store::delete_runtime(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_, "DELETE FROM runtime WHERE name = ?");
+    q.bind(1, name);
+    q.exec();
+  });
+}
+
+void store::ledger_add(const ledger_row& row) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO ledger (kind, key, owner, attrs, created_ms) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
+                        "owner = excluded.owner, attrs = excluded.attrs");
+    q.bind(1, row.kind);
+    q.bind(2, row.key);
+    q.bind(3, row.owner);
+    q.bind(4, json_text(row.attrs));
+    q.bind(5, row.created_ms ? row.created_ms : now_ms());
+    q.exec();
+  });
+}
+
+void store::ledger_remove(const std::string& kind, const std::string& key) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_, "DELETE FROM ledger WHERE kind = ? AND key = ?");
+    q.bind(1, kind);
+    q.bind(2, key);
+    q.exec();
+  });
+}
+
+std::vector<ledger_row> store::ledger_rows() {
+  std::lock_guard lock(mutex_);
+  std::vector<ledger_row> out;
+  SQLite::Statement q(*db_,
+                      "SELECT seq, kind, key, owner, attrs, created_ms FROM ledger ORDER BY seq");
+  while (q.executeStep()) {
+    ledger_row r;
+    r.seq = q.getColumn(0).getInt64();
+    r.kind = q.getColumn(1).getString();
+    r.key = q.getColumn(2).getString();
+    r.owner = q.getColumn(3).getString();
+    r.attrs = json_column(q.getColumn(4), nlohmann::json::object());
+    r.created_ms = q.getColumn(5).getInt64();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void store::save_operation(const operation_row& op) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT OR REPLACE INTO operations (id, jail, kind, state, created_ms, "
+                        "started_ms, finished_ms, error, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, op.id);
+    q.bind(2, op.jail);
+    q.bind(3, op.kind);
+    q.bind(4, op.state);
+    q.bind(5, op.created_ms);
+    bind_optional(q, 6, op.started_ms);
+    bind_optional(q, 7, op.finished_ms);
+    q.bind(8, op.error);
+    q.bind(9, json_text(op.steps));
+    q.exec();
+  });
+}
+
+namespace {
+
+operation_row read_operation(SQLite::Statement& q) {
+  operation_row op;
+  op.id = q.getColumn(0).getString();
+  op.jail = q.getColumn(1).getString();
+  op.kind = q.getColumn(2).getString();
+  op.state = q.getColumn(3).getString();
+  op.created_ms = q.getColumn(4).getInt64();
+  op.started_ms = optional_int64(q.getColumn(5));
+  op.finished_ms = optional_int64(q.getColumn(6));
+  op.error = q.getColumn(7).getString();
+  op.steps = json_column(q.getColumn(8), nlohmann::json::array());
+  return op;
+}
+
+constexpr const char* operation_columns =
+    "SELECT id, jail, kind, state, created_ms, started_ms, finished_ms, error, steps "
+    "FROM operations ";
+
+}  // namespace
+
+std::optional<operation_row> store::load_operation(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  SQLite::Statement q(*db_, std::string(operation_columns) + "WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_operation(q);
+}
+
+std::vector<operation_row> store::list_operations(const std::string& jail, std::size_t limit,
+                                                  bool unfinished_only) {
+  std::lock_guard lock(mutex_);
+  std::string sql = std::string(operation_columns) + "WHERE (? = '' OR jail = ?)";
+  if (unfinished_only) sql += " AND state IN ('queued', 'running')";
+  sql += " ORDER BY created_ms DESC, rowid DESC LIMIT ?";
+  SQLite::Statement q(*db_, sql);
+  q.bind(1, jail);
+  q.bind(2, jail);
+  q.bind(3, static_cast<std::int64_t>(limit));
+  std::vector<operation_row> out;
+  while (q.executeStep()) out.push_back(read_operation(q));
+  return out;
+}
+
+void store::prune_operations(std::size_t keep) {
+  std::lock_guard lock(mutex_);
+  write(false, [&] {
+    SQLite::Statement q(*db_,
+                        "DELETE FROM operations WHERE state IN ('succeeded', 'failed') AND rowid "
+                        "NOT IN (SELECT rowid FROM operations ORDER BY created_ms DESC, rowid DESC "
+                        "LIMIT ?)");
+    q.bind(1, static_cast<std::int64_t>(keep));
+    q.exec();
+  });
+}
+
+std::int64_t store::next_counter(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  std::int64_t value = 0;
+  write(false, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO "
+                        "UPDATE SET value = value + 1 RETURNING value");
+    q.bind(1, name);
+    q.executeStep();
+    value = q.getColumn(0).getInt64();
+  });
+  return value;
 }
 
 std::vector<model::event> store::events_after(std::int64_t after, std::size_t limit) {
@@ -298,9 +523,7 @@ std::int64_t store::last_event_seq() {
 
 void store::transaction(const std::function<void(SQLite::Database&)>& fn) {
   std::lock_guard lock(mutex_);
-  SQLite::Transaction tx(*db_);
-  fn(*db_);
-  tx.commit();
+  write(true, [&] { fn(*db_); });
 }
 
 }  // namespace jaild::store

@@ -1,8 +1,10 @@
 // jaild's memory: the desired state (jail specs) and the record of what jaild
 // did (events; later operations, ledger, leases, tokens), in one SQLite file.
 //
-// WAL mode, one connection, synchronous=FULL: a write returns only when it is
-// on disk. The file is locked for the life of the store (an flock on
+// WAL mode, one connection. Spec changes commit with synchronous=FULL (on disk
+// when they return); runtime records (ledger, operations, state events) with
+// synchronous=NORMAL, which survives a crash of jaild but not a power loss,
+// and a power loss also removes the kernel state they describe. The file is locked for the life of the store (an flock on
 // DB.lock), so a second jaild on the same state directory is refused with a
 // clear message. Schema changes are numbered migrations; the file is copied
 // to DB.vN.bak before a migration touches it.
@@ -16,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,43 @@ class Database;
 }
 
 namespace jaild::store {
+
+// The runtime row of one jail (table runtime).
+struct runtime_row {
+  std::string name;
+  std::string state = "stopped";
+  std::string desired = "stopped";
+  std::string instance;
+  nlohmann::json handle = nlohmann::json::object();
+  nlohmann::json interfaces = nlohmann::json::array();
+  std::optional<std::int64_t> started_ms;
+  int restarts = 0;
+  std::optional<int> last_exit;
+  std::string last_error;
+};
+
+// One ledger entry (table ledger). Kinds and attrs are the Host port's.
+struct ledger_row {
+  std::int64_t seq = 0;
+  std::string kind;
+  std::string key;
+  std::string owner;
+  nlohmann::json attrs = nlohmann::json::object();
+  std::int64_t created_ms = 0;
+};
+
+// One operation (table operations).
+struct operation_row {
+  std::string id;
+  std::string jail;
+  std::string kind;
+  std::string state;
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> started_ms;
+  std::optional<std::int64_t> finished_ms;
+  std::string error;
+  nlohmann::json steps = nlohmann::json::array();
+};
 
 struct stored_jail {
   model::jail_spec spec;
@@ -73,6 +113,31 @@ class store {
   std::vector<model::event> events_after(std::int64_t after, std::size_t limit);
   std::int64_t last_event_seq();
 
+  // Runtime rows. save_runtime writes the row and, when given, its event in
+  // one transaction. These writes use synchronous=NORMAL: everything they
+  // describe is kernel state, which a power loss removes as well.
+  std::vector<runtime_row> load_runtime();
+  std::optional<model::event> save_runtime(const runtime_row& row,
+                                           std::optional<model::event> ev = std::nullopt);
+  void delete_runtime(const std::string& name);
+
+  // The ledger.
+  void ledger_add(const ledger_row& row);
+  void ledger_remove(const std::string& kind, const std::string& key);
+  std::vector<ledger_row> ledger_rows();  // oldest first
+
+  // Operations. save_operation inserts or replaces the whole row.
+  void save_operation(const operation_row& op);
+  std::optional<operation_row> load_operation(const std::string& id);
+  // Newest first; `jail` "" = all; `unfinished_only` = queued or running.
+  std::vector<operation_row> list_operations(const std::string& jail, std::size_t limit,
+                                             bool unfinished_only = false);
+  // Keeps the newest `keep` finished operations.
+  void prune_operations(std::size_t keep);
+
+  // A counter that only grows (instance ids): returns the next value.
+  std::int64_t next_counter(const std::string& name);
+
   // Runs `fn` inside one write transaction (committed when fn returns, rolled
   // back when it throws). For the store's own later tables.
   void transaction(const std::function<void(SQLite::Database&)>& fn);
@@ -80,6 +145,8 @@ class store {
  private:
   store(std::filesystem::path path, int lock_fd, std::unique_ptr<SQLite::Database> db);
   void migrate();
+  // Runs fn in a transaction; durable=false commits with synchronous=NORMAL.
+  void write(bool durable, const std::function<void()>& fn);
   model::event insert_event(model::event ev);
   void write_change(const jail_change& change);
 
@@ -87,6 +154,7 @@ class store {
   int lock_fd_;
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
+  bool durable_ = true;  // the synchronous mode the connection is in
 };
 
 std::int64_t now_ms();

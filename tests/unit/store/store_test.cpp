@@ -51,6 +51,21 @@ void raw_sql(const std::filesystem::path& p, const std::string& sql) {
   sqlite3_close(db);
 }
 
+std::string run_sql_scalar(const std::string& p, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  REQUIRE(sqlite3_open(p.c_str(), &db) == SQLITE_OK);
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* o, int, char** values, char**) {
+        *static_cast<std::string*>(o) = values[0] ? values[0] : "";
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("store: a new database is migrated to the newest schema", "[store]") {
@@ -194,4 +209,94 @@ TEST_CASE("store: an unopenable path is refused", "[store]") {
   temp_dir dir;
   std::filesystem::create_directories(dir / "jaild.db");
   CHECK(open_error(dir / "jaild.db") == errc::store_unavailable);
+}
+
+TEST_CASE("store: an older schema is backed up, then migrated", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  {
+    auto db = store::store::open(path);
+    db->create_jail(spec("web"), ev("jail.created", "web"));
+  }
+  // Make the file look like what jaild 1 wrote: schema 1, without migration 2's tables.
+  raw_sql(path,
+          "DROP TABLE runtime; DROP TABLE operations; DROP TABLE ledger; DROP TABLE counters; "
+          "PRAGMA user_version = 1;");
+  auto db = store::store::open(path);
+  CHECK(db->schema_version() == 2);
+  CHECK(std::filesystem::exists(path.string() + ".v1.bak"));
+  CHECK(db->load_jails().size() == 1);
+  CHECK(db->load_runtime().empty());  // the new tables exist
+  // The backup is the old file, readable as it was.
+  auto old = run_sql_scalar(path.string() + ".v1.bak", "PRAGMA user_version");
+  CHECK(old == "1");
+}
+
+TEST_CASE("store: runtime rows, ledger, operations and counters persist", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  {
+    auto db = store::store::open(path);
+    store::runtime_row r;
+    r.name = "web";
+    r.state = "running";
+    r.desired = "running";
+    r.instance = "1a";
+    r.handle = {{"jid", 7}, {"token", "x"}};
+    r.started_ms = 1234;
+    r.restarts = 2;
+    r.last_exit = 137;
+    auto e = db->save_runtime(r, ev("jail.state", "web"));
+    REQUIRE(e);
+    CHECK(e->seq > 0);
+
+    db->ledger_add({0, "epair", "e0a_1a", "web", {{"bridge", "br0"}}, 0});
+    db->ledger_add({0, "jail", "web", "web", {}, 0});
+    db->ledger_add({0, "alias", "em0|192.0.2.5/24", "web", {}, 0});
+    db->ledger_remove("jail", "web");
+
+    store::operation_row op;
+    op.id = "op-1";
+    op.jail = "web";
+    op.kind = "start";
+    op.state = "running";
+    op.created_ms = 1;
+    op.steps = nlohmann::json::array({{{"step", "jail.create"}}});
+    db->save_operation(op);
+    op.id = "op-2";
+    op.state = "succeeded";
+    op.created_ms = 2;
+    op.finished_ms = 3;
+    db->save_operation(op);
+
+    CHECK(db->next_counter("instance") == 1);
+    CHECK(db->next_counter("instance") == 2);
+  }
+  auto db = store::store::open(path);
+  auto rt = db->load_runtime();
+  REQUIRE(rt.size() == 1);
+  CHECK(rt[0].state == "running");
+  CHECK(rt[0].handle["jid"] == 7);
+  CHECK(rt[0].started_ms == 1234);
+  CHECK(rt[0].last_exit == 137);
+  CHECK(rt[0].restarts == 2);
+
+  auto ledger = db->ledger_rows();
+  REQUIRE(ledger.size() == 2);
+  CHECK(ledger[0].key == "e0a_1a");  // creation order
+  CHECK(ledger[0].attrs["bridge"] == "br0");
+  CHECK(ledger[1].kind == "alias");
+
+  auto ops = db->list_operations("web", 10);
+  REQUIRE(ops.size() == 2);
+  CHECK(ops[0].id == "op-2");  // newest first
+  CHECK(db->list_operations("", 10, true).size() == 1);
+  CHECK(db->load_operation("op-1")->steps[0]["step"] == "jail.create");
+  CHECK_FALSE(db->load_operation("op-9"));
+  db->prune_operations(0);
+  CHECK(db->list_operations("", 10).size() == 1);  // the unfinished one stays
+
+  CHECK(db->next_counter("instance") == 3);
+  db->delete_runtime("web");
+  CHECK(db->load_runtime().empty());
 }
