@@ -63,7 +63,7 @@ const status_row& row(errc code) {
 
 unsigned http_status(errc code) { return row(code).status; }
 
-response problem(const jaild::error& e, std::string_view instance) {
+response problem(const jaild::error& e, std::string_view instance, const nlohmann::json& extra) {
   const auto& r = row(e.code());
   nlohmann::json body = {
       {"type", "urn:jaild:problem:" + std::string(errc_name(e.code()))},
@@ -74,6 +74,7 @@ response problem(const jaild::error& e, std::string_view instance) {
   };
   if (!e.field().empty()) body["field"] = e.field();
   if (!instance.empty()) body["instance"] = instance;
+  for (const auto& [k, v] : extra.items()) body[k] = v;
   response resp;
   resp.status = r.status;
   resp.content_type = "application/problem+json";

@@ -14,7 +14,9 @@ service::service(engine::engine& engine, service_options options, executor run_b
       run_blocking_(std::move(run_blocking)),
       started_(std::chrono::steady_clock::now()) {
   add_system_routes();
+  add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
   add_jail_routes();
+  add_event_routes();
 }
 
 nlohmann::json parse_json_body(const request& req) {

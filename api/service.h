@@ -37,15 +37,20 @@ class service {
   response handle(const route& r, request& req);
   void add_system_routes();
   void add_jail_routes();
+  void add_lifecycle_routes();
+  void add_event_routes();
 
   engine::engine& engine_;
   service_options options_;
   executor run_blocking_;
   router router_;
   std::chrono::steady_clock::time_point started_;
+  std::shared_ptr<class feed_hub> feeds_;  // live Server-Sent Event streams
 };
 
 // Helpers shared by the handler files.
+std::string name_param(const request& req);
+response entry_response(unsigned status, const engine::jail_entry& entry);
 nlohmann::json parse_json_body(const request& req);
 response json_response(unsigned status, const nlohmann::json& body);
 response text_response(unsigned status, std::string content_type, std::string body);

@@ -56,7 +56,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
   }
   refuse_unknown(root,
                  {"state_dir", "socket", "socket_mode", "socket_group", "log_level", "log_file",
-                  "api"},
+                  "api", "engine"},
                  file, "");
   if (auto* n = root.get("state_dir")) c.state_dir = text(*n, file);
   if (auto* n = root.get("socket")) c.socket = text(*n, file);
@@ -96,6 +96,22 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.api.max_connections = static_cast<unsigned>(number(*v, file, 1, 100000));
     if (auto* v = api->get("request_timeout_s"))
       c.api.request_timeout = std::chrono::seconds(number(*v, file, 1, 3600));
+  }
+  if (auto* n = root.get("engine")) {
+    auto* eng = n->as_table();
+    if (!eng) bad(*n, file, "[engine] must be a table");
+    refuse_unknown(*eng,
+                   {"parallel_starts", "ready_timeout_s", "crashloop_restarts",
+                    "crashloop_window_s"},
+                   file, "engine.");
+    if (auto* v = eng->get("parallel_starts"))
+      c.engine.parallel_starts = static_cast<unsigned>(number(*v, file, 1, 256));
+    if (auto* v = eng->get("ready_timeout_s"))
+      c.engine.ready_timeout = std::chrono::seconds(number(*v, file, 1, 86400));
+    if (auto* v = eng->get("crashloop_restarts"))
+      c.engine.crashloop_restarts = static_cast<unsigned>(number(*v, file, 1, 1000));
+    if (auto* v = eng->get("crashloop_window_s"))
+      c.engine.crashloop_window = std::chrono::seconds(number(*v, file, 1, 86400));
   }
 }
 

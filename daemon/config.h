@@ -15,11 +15,18 @@ namespace jaild::daemon {
 
 struct api_config {
   unsigned io_threads = 2;              // threads serving sockets
-  unsigned blocking_threads = 16;       // threads running handlers that block
+  unsigned blocking_threads = 32;       // threads running handlers that block (a synchronous start holds one)
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   unsigned max_connections = 1024;
   std::chrono::seconds request_timeout{30};
+};
+
+struct engine_config {
+  unsigned parallel_starts = 8;          // jails starting at once
+  std::chrono::seconds ready_timeout{60};  // a dependency must be ready within this
+  unsigned crashloop_restarts = 5;       // more restarts than this ...
+  std::chrono::seconds crashloop_window{60};  // ... within this = crashloop
 };
 
 struct config {
@@ -30,6 +37,7 @@ struct config {
   std::string log_level = "info";       // trace, debug, info, warn, error
   std::filesystem::path log_file;       // "" = standard error
   api_config api;
+  engine_config engine;
 
   std::filesystem::path database() const;
 };

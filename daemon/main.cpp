@@ -66,8 +66,23 @@ int run(const daemon::config& c) {
   spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
 
   auto platform = host::make_platform_host({c.state_dir});
-  engine::engine eng(*db, *platform);
+  for (const auto& p : platform->info().prerequisites)
+    if (!p.ok) spdlog::warn("host prerequisite {}: {}", p.name, p.message);
+
+  engine::engine_options eo;
+  eo.state_dir = c.state_dir;
+  eo.parallel_starts = c.engine.parallel_starts;
+  eo.ready_timeout = c.engine.ready_timeout;
+  eo.crashloop_restarts = static_cast<int>(c.engine.crashloop_restarts);
+  eo.crashloop_window = c.engine.crashloop_window;
+  engine::engine eng(*db, *platform, eo);
   eng.load();
+  // The kernel first: adopt what runs, clean up what a crash left, before any write.
+  const auto summary = eng.reconcile();
+  spdlog::info("reconciled in {} ms: {} adopted, {} vanished, {} rolled back, {} objects removed",
+               summary["duration_ms"].get<long>(), summary["adopted"].get<int>(),
+               summary["vanished"].get<int>(), summary["rolled_back"].get<int>(),
+               summary["objects_removed"].get<int>());
 
   api::http::server_options so;
   so.io_threads = c.api.io_threads;
@@ -86,6 +101,7 @@ int run(const daemon::config& c) {
   server.listen_unix({c.socket, c.socket_mode, group_id(c.socket_group)});
   server.start(svc);
   spdlog::info("listening on {} (mode {:04o})", c.socket.string(), c.socket_mode);
+  eng.boot();
 
   while (true) {
     int sig = 0;
@@ -98,6 +114,7 @@ int run(const daemon::config& c) {
     break;
   }
   server.stop();
+  eng.shutdown();
   spdlog::info("stopped");
   return 0;
 }

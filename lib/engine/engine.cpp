@@ -1,20 +1,227 @@
+// The engine's desired state, status publication and events.
 #include "lib/engine/engine.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+
+#include "lib/engine/naming.h"
+#include "lib/engine/runtime.h"
+#include "lib/model/address.h"
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
+#include "lib/plan/graph.h"
 
 namespace jaild::engine {
+namespace {
 
-engine::engine(store::store& db, host::host& platform)
-    : store_(db), host_(platform), snapshot_(std::make_shared<snapshot>(snapshot::map{}, 0)) {}
+std::vector<plan::node> nodes_of(const std::vector<model::jail_spec>& specs) {
+  std::vector<plan::node> out;
+  out.reserve(specs.size());
+  for (const auto& s : specs) out.push_back({s.name, s.priority, s.depend});
+  return out;
+}
 
-engine::~engine() = default;
+}  // namespace
+
+engine::engine(store::store& db, host::host& platform, engine_options options)
+    : store_(db),
+      host_(platform),
+      options_(std::move(options)),
+      snapshot_(std::make_shared<snapshot>(snapshot::map{}, 0)),
+      sched_(std::make_unique<scheduler>(std::max(options_.workers, options_.parallel_starts + 2))) {}
+
+engine::~engine() { shutdown(); }
+
+void engine::shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  // Watchers first, so that no exit is handled while the workers stop.
+  std::vector<host::running_jail> watched;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (auto& [name, rt] : runtimes_)
+      if (rt->handle) watched.push_back(*rt->handle);
+  }
+  for (const auto& j : watched) host_.unwatch(j);
+  sched_->stop();
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot and status.
+
+std::shared_ptr<const snapshot> engine::current() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+model::jail_status engine::status_of(const jail_runtime& rt) const {
+  model::jail_status s;
+  s.state = rt.state;
+  if (rt.handle) s.jid = rt.handle->jid;
+  s.started_at = rt.started_ms;
+  s.restarts = rt.restarts;
+  s.health = rt.health;
+  s.last_error = rt.last_error;
+  s.operation = rt.current_op;
+  s.warnings = rt.warnings;
+  if (rt.state == model::jail_state::running || rt.state == model::jail_state::starting ||
+      rt.state == model::jail_state::stopping) {
+    for (const auto& itf : rt.interfaces) {
+      s.addresses.insert(s.addresses.end(), itf.ip4.begin(), itf.ip4.end());
+      s.addresses.insert(s.addresses.end(), itf.ip6.begin(), itf.ip6.end());
+    }
+    if (auto entry = current()->find(rt.name)) {
+      for (const auto* list : {&entry->spec.ip4, &entry->spec.ip6})
+        for (const auto& a : *list)
+          if (auto parsed = model::parse_jail_address(a, list == &entry->spec.ip6, nullptr)) {
+            parsed->iface.clear();
+            s.addresses.push_back(parsed->to_string());
+          }
+    }
+  }
+  return s;
+}
+
+void engine::publish_status(const std::string& name) {
+  // Caller holds runtime_mutex_.
+  auto it = runtimes_.find(name);
+  if (it == runtimes_.end()) return;
+  auto status = status_of(*it->second);
+  std::lock_guard lock(snapshot_mutex_);
+  auto old = snapshot_->find(name);
+  if (!old) return;
+  jail_entry entry = *old;
+  entry.status = std::move(status);
+  auto jails = snapshot_->jails();
+  jails[name] = make_entry(std::move(entry));
+  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+}
+
+void engine::publish_removed(const std::string& name) {
+  std::lock_guard lock(snapshot_mutex_);
+  auto jails = snapshot_->jails();
+  jails.erase(name);
+  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+}
+
+std::shared_ptr<engine::jail_runtime> engine::runtime_of(const std::string& name) {
+  // Caller holds runtime_mutex_.
+  auto& slot = runtimes_[name];
+  if (!slot) {
+    slot = std::make_shared<jail_runtime>();
+    slot->name = name;
+  }
+  return slot;
+}
+
+void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
+  store::runtime_row row;
+  row.name = rt.name;
+  row.state = std::string(model::jail_state_name(rt.state));
+  row.desired = rt.desired;
+  row.instance = rt.instance;
+  row.handle = rt.handle ? host::running_jail_to_json(*rt.handle) : nlohmann::json::object();
+  row.interfaces = nlohmann::json::array();
+  for (const auto& i : rt.interfaces)
+    row.interfaces.push_back({{"host_end", i.host_end},
+                              {"jail_end", i.jail_end},
+                              {"bridge", i.bridge},
+                              {"bridge_ip4", i.bridge_ip4},
+                              {"ip4", i.ip4},
+                              {"ip6", i.ip6},
+                              {"defaultrouter", i.defaultrouter},
+                              {"defaultrouter6", i.defaultrouter6},
+                              {"mac", i.mac}});
+  row.started_ms = rt.started_ms;
+  row.restarts = rt.restarts;
+  row.last_exit = rt.last_exit;
+  row.last_error = rt.last_error;
+  // Stored and announced under one lock, so that subscribers see events in
+  // sequence order (a stream resumes by sequence number).
+  std::lock_guard lock(listeners_mutex_);
+  auto stored = store_.save_runtime(row, std::move(ev));
+  if (stored)
+    for (const auto& [id, l] : listeners_) l(*stored);
+}
+
+void engine::set_state(jail_runtime& rt, model::jail_state next, const std::string& reason) {
+  // Caller holds runtime_mutex_.
+  const auto from = rt.state;
+  rt.state = next;
+  model::event ev;
+  ev.type = "jail.state";
+  ev.jail = rt.name;
+  ev.data = {{"from", model::jail_state_name(from)},
+             {"to", model::jail_state_name(next)},
+             {"reason", reason}};
+  if (rt.handle) ev.data["jid"] = rt.handle->jid;
+  persist_runtime(rt, from == next ? std::nullopt : std::optional<model::event>(ev));
+  publish_status(rt.name);
+  runtime_changed_.notify_all();
+}
+
+model::event engine::emit(model::event ev) {
+  std::lock_guard lock(listeners_mutex_);  // see persist_runtime
+  ev = store_.append_event(std::move(ev));
+  for (const auto& [id, l] : listeners_) l(ev);
+  return ev;
+}
+
+std::uint64_t engine::subscribe(event_listener listener) {
+  std::lock_guard lock(listeners_mutex_);
+  const auto id = next_listener_++;
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void engine::unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.erase(id);
+}
+
+engine::counters engine::totals() const {
+  std::lock_guard lock(runtime_mutex_);
+  return totals_;
+}
+
+std::string engine::new_operation_id() {
+  return "op-" + base36(store_.next_counter("operation"));
+}
+
+std::vector<host::object> engine::objects_of(const std::string& jail) {
+  std::vector<host::object> out;
+  for (const auto& row : store_.ledger_rows()) {
+    if (row.owner != jail) continue;
+    auto kind = host::object_kind_from_name(row.kind);
+    if (!kind) continue;
+    out.push_back({*kind, row.owner, row.key, row.attrs});
+  }
+  return out;
+}
+
+host::jail_context engine::context_for(const model::jail_spec& spec,
+                                       const jail_runtime& rt) const {
+  host::jail_context ctx;
+  ctx.spec = spec;
+  ctx.instance = rt.instance;
+  ctx.interfaces = rt.interfaces;
+  ctx.run_dir = options_.state_dir / "run" / spec.name;
+  // Every jail has a console log, where jail(8) would have /dev/null.
+  if (ctx.spec.exec.consolelog.empty()) ctx.spec.exec.consolelog = console_log_path(spec.name);
+  return ctx;
+}
+
+std::filesystem::path engine::console_log_path(const std::string& name) const {
+  return options_.state_dir / "log" / (name + ".log");
+}
+
+// ---------------------------------------------------------------------------
+// Desired state.
 
 void engine::load() {
-  std::lock_guard lock(write_mutex_);
+  std::lock_guard write_lock(write_mutex_);
+  std::lock_guard lock(runtime_mutex_);
   snapshot::map jails;
   for (auto& stored : store_.load_jails()) {
     jail_entry entry;
@@ -22,38 +229,52 @@ void engine::load() {
     entry.created_ms = stored.created_ms;
     entry.updated_ms = stored.updated_ms;
     entry.generation = stored.generation;
+    auto rt = runtime_of(entry.spec.name);
     try {
-      entry.status.warnings = host_.check(entry.spec);
+      rt->warnings = host_.check(entry.spec);
     } catch (const error& e) {
       // Stored before the host changed (a module unloaded, a tunable reset):
       // keep the spec, say why it cannot run.
-      entry.status.last_error = e.what();
+      rt->last_error = e.what();
     }
     auto name = entry.spec.name;
     jails.emplace(std::move(name), make_entry(std::move(entry)));
   }
+  // The last known runtime state; reconcile() checks it against the kernel.
+  for (const auto& row : store_.load_runtime()) {
+    if (!jails.count(row.name)) continue;
+    auto rt = runtime_of(row.name);
+    rt->state = model::jail_state_from_name(row.state).value_or(model::jail_state::stopped);
+    rt->desired = row.desired;
+    rt->instance = row.instance;
+    if (row.handle.is_object() && row.handle.contains("jid"))
+      rt->handle = host::running_jail_from_json(row.handle);
+    for (const auto& i : row.interfaces) {
+      host::resolved_interface r;
+      r.host_end = i.value("host_end", "");
+      r.jail_end = i.value("jail_end", "");
+      r.bridge = i.value("bridge", "");
+      r.bridge_ip4 = i.value("bridge_ip4", std::vector<std::string>{});
+      r.ip4 = i.value("ip4", std::vector<std::string>{});
+      r.ip6 = i.value("ip6", std::vector<std::string>{});
+      r.defaultrouter = i.value("defaultrouter", "");
+      r.defaultrouter6 = i.value("defaultrouter6", "");
+      r.mac = i.value("mac", "");
+      rt->interfaces.push_back(std::move(r));
+    }
+    rt->started_ms = row.started_ms;
+    rt->restarts = row.restarts;
+    rt->last_exit = row.last_exit;
+    if (rt->last_error.empty()) rt->last_error = row.last_error;
+  }
+  for (auto& [name, entry] : jails) {
+    jail_entry e = *entry;
+    e.status = status_of(*runtimes_.at(name));
+    entry = make_entry(std::move(e));
+  }
   spdlog::info("loaded {} jail spec(s) from {}", jails.size(), store_.path().string());
-  publish(std::make_shared<snapshot>(std::move(jails), ++version_));
-}
-
-std::shared_ptr<const snapshot> engine::current() const {
-  std::lock_guard lock(snapshot_mutex_);
-  return snapshot_;
-}
-
-void engine::publish(std::shared_ptr<const snapshot> next) {
-  std::lock_guard lock(snapshot_mutex_);
-  snapshot_ = std::move(next);
-}
-
-void engine::on_event(event_listener listener) {
-  std::lock_guard lock(listeners_mutex_);
-  listeners_.push_back(std::move(listener));
-}
-
-void engine::emit(const model::event& ev) {
-  std::lock_guard lock(listeners_mutex_);
-  for (const auto& l : listeners_) l(ev);
+  std::lock_guard snap_lock(snapshot_mutex_);
+  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
 }
 
 std::shared_ptr<const jail_entry> engine::require(const std::string& name) const {
@@ -62,57 +283,110 @@ std::shared_ptr<const jail_entry> engine::require(const std::string& name) const
   return entry;
 }
 
-std::shared_ptr<const jail_entry> engine::create_jail(const model::jail_spec& spec) {
-  model::validate_spec(spec);
-  auto warnings = host_.check(spec);
-  std::lock_guard lock(write_mutex_);
-  auto snap = current();
-  if (snap->find(spec.name))
-    throw error(errc::jail_exists, fmt::format("a jail named '{}' exists", spec.name), "/name");
+void engine::check_graph(const std::vector<model::jail_spec>& specs) const {
+  auto cycle = plan::find_cycle(nodes_of(specs));
+  if (!cycle.empty())
+    throw error(errc::dependency_cycle,
+                "depend forms a cycle: " + plan::describe_cycle(cycle) +
+                    "; remove one of these dependencies",
+                "/depend");
+}
 
+std::vector<model::event> engine::apply_specs(
+    const std::vector<store::store::jail_change>& changes) {
+  using change = store::store::jail_change;
+  std::lock_guard write_lock(write_mutex_);
+  auto snap = current();
+  std::map<std::string, model::jail_spec> next;
+  for (const auto& [name, entry] : snap->jails()) next.emplace(name, entry->spec);
+  std::map<std::string, std::vector<std::string>> warnings;
+  for (const auto& c : changes) {
+    const auto& name = c.spec.name;
+    switch (c.what) {
+      case change::kind::create:
+        if (next.count(name))
+          throw error(errc::jail_exists, fmt::format("a jail named '{}' exists", name), "/name");
+        break;
+      case change::kind::replace:
+      case change::kind::remove:
+        if (!next.count(name))
+          throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
+        break;
+    }
+    if (c.what == change::kind::remove) {
+      std::lock_guard lock(runtime_mutex_);
+      if (auto it = runtimes_.find(name);
+          it != runtimes_.end() && it->second->state != model::jail_state::stopped &&
+          it->second->state != model::jail_state::failed &&
+          it->second->state != model::jail_state::crashloop)
+        throw error(errc::jail_running,
+                    fmt::format("jail '{}' is {}; stop it first, or delete with force=true", name,
+                                model::jail_state_name(it->second->state)));
+      next.erase(name);
+      continue;
+    }
+    model::validate_spec(c.spec);
+    warnings[name] = host_.check(c.spec);
+    next[name] = c.spec;
+  }
+  std::vector<model::jail_spec> all;
+  for (auto& [name, s] : next) all.push_back(s);
+  check_graph(all);
+
+  std::vector<model::event> events;
+  {
+    std::lock_guard l(listeners_mutex_);  // see persist_runtime
+    events = store_.apply(changes);
+    for (const auto& ev : events)
+      for (const auto& [id, fn] : listeners_) fn(ev);
+  }
+
+  std::lock_guard lock(runtime_mutex_);
+  auto jails = snap->jails();
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const auto& c = changes[i];
+    const auto& name = c.spec.name;
+    if (c.what == change::kind::remove) {
+      jails.erase(name);
+      runtimes_.erase(name);
+      continue;
+    }
+    auto rt = runtime_of(name);
+    rt->warnings = warnings[name];
+    jail_entry entry;
+    if (auto old = snap->find(name)) entry = *old;
+    entry.spec = c.spec;
+    entry.updated_ms = events[i].time_ms;
+    if (c.what == change::kind::create) {
+      entry.created_ms = events[i].time_ms;
+      entry.generation = 1;
+    } else {
+      entry.generation += 1;
+    }
+    entry.status = status_of(*rt);
+    jails[name] = make_entry(std::move(entry));
+  }
+  std::lock_guard snap_lock(snapshot_mutex_);
+  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+  return events;
+}
+
+std::shared_ptr<const jail_entry> engine::create_jail(const model::jail_spec& spec) {
   model::event ev;
   ev.type = "jail.created";
   ev.jail = spec.name;
-  ev = store_.create_jail(spec, ev);
-
-  jail_entry entry;
-  entry.spec = spec;
-  entry.status.warnings = std::move(warnings);
-  entry.created_ms = entry.updated_ms = ev.time_ms;
-  entry.generation = 1;
-  auto made = make_entry(std::move(entry));
-  auto jails = snap->jails();
-  jails.emplace(spec.name, made);
-  publish(std::make_shared<snapshot>(std::move(jails), ++version_));
-  emit(ev);
-  return made;
+  apply_specs({{store::store::jail_change::kind::create, spec, ev}});
+  return require(spec.name);
 }
 
 std::shared_ptr<const jail_entry> engine::replace_jail(const model::jail_spec& spec) {
-  model::validate_spec(spec);
-  auto warnings = host_.check(spec);
-  std::lock_guard lock(write_mutex_);
-  auto snap = current();
-  auto old = snap->find(spec.name);
-  if (!old) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", spec.name));
+  auto old = require(spec.name);
   if (old->spec == spec) return old;  // nothing to change, nothing to record
-
   model::event ev;
   ev.type = "jail.updated";
   ev.jail = spec.name;
-  ev = store_.replace_jail(spec, ev);
-
-  jail_entry entry = *old;
-  entry.spec = spec;
-  entry.status.warnings = std::move(warnings);
-  entry.updated_ms = ev.time_ms;
-  entry.generation = old->generation + 1;
-  auto made = make_entry(std::move(entry));
-  auto jails = snap->jails();
-  jails[spec.name] = made;
-  publish(std::make_shared<snapshot>(std::move(jails), ++version_));
-  emit(ev);
-  return made;
+  apply_specs({{store::store::jail_change::kind::replace, spec, ev}});
+  return require(spec.name);
 }
 
 std::shared_ptr<const jail_entry> engine::patch_jail(const std::string& name,
@@ -130,20 +404,58 @@ std::shared_ptr<const jail_entry> engine::patch_jail(const std::string& name,
 }
 
 void engine::delete_jail(const std::string& name, bool force) {
-  (void)force;  // no jail runs yet: the lifecycle (issue 5) stops it first when forced
-  std::lock_guard lock(write_mutex_);
-  auto snap = current();
-  if (!snap->find(name)) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
-
+  require(name);
+  if (force) {
+    stop_options_api o;
+    o.force = true;
+    o.cascade = true;
+    o.reason = "deleted with force=true";
+    auto op = stop(name, o);
+    op->wait();
+    if (op->state() == op_state::failed)
+      throw error(op->error_code(), "cannot stop '" + name + "' before deleting it: " + op->error());
+  }
+  model::jail_spec spec;
+  spec.name = name;
   model::event ev;
   ev.type = "jail.deleted";
   ev.jail = name;
-  ev = store_.delete_jail(name, ev);
+  apply_specs({{store::store::jail_change::kind::remove, spec, ev}});
+  store_.delete_runtime(name);
+}
 
-  auto jails = snap->jails();
-  jails.erase(name);
-  publish(std::make_shared<snapshot>(std::move(jails), ++version_));
-  emit(ev);
+std::string engine::console_log(const std::string& name, std::size_t max_bytes) {
+  require(name);
+  std::ifstream in(console_log_path(name), std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const auto size = static_cast<std::size_t>(in.tellg());
+  const auto from = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string out(size - from, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  return out;
+}
+
+nlohmann::json engine::boot_plan() const {
+  auto snap = current();
+  std::vector<plan::node> nodes;
+  std::set<std::string> boot;
+  for (const auto& [name, entry] : snap->jails()) {
+    nodes.push_back({name, entry->spec.priority, entry->spec.depend});
+    if (entry->spec.boot) boot.insert(name);
+  }
+  nlohmann::json waves = nlohmann::json::array();
+  if (!boot.empty()) {
+    // The boot jails and what they depend on.
+    std::set<std::string> planned;
+    for (const auto& b : boot)
+      for (const auto& n : plan::with_dependencies(nodes, b))
+        if (snap->find(n)) planned.insert(n);
+    for (const auto& w : plan::start_waves(nodes, planned)) waves.push_back(w);
+  }
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& w : plan::start_waves(nodes)) all.push_back(w);
+  return {{"waves", waves}, {"all_waves", all}, {"parallel_starts", options_.parallel_starts}};
 }
 
 }  // namespace jaild::engine

@@ -1,19 +1,38 @@
-// The engine: owner of every jail's desired state and lifecycle. The API calls
-// it and nothing else; it calls the store and the Host port.
+// The engine: owner of every jail's desired state and lifecycle (DESIGN.md
+// sections 3, 5 and 6). The API calls it and nothing else; it calls the store
+// and the Host port.
 //
-// Writes are blocking (they end in an fsync) and are called from the blocking
-// pool. Reads take the current snapshot (snapshot.h) and never block.
+// Threads. Reads take the current snapshot and never block. Desired-state
+// writes run on the caller's thread (the API's blocking pool) and end in an
+// fsync. Lifecycle operations run on the engine's own workers (scheduler.h);
+// one operation at a time per jail (a FIFO lock), at most `parallel_starts`
+// starts at once, each start launched only when its dependencies are ready.
+// Jail exits arrive from the adapter's watcher thread and are handled on the
+// workers. No loop polls: timers drive backoff, health checks and deadlines.
+//
+// Files: engine.cpp (desired state, status, events), lifecycle.cpp (start,
+// stop, the launcher), supervise.cpp (exits, restart policy, health checks),
+// recover.cpp (reconciling at start-up).
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "lib/engine/operation.h"
+#include "lib/engine/scheduler.h"
 #include "lib/engine/snapshot.h"
 #include "lib/host/host.h"
 #include "lib/model/event.h"
@@ -22,50 +41,165 @@
 
 namespace jaild::engine {
 
+struct engine_options {
+  std::filesystem::path state_dir;                     // run/ and log/ live here
+  unsigned parallel_starts = 8;                        // starts running at once
+  unsigned workers = 16;                               // engine threads
+  std::chrono::milliseconds ready_timeout{60'000};     // a dependency must be ready within this
+  std::chrono::milliseconds backoff_initial{100};      // first restart delay, then doubled
+  std::chrono::milliseconds backoff_reset{10'000};     // uptime that resets the backoff
+  int crashloop_restarts = 5;                          // more restarts than this ...
+  std::chrono::milliseconds crashloop_window{60'000};  // ... within this window = crashloop
+  std::size_t operations_kept = 1000;                  // finished operations kept in the store
+  std::size_t queue_limit = 4;                         // operations waiting per jail before 409
+};
+
+struct start_options {
+  std::string reason = "requested";
+  bool by_policy = false;  // a restart by the restart policy, not a user's start
+};
+
+struct stop_options_api {
+  bool cascade = false;  // stop running dependents first
+  bool force = false;    // go on past failing exec.prestop / exec.stop hooks
+  std::string reason = "requested";
+};
+
 class engine {
  public:
-  engine(store::store& db, host::host& platform);
+  engine(store::store& db, host::host& platform, engine_options options = {});
   ~engine();
 
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
-  // Loads the stored specs into the first snapshot.
+  // Loads the stored specs into the first snapshot (no host calls).
   void load();
+  // Reconciles with the kernel before writes are served: adopts running jails
+  // it owns, marks vanished ones, rolls back interrupted operations, removes
+  // orphaned ledger objects (recover.cpp). Returns a summary for the log.
+  nlohmann::json reconcile();
+  // Starts the `boot` jails (and those whose restart policy wants them up) in
+  // plan order, without waiting.
+  void boot();
+  // Stops supervision and the workers; jails keep running.
+  void shutdown();
 
   std::shared_ptr<const snapshot> current() const;
 
-  // Desired state. Each throws jaild::error and, when it throws, has changed
-  // nothing (neither the store nor the snapshot).
+  // ---- Desired state. Each throws jaild::error and, when it throws, has
+  // changed nothing (neither the store nor the snapshot).
   std::shared_ptr<const jail_entry> create_jail(const model::jail_spec& spec);
   std::shared_ptr<const jail_entry> replace_jail(const model::jail_spec& spec);
   // RFC 7396 merge patch over the spec's JSON; the result is validated whole.
   std::shared_ptr<const jail_entry> patch_jail(const std::string& name,
                                                const nlohmann::json& patch);
+  // Refuses a running jail unless `force` (which stops it first).
   void delete_jail(const std::string& name, bool force);
+  // Every jail in the store plus `changes`, for an all-or-nothing batch
+  // (jail.conf import): validates, checks the dependency graph, writes.
+  std::vector<model::event> apply_specs(const std::vector<store::store::jail_change>& changes);
+
+  // ---- Lifecycle. Each returns the jail's operation at once (queued); wait()
+  // on it for the synchronous API. Refusals (unknown jail, queue full,
+  // running dependents) throw before any operation exists.
+  std::shared_ptr<operation> start(const std::string& name, start_options options = {});
+  std::shared_ptr<operation> stop(const std::string& name, stop_options_api options = {});
+  std::shared_ptr<operation> restart(const std::string& name);
+
+  host::exec_result exec(const std::string& name, const host::exec_request& request);
+  std::map<std::string, double> stats(const std::string& name);
+  // The last `max_bytes` of the jail's console log.
+  std::string console_log(const std::string& name, std::size_t max_bytes);
+  std::filesystem::path console_log_path(const std::string& name) const;
+
+  std::shared_ptr<operation> find_operation(const std::string& id);
+  std::vector<nlohmann::json> list_operations(const std::string& jail, std::size_t limit);
+  // {"waves": [[...], ...], "parallel_starts": N}
+  nlohmann::json boot_plan() const;
 
   host::host& platform() { return host_; }
+  store::store& database() { return store_; }
+  const engine_options& options() const { return options_; }
 
-  // Called with every event after it is stored (the SSE stream, metrics).
+  // ---- Events: stored first, then given to subscribers (the SSE stream,
+  // metrics). Callbacks run on the thread that emitted; they must not block.
   using event_listener = std::function<void(const model::event&)>;
-  void on_event(event_listener listener);
+  std::uint64_t subscribe(event_listener listener);
+  void unsubscribe(std::uint64_t id);
+
+  // Counters for /metrics.
+  struct counters {
+    std::uint64_t starts = 0, start_failures = 0, stops = 0, restarts = 0, crashes = 0;
+  };
+  counters totals() const;
 
  private:
+  struct jail_runtime;
+  struct pending_start;
+
+  // engine.cpp
   std::shared_ptr<const jail_entry> require(const std::string& name) const;
-  void publish(std::shared_ptr<const snapshot> next);
-  void emit(const model::event& ev);
+  std::shared_ptr<jail_runtime> runtime_of(const std::string& name);
+  void check_graph(const std::vector<model::jail_spec>& specs) const;
+  void publish_status(const std::string& name);
+  void publish_removed(const std::string& name);
+  model::event emit(model::event ev);
+  void persist_runtime(jail_runtime& rt, std::optional<model::event> ev = std::nullopt);
+  void set_state(jail_runtime& rt, model::jail_state next, const std::string& reason);
+  model::jail_status status_of(const jail_runtime& rt) const;
+  std::string new_operation_id();
+  std::vector<host::object> objects_of(const std::string& jail);
+  host::jail_context context_for(const model::jail_spec& spec, const jail_runtime& rt) const;
+
+  // lifecycle.cpp
+  std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason);
+  void pump();
+  bool ready(const std::string& name) const;
+  void run_start(std::shared_ptr<operation> op);
+  void run_stop(std::shared_ptr<operation> op, stop_options_api options);
+  void finish(const std::shared_ptr<operation>& op);
+  void stop_dependents(const std::string& name, const stop_options_api& options);
+  // Destroys the bridges jaild created that no starting or running jail uses.
+  void release_bridges(host::journal& steps);
+
+  // supervise.cpp
+  void watch(jail_runtime& rt);
+  void on_exit(const std::string& name, const std::string& instance, host::exit_info info);
+  void handle_exit(const std::string& name, const std::string& instance, host::exit_info info);
+  void schedule_restart(jail_runtime& rt, const std::string& why);
+  void start_health(jail_runtime& rt);
+  void probe(const std::string& name, const std::string& instance);
+  bool run_probe(const model::jail_spec& spec, const jail_runtime& rt, std::string& detail);
+  void cancel_timers(jail_runtime& rt);
 
   store::store& store_;
   host::host& host_;
+  engine_options options_;
 
-  // Serialises writers: a write reads the current snapshot, stores, then publishes.
+  // Serialises desired-state writers.
   std::mutex write_mutex_;
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const snapshot> snapshot_;
   std::atomic<std::int64_t> version_{0};
 
+  // Runtime per jail; guarded by runtime_mutex_ (the map and each runtime's fields).
+  mutable std::mutex runtime_mutex_;
+  std::condition_variable_any runtime_changed_;
+  std::map<std::string, std::shared_ptr<jail_runtime>, std::less<>> runtimes_;
+  std::deque<std::shared_ptr<pending_start>> pending_;  // starts waiting for their dependencies
+  unsigned active_starts_ = 0;
+  std::map<std::string, int> launched_starts_;  // per jail: starts launched, not yet finished
+  std::map<std::string, std::shared_ptr<operation>> recent_ops_;  // by id
+  std::deque<std::string> recent_order_;
+  counters totals_;
+
   std::mutex listeners_mutex_;
-  std::vector<event_listener> listeners_;
+  std::map<std::uint64_t, event_listener> listeners_;
+  std::uint64_t next_listener_ = 1;
+
+  std::atomic<bool> shutting_down_{false};
+  std::unique_ptr<scheduler> sched_;  // last: its threads stop first
 };
 
 }  // namespace jaild::engine

@@ -1,5 +1,7 @@
 #include "tests/support/fake_host.h"
 
+#include <thread>
+
 #include "lib/model/error.h"
 
 namespace jaild::test {
@@ -21,8 +23,54 @@ void fake_host::fail_at(std::string step) {
   fail_at_ = std::move(step);
 }
 
+void fake_host::slow_at(std::string step, std::chrono::milliseconds d) {
+  std::lock_guard lock(mutex_);
+  slow_[std::move(step)] = d;
+}
+
+void fake_host::exec_results(const std::string& jail, std::vector<int> codes) {
+  std::lock_guard lock(mutex_);
+  exec_codes_[jail] = std::move(codes);
+}
+
+void fake_host::crash(const std::string& jail, int status) {
+  std::function<void(exit_info)> cb;
+  {
+    std::lock_guard lock(mutex_);
+    running_.erase(jail);
+    if (auto it = watchers_.find(jail); it != watchers_.end()) {
+      cb = std::move(it->second);
+      watchers_.erase(it);
+    }
+  }
+  if (cb) cb({status, true});
+}
+
+void fake_host::vanish(const std::string& jail) {
+  std::lock_guard lock(mutex_);
+  running_.erase(jail);
+  watchers_.erase(jail);
+}
+
+int fake_host::max_concurrent_creates() const {
+  std::lock_guard lock(mutex_);
+  return max_creating_;
+}
+
+bool fake_host::running(const std::string& jail) const {
+  std::lock_guard lock(mutex_);
+  return running_.contains(jail);
+}
+
 void fake_host::step(const std::string& name, step_sinks* sinks) {
   bool fail = false;
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [prefix, d] : slow_)
+      if (name.rfind(prefix, 0) == 0) delay = d;
+  }
+  if (delay.count()) std::this_thread::sleep_for(delay);
   {
     std::lock_guard lock(mutex_);
     calls_.push_back(name);
@@ -82,13 +130,25 @@ void fake_host::create_interfaces(const jail_context& ctx, step_sinks sinks) {
 
 running_jail fake_host::create_jail(const jail_context& ctx, step_sinks sinks) {
   create({object_kind::jail, ctx.spec.name, ctx.spec.name, {}}, sinks);
-  step("create_jail " + ctx.spec.name, &sinks);
+  {
+    std::lock_guard lock(mutex_);
+    max_creating_ = std::max(max_creating_, ++creating_);
+  }
+  try {
+    step("create_jail " + ctx.spec.name, &sinks);
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    --creating_;
+    throw;
+  }
   std::lock_guard lock(mutex_);
+  --creating_;
   running_.insert(ctx.spec.name);
   running_jail j;
   j.name = ctx.spec.name;
   j.jid = next_jid_++;
   j.token = "fake";
+  handles_[j.name] = j;
   return j;
 }
 
@@ -112,6 +172,7 @@ void fake_host::stop_jail(const jail_context& ctx, const running_jail&, step_sin
   step("stop_jail " + ctx.spec.name, &sinks);
   std::lock_guard lock(mutex_);
   running_.erase(ctx.spec.name);
+  watchers_.erase(ctx.spec.name);
 }
 
 void fake_host::destroy(const object& obj, step_sinks sinks) {
@@ -130,7 +191,14 @@ void fake_host::update_limits(const jail_context& ctx, const running_jail&, step
 
 exec_result fake_host::exec(const running_jail& jail, const exec_request& req) {
   step("exec " + jail.name + " " + (req.argv.empty() ? "" : req.argv.front()), nullptr);
-  return {};
+  exec_result r;
+  std::lock_guard lock(mutex_);
+  auto& codes = exec_codes_[jail.name];
+  if (!codes.empty()) {
+    r.exit_code = codes.front();
+    codes.erase(codes.begin());
+  }
+  return r;
 }
 
 std::map<std::string, double> fake_host::usage(const running_jail&) {
@@ -145,14 +213,20 @@ bool fake_host::alive(const running_jail& jail) {
 std::vector<running_jail> fake_host::list_jails() {
   std::lock_guard lock(mutex_);
   std::vector<running_jail> out;
-  for (const auto& n : running_) out.push_back({n, 0, -1, "fake"});
+  for (const auto& n : running_) out.push_back(handles_.at(n));
   return out;
 }
 
-bool fake_host::watch(const running_jail& jail, std::function<void(exit_info)>) {
-  return alive(jail);
+bool fake_host::watch(const running_jail& jail, std::function<void(exit_info)> on_exit) {
+  std::lock_guard lock(mutex_);
+  if (!running_.contains(jail.name)) return false;
+  watchers_[jail.name] = std::move(on_exit);
+  return true;
 }
 
-void fake_host::unwatch(const running_jail&) {}
+void fake_host::unwatch(const running_jail& jail) {
+  std::lock_guard lock(mutex_);
+  watchers_.erase(jail.name);
+}
 
 }  // namespace jaild::test

@@ -3,6 +3,9 @@
 // behind), and fails on demand at a named step.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -22,6 +25,17 @@ class fake_host : public host::host {
   void fail_at(std::string step);
   // Warnings that check() returns.
   std::vector<std::string> warnings;
+  // Every call whose name starts with `step` sleeps for `d` first.
+  void slow_at(std::string step, std::chrono::milliseconds d);
+  // Exit codes that exec() returns for a jail, one per call; 0 once they run out.
+  void exec_results(const std::string& jail, std::vector<int> codes);
+  // The jail's init ends with `status`: the watcher is told, as a pidfd would.
+  void crash(const std::string& jail, int status);
+  // The jail ends while nobody watches (jaild is down): no callback.
+  void vanish(const std::string& jail);
+  // The most create_jail calls that were in progress at once.
+  int max_concurrent_creates() const;
+  bool running(const std::string& jail) const;
 
   ::jaild::host::platform_info info() override;
   std::vector<std::string> check(const model::jail_spec& spec) override;
@@ -61,10 +75,15 @@ class fake_host : public host::host {
   void create(::jaild::host::object obj, ::jaild::host::step_sinks sinks);
 
   mutable std::mutex mutex_;
+  std::map<std::string, std::chrono::milliseconds> slow_;
+  std::map<std::string, std::vector<int>> exec_codes_;
+  std::map<std::string, std::function<void(::jaild::host::exit_info)>> watchers_;
+  int creating_ = 0, max_creating_ = 0;
   std::vector<std::string> calls_;
   std::set<std::string> live_;
   std::string fail_at_;
   std::set<std::string> running_;
+  std::map<std::string, ::jaild::host::running_jail> handles_;
   int next_jid_ = 1;
 };
 

@@ -1,0 +1,634 @@
+// Start, stop and restart: operations, the launcher that starts a jail only
+// when its dependencies are ready, and the per-jail FIFO that keeps
+// operations on one jail from interleaving.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "lib/engine/engine.h"
+#include "lib/engine/naming.h"
+#include "lib/engine/pipeline.h"
+#include "lib/engine/runtime.h"
+#include "lib/engine/store_ledger.h"
+#include "lib/model/error.h"
+#include "lib/model/validate.h"
+#include "lib/plan/graph.h"
+
+namespace jaild::engine {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+
+// A step the engine itself takes (not a host call), for the journal.
+host::step_record engine_step(std::string name, std::vector<std::string> argv,
+                              clock::time_point began, std::string error = {}) {
+  host::step_record s;
+  s.step = std::move(name);
+  s.argv = std::move(argv);
+  s.status = error.empty() ? 0 : 1;
+  s.error = std::move(error);
+  s.duration = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - began);
+  return s;
+}
+
+bool is_down(model::jail_state s) {
+  return s == model::jail_state::stopped || s == model::jail_state::failed ||
+         s == model::jail_state::crashloop;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Requests.
+
+std::shared_ptr<operation> engine::enqueue(const std::string& name, op_kind kind,
+                                           std::string reason) {
+  // Caller holds runtime_mutex_.
+  auto op = std::make_shared<operation>(new_operation_id(), name, kind, std::move(reason));
+  recent_ops_[op->id()] = op;
+  recent_order_.push_back(op->id());
+  while (recent_order_.size() > 256) {
+    auto it = recent_ops_.find(recent_order_.front());
+    if (it != recent_ops_.end() && it->second->finished()) recent_ops_.erase(it);
+    recent_order_.pop_front();
+  }
+  store_.save_operation(op->to_row());
+  return op;
+}
+
+std::shared_ptr<operation> engine::start(const std::string& name, start_options options) {
+  if (shutting_down_) throw error(errc::unavailable, "jaild is shutting down");
+  auto snap = current();
+  auto entry = snap->find(name);
+  if (!entry) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
+  std::vector<plan::node> nodes;
+  for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+  const auto order = plan::with_dependencies(nodes, name);  // dependencies first
+  for (const auto& n : order)
+    if (!snap->find(n))
+      throw error(errc::dependency_failed,
+                  fmt::format("jail '{}' depends on '{}', which is not defined", name, n));
+
+  std::lock_guard lock(runtime_mutex_);
+  // A start still waiting for its dependencies is the answer to another start
+  // of the same jail; a start already running is not (a stop may be queued
+  // behind it, and this start must come after that stop).
+  auto pending_for = [&](const std::string& n) -> std::shared_ptr<operation> {
+    for (const auto& p : pending_)
+      if (p->op->jail() == n) return p->op;
+    return nullptr;
+  };
+  auto rt = runtime_of(name);
+  if (auto existing = pending_for(name)) return existing;
+  if (rt->next_ticket - rt->serving >= options_.queue_limit)
+    throw error(errc::operation_in_progress,
+                fmt::format("jail '{}' has {} operations waiting; try again when they end", name,
+                            rt->next_ticket - rt->serving));
+
+  auto queue_start = [&](const std::string& n, std::string reason) {
+    auto r = runtime_of(n);
+    auto op = enqueue(n, op_kind::start, std::move(reason));
+    r->desired = "running";
+    if (r->restart_timer) {
+      sched_->cancel(r->restart_timer);
+      r->restart_timer = 0;
+    }
+    auto p = std::make_shared<pending_start>();
+    p->op = op;
+    p->deadline = clock::now() + options_.ready_timeout;
+    p->priority = snap->find(n)->spec.priority;
+    pending_.push_back(p);
+    return op;
+  };
+  for (const auto& n : order) {
+    if (n == name) continue;
+    if (ready(n) || pending_for(n) || launched_starts_[n] > 0) continue;
+    auto dep = runtimes_.find(n);
+    if (dep != runtimes_.end() && !is_down(dep->second->state)) continue;  // on its way up
+    queue_start(n, "dependency of " + name);
+  }
+  if (!options.by_policy) rt->policy_retries = 0;  // a user's start resets on-failure's count
+  auto op = queue_start(name, options.reason);
+  pump();
+  return op;
+}
+
+std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_api options) {
+  if (shutting_down_) throw error(errc::unavailable, "jaild is shutting down");
+  auto snap = current();
+  if (!snap->find(name)) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
+  std::lock_guard lock(runtime_mutex_);
+  auto rt = runtime_of(name);
+  if (rt->next_ticket - rt->serving >= options_.queue_limit)
+    throw error(errc::operation_in_progress,
+                fmt::format("jail '{}' has {} operations waiting; try again when they end", name,
+                            rt->next_ticket - rt->serving));
+  if (!options.cascade) {
+    std::vector<plan::node> nodes;
+    for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+    std::vector<std::string> running;
+    for (const auto& d : plan::dependents_of(nodes, name)) {
+      auto it = runtimes_.find(d);
+      if (it != runtimes_.end() && !is_down(it->second->state)) running.push_back(d);
+    }
+    if (!running.empty()) {
+      std::string list;
+      for (const auto& d : running) list += (list.empty() ? "" : ", ") + d;
+      throw error(errc::dependents_running,
+                  fmt::format("jails that depend on '{}' are running: {}; stop them first or "
+                              "stop with cascade=true",
+                              name, list));
+    }
+  }
+  // A stop supersedes a start that is still waiting for its dependencies.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if ((*it)->op->jail() == name) {
+      (*it)->op->fail(errc::operation_in_progress, "cancelled: a stop was requested");
+      finish((*it)->op);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  rt->desired = "stopped";
+  if (rt->restart_timer) {
+    sched_->cancel(rt->restart_timer);
+    rt->restart_timer = 0;
+  }
+  auto op = enqueue(name, op_kind::stop, options.reason);
+  const auto ticket = rt->next_ticket++;
+  sched_->post([this, op, options, ticket] {
+    if (options.cascade) stop_dependents(op->jail(), options);
+    std::unique_lock l(runtime_mutex_);
+    auto r = runtime_of(op->jail());
+    runtime_changed_.wait(l, [&] { return r->serving == ticket; });
+    r->current_op = op->id();
+    l.unlock();
+    run_stop(op, options);
+  });
+  return op;
+}
+
+std::shared_ptr<operation> engine::restart(const std::string& name) {
+  if (!current()->find(name))
+    throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
+  // A restart is a stop of the jail alone (its dependents keep running, as
+  // jail -rc does), then a start; the start's operation is the answer.
+  {
+    std::unique_lock lock(runtime_mutex_);
+    auto rt = runtime_of(name);
+    if (!(is_down(rt->state) && !rt->handle)) {  // when nothing runs, a restart is a start
+      auto stop_op = enqueue(name, op_kind::stop, "restart");
+      rt->desired = "stopped";
+      if (rt->restart_timer) {
+        sched_->cancel(rt->restart_timer);
+        rt->restart_timer = 0;
+      }
+      const auto ticket = rt->next_ticket++;
+      sched_->post([this, stop_op, ticket] {
+        std::unique_lock l(runtime_mutex_);
+        auto r = runtime_of(stop_op->jail());
+        runtime_changed_.wait(l, [&] { return r->serving == ticket; });
+        r->current_op = stop_op->id();
+        l.unlock();
+        stop_options_api o;
+        o.reason = "restart";
+        run_stop(stop_op, o);
+      });
+      lock.unlock();
+      stop_op->wait();
+      if (stop_op->state() == op_state::failed)
+        throw error(stop_op->error_code(), "restart: the stop failed: " + stop_op->error());
+    }
+  }
+  start_options so;
+  so.reason = "restart";
+  {
+    std::lock_guard lock(runtime_mutex_);
+    totals_.restarts++;
+  }
+  return start(name, so);
+}
+
+void engine::stop_dependents(const std::string& name, const stop_options_api& options) {
+  auto snap = current();
+  std::vector<plan::node> nodes;
+  for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+  for (const auto& d : plan::dependents_of(nodes, name)) {
+    {
+      std::lock_guard lock(runtime_mutex_);
+      auto it = runtimes_.find(d);
+      if (it == runtimes_.end() || (is_down(it->second->state) && !it->second->handle)) continue;
+    }
+    stop_options_api o = options;
+    o.cascade = false;
+    o.reason = "dependent of " + name;
+    try {
+      stop(d, o)->wait();
+    } catch (const error& e) {
+      spdlog::warn("stopping {} (depends on {}): {}", d, name, e.what());
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The launcher.
+
+bool engine::ready(const std::string& name) const {
+  // Caller holds runtime_mutex_.
+  auto it = runtimes_.find(name);
+  if (it == runtimes_.end()) return false;
+  const auto& rt = *it->second;
+  if (rt.state != model::jail_state::running) return false;
+  auto entry = current()->find(name);
+  if (entry && entry->spec.health) return rt.health == model::health_state::healthy;
+  return true;
+}
+
+void engine::pump() {
+  // Caller holds runtime_mutex_.
+  if (shutting_down_) return;
+  auto snap = current();
+  std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
+    return a->priority != b->priority ? a->priority < b->priority
+                                      : a->op->jail() < b->op->jail();
+  });
+  auto waiting_on = [&](const std::string& dep) {
+    for (const auto& p : pending_)
+      if (p->op->jail() == dep) return true;
+    if (auto l = launched_starts_.find(dep); l != launched_starts_.end() && l->second > 0)
+      return true;
+    auto it = runtimes_.find(dep);
+    if (it == runtimes_.end()) return false;
+    const auto& rt = *it->second;
+    if (rt.restart_timer) return true;
+    if (rt.state == model::jail_state::starting) return true;
+    if (rt.state == model::jail_state::running) return true;  // health still starting
+    if (!rt.current_op.empty()) {
+      auto op = recent_ops_.find(rt.current_op);
+      return op != recent_ops_.end() && op->second->kind() != op_kind::stop;
+    }
+    return false;
+  };
+  const auto now = clock::now();
+  std::optional<clock::time_point> next_deadline;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    auto p = *it;
+    const auto& name = p->op->jail();
+    auto entry = snap->find(name);
+    std::string failed, waiting;
+    if (!entry) failed = fmt::format("jail '{}' was deleted", name);
+    for (const auto& dep : entry ? entry->spec.depend : std::vector<std::string>{}) {
+      if (!failed.empty()) break;
+      if (!snap->find(dep)) {
+        failed = fmt::format("dependency '{}' is not defined", dep);
+      } else if (ready(dep)) {
+        continue;
+      } else if (waiting_on(dep)) {
+        if (waiting.empty()) waiting = dep;
+      } else {
+        const auto& drt = *runtimes_.at(dep);
+        failed = fmt::format("dependency '{}' is {}{}", dep, model::jail_state_name(drt.state),
+                             drt.last_error.empty() ? "" : ": " + drt.last_error);
+      }
+    }
+    if (!failed.empty()) {
+      p->op->fail(errc::dependency_failed, "held back: " + failed);
+      it = pending_.erase(it);
+      finish(p->op);
+      continue;
+    }
+    if (!waiting.empty()) {
+      if (now >= p->deadline) {
+        p->op->fail(errc::timeout,
+                    fmt::format("held back: dependency '{}' was not ready within {}", waiting,
+                                model::check::format_duration(options_.ready_timeout)));
+        it = pending_.erase(it);
+        finish(p->op);
+        continue;
+      }
+      if (!next_deadline || p->deadline < *next_deadline) next_deadline = p->deadline;
+      ++it;
+      continue;
+    }
+    if (active_starts_ >= options_.parallel_starts) {
+      ++it;
+      continue;
+    }
+    ++active_starts_;
+    ++launched_starts_[name];
+    auto rt = runtime_of(name);
+    const auto ticket = rt->next_ticket++;
+    it = pending_.erase(it);
+    sched_->post([this, p, ticket] {
+      std::unique_lock l(runtime_mutex_);
+      auto r = runtime_of(p->op->jail());
+      runtime_changed_.wait(l, [&] { return r->serving == ticket; });
+      r->current_op = p->op->id();
+      l.unlock();
+      run_start(p->op);
+    });
+  }
+  if (next_deadline) {
+    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*next_deadline - now) +
+                       std::chrono::milliseconds(1);
+    sched_->after(delay, [this] {
+      std::lock_guard l(runtime_mutex_);
+      pump();
+    });
+  }
+}
+
+void engine::finish(const std::shared_ptr<operation>& op) {
+  // Caller holds runtime_mutex_.
+  store_.save_operation(op->to_row());
+  model::event ev;
+  ev.type = "operation.finished";
+  ev.jail = op->jail();
+  ev.data = {{"id", op->id()},
+             {"kind", op_kind_name(op->kind())},
+             {"state", op_state_name(op->state())},
+             {"error", op->error()}};
+  emit(ev);
+  publish_status(op->jail());  // the status no longer names the operation
+  op->complete();
+  static thread_local unsigned finished = 0;
+  if (++finished % 64 == 0) store_.prune_operations(options_.operations_kept);
+  runtime_changed_.notify_all();
+  pump();
+}
+
+// ---------------------------------------------------------------------------
+// Running operations. Each runs on a worker, holding its jail's turn.
+
+void engine::run_start(std::shared_ptr<operation> op) {
+  const auto& name = op->jail();
+  const auto began = clock::now();
+  op->begin();
+  store_.save_operation(op->to_row());
+  op_journal journal(*op, store_);
+
+  std::shared_ptr<jail_runtime> rt;
+  model::jail_spec spec;
+  bool done = false;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    rt = runtime_of(name);
+    auto entry = current()->find(name);
+    if (!entry) {
+      op->fail(errc::jail_not_found, fmt::format("jail '{}' was deleted", name));
+      done = true;
+    } else if (rt->state == model::jail_state::running && rt->handle) {
+      journal.record(engine_step("already running", {name}, began));
+      op->succeed();
+      done = true;
+    } else {
+      spec = entry->spec;
+    }
+  }
+  auto end_turn = [&] {
+    std::lock_guard lock(runtime_mutex_);
+    rt->current_op.clear();
+    ++rt->serving;
+    --active_starts_;
+    --launched_starts_[name];
+    finish(op);
+  };
+  if (done) return end_turn();
+
+  std::string instance;
+  std::vector<host::resolved_interface> interfaces;
+  std::vector<std::string> warnings;
+  try {
+    warnings = host_.check(spec);
+    instance = base36(store_.next_counter("instance"));
+    interfaces = resolve_interfaces(spec, instance);
+  } catch (const error& e) {
+    journal.record(engine_step("validate", {name}, began, e.what()));
+    std::lock_guard lock(runtime_mutex_);
+    rt->last_error = e.what();
+    set_state(*rt, model::jail_state::failed, e.what());
+    op->fail(e.code(), e.what());
+    totals_.start_failures++;
+    rt->current_op.clear();
+    ++rt->serving;
+    --active_starts_;
+    --launched_starts_[name];
+    finish(op);
+    return;
+  }
+  host::jail_context ctx;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    rt->instance = instance;
+    rt->interfaces = interfaces;
+    rt->warnings = warnings;
+    rt->last_error.clear();
+    rt->health = model::health_state::none;
+    rt->handle.reset();
+    set_state(*rt, model::jail_state::starting, op->id());
+    ctx = context_for(spec, *rt);
+  }
+  std::vector<std::string> reserve_argv{"instance", instance};
+  for (const auto& i : interfaces) reserve_argv.push_back(i.host_end + "/" + i.jail_end + "@" + i.bridge);
+  journal.record(engine_step("reserve", reserve_argv, began));
+
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.run_dir, ec);
+  std::filesystem::create_directories(console_log_path(name).parent_path(), ec);
+
+  store_ledger durable(store_);
+  tracking_ledger objects(durable);
+  try {
+    auto handle = start_pipeline(host_, ctx, journal, objects);
+    std::lock_guard lock(runtime_mutex_);
+    rt->handle = handle;
+    rt->started_ms = store::now_ms();
+    rt->up_since = clock::now();
+    rt->health = spec.health ? model::health_state::starting : model::health_state::none;
+    rt->health_failures = 0;
+    set_state(*rt, model::jail_state::running, op->reason());
+    totals_.starts++;
+  } catch (const std::exception& e) {
+    const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
+                                                     : errc::internal;
+    std::lock_guard lock(runtime_mutex_);
+    rt->last_error = e.what();
+    rt->instance.clear();
+    rt->interfaces.clear();
+    set_state(*rt, model::jail_state::failed, e.what());
+    totals_.start_failures++;
+    op->fail(code, e.what());
+    rt->current_op.clear();
+    ++rt->serving;
+    --active_starts_;
+    --launched_starts_[name];
+    finish(op);
+    return;
+  }
+  // Watched only now: an exit during the start failed the start above.
+  watch(*rt);
+  {
+    std::lock_guard lock(runtime_mutex_);
+    start_health(*rt);
+  }
+  op->succeed();
+  end_turn();
+}
+
+void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
+  const auto& name = op->jail();
+  const auto began = clock::now();
+  op->begin();
+  store_.save_operation(op->to_row());
+  op_journal journal(*op, store_);
+
+  std::shared_ptr<jail_runtime> rt;
+  std::optional<host::running_jail> handle;
+  model::jail_spec spec;
+  host::jail_context ctx;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    rt = runtime_of(name);
+    cancel_timers(*rt);
+    if (auto entry = current()->find(name)) spec = entry->spec;
+    handle = rt->handle;
+    if (handle) {
+      set_state(*rt, model::jail_state::stopping, options.reason);
+      ctx = context_for(spec, *rt);
+    }
+  }
+  auto end_turn = [&] {
+    std::lock_guard lock(runtime_mutex_);
+    rt->current_op.clear();
+    ++rt->serving;
+    finish(op);
+  };
+  if (!handle) {
+    journal.record(engine_step("not running", {name}, began));
+    std::lock_guard lock(runtime_mutex_);
+    if (rt->state == model::jail_state::crashloop || rt->state == model::jail_state::failed)
+      set_state(*rt, model::jail_state::stopped, "stop requested");
+    op->succeed();
+    rt->current_op.clear();
+    ++rt->serving;
+    finish(op);
+    return;
+  }
+  host_.unwatch(*handle);
+  store_ledger durable(store_);
+  stop_options so;
+  so.force = options.force;
+  try {
+    stop_pipeline(host_, ctx, *handle, objects_of(name), journal, durable, so);
+  } catch (const std::exception& e) {
+    const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
+                                                     : errc::internal;
+    const bool still_there = host_.alive(*handle);
+    {
+      std::lock_guard lock(runtime_mutex_);
+      rt->last_error = e.what();
+      if (still_there) {
+        // A prestop or stop hook refused: the jail runs on, as jail(8) leaves it.
+        set_state(*rt, model::jail_state::running, "stop failed");
+      } else {
+        rt->handle.reset();
+        rt->instance.clear();
+        set_state(*rt, model::jail_state::stopped, "stopped; cleanup incomplete");
+      }
+      op->fail(code, e.what());
+    }
+    if (still_there) {
+      watch(*rt);
+      std::lock_guard lock(runtime_mutex_);
+      start_health(*rt);
+    }
+    release_bridges(journal);
+    return end_turn();
+  }
+  {
+    std::lock_guard lock(runtime_mutex_);
+    rt->handle.reset();
+    rt->instance.clear();
+    rt->started_ms.reset();
+    rt->health = model::health_state::none;
+    rt->last_error.clear();
+    set_state(*rt, model::jail_state::stopped, options.reason);
+    totals_.stops++;
+  }
+  release_bridges(journal);
+  op->succeed();
+  end_turn();
+}
+
+}  // namespace jaild::engine
+
+namespace jaild::engine {
+
+void engine::release_bridges(host::journal& steps) {
+  std::set<std::string> in_use;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (const auto& [name, rt] : runtimes_) {
+      if (is_down(rt->state)) continue;
+      for (const auto& i : rt->interfaces) in_use.insert(i.bridge);
+    }
+  }
+  store_ledger durable(store_);
+  for (const auto& row : store_.ledger_rows()) {
+    if (row.kind != "bridge" || in_use.count(row.key)) continue;
+    try {
+      host_.destroy({host::object_kind::bridge, row.owner, row.key, row.attrs}, {steps, durable});
+    } catch (const std::exception& e) {
+      spdlog::warn("bridge {}: {}", row.key, e.what());
+    }
+  }
+}
+
+std::shared_ptr<operation> engine::find_operation(const std::string& id) {
+  {
+    std::lock_guard lock(runtime_mutex_);
+    if (auto it = recent_ops_.find(id); it != recent_ops_.end()) return it->second;
+  }
+  if (auto row = store_.load_operation(id)) return operation::from_row(*row);
+  return nullptr;
+}
+
+std::vector<nlohmann::json> engine::list_operations(const std::string& jail, std::size_t limit) {
+  std::vector<nlohmann::json> out;
+  for (const auto& row : store_.list_operations(jail, limit)) {
+    if (auto op = find_operation(row.id)) out.push_back(op->to_json());
+  }
+  return out;
+}
+
+host::exec_result engine::exec(const std::string& name, const host::exec_request& request) {
+  require(name);
+  std::optional<host::running_jail> handle;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    auto it = runtimes_.find(name);
+    if (it != runtimes_.end() && it->second->state == model::jail_state::running)
+      handle = it->second->handle;
+  }
+  if (!handle)
+    throw error(errc::jail_running, fmt::format("jail '{}' is not running", name));
+  return host_.exec(*handle, request);
+}
+
+std::map<std::string, double> engine::stats(const std::string& name) {
+  require(name);
+  std::optional<host::running_jail> handle;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    auto it = runtimes_.find(name);
+    if (it != runtimes_.end() && it->second->state == model::jail_state::running)
+      handle = it->second->handle;
+  }
+  if (!handle) return {};
+  return host_.usage(*handle);
+}
+
+}  // namespace jaild::engine

@@ -1,0 +1,66 @@
+#include "lib/engine/naming.h"
+
+#include <fmt/format.h>
+
+#include "lib/model/address.h"
+#include "lib/model/error.h"
+
+namespace jaild::engine {
+
+std::string base36(std::int64_t value) {
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  auto u = static_cast<std::uint64_t>(value);
+  do {
+    out.insert(out.begin(), digits[u % 36]);
+    u /= 36;
+  } while (u);
+  return out;
+}
+
+std::string stable_mac(const std::string& jail, std::size_t index) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : jail + "/" + std::to_string(index)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (h >> 32) & 0xff, (h >> 24) & 0xff,
+                     (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+}
+
+std::vector<host::resolved_interface> resolve_interfaces(const model::jail_spec& spec,
+                                                         const std::string& instance) {
+  std::vector<host::resolved_interface> out;
+  if (!spec.vnet) return out;
+  const auto& list = spec.vnet->interfaces;
+  if (list.size() > 10)
+    throw error(errc::invalid_value, "a jail can have at most 10 VNET interfaces", "/vnet");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& itf = list[i];
+    host::resolved_interface r;
+    r.host_end = fmt::format("e{}a_{}", i, instance);
+    r.jail_end = fmt::format("e{}b_{}", i, instance);
+    if (r.host_end.size() > 15)
+      throw error(errc::internal, "instance id too long for an interface name: " + instance);
+    r.bridge = itf.bridge;
+    if (r.bridge.empty())
+      throw error(errc::network_not_found,
+                  fmt::format("VNET interface {} names network '{}', and managed networks are "
+                              "not available in this build; give it a bridge",
+                              i, itf.network),
+                  fmt::format("/vnet/interfaces/{}/network", i));
+    r.ip4 = itf.ip4;
+    r.ip6 = itf.ip6;
+    r.defaultrouter = itf.defaultrouter;
+    r.defaultrouter6 = itf.defaultrouter6;
+    r.mac = itf.mac.empty() ? stable_mac(spec.name, i) : itf.mac;
+    if (!itf.defaultrouter.empty() && !itf.ip4.empty()) {
+      if (auto a = model::parse_jail_address(itf.ip4.front(), false, nullptr); a && a->prefix_len >= 0)
+        r.bridge_ip4.push_back(fmt::format("{}/{}", itf.defaultrouter, a->prefix_len));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace jaild::engine

@@ -1,0 +1,209 @@
+// Reconciling with the kernel at start-up, before writes are served, and
+// booting. jaild may have been killed at any moment: the store says what it
+// believed, the ledger what it had created, the kernel what is true.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "lib/engine/engine.h"
+#include "lib/engine/pipeline.h"
+#include "lib/engine/runtime.h"
+#include "lib/engine/store_ledger.h"
+#include "lib/model/error.h"
+#include "lib/plan/graph.h"
+
+namespace jaild::engine {
+namespace {
+
+// The journal of reconciling: steps go to the log.
+class log_journal : public host::journal {
+ public:
+  void record(const host::step_record& s) override {
+    std::string argv;
+    for (const auto& a : s.argv) argv += (argv.empty() ? "" : " ") + a;
+    if (s.ok())
+      spdlog::info("reconcile: {} {}", s.step, argv);
+    else
+      spdlog::warn("reconcile: {} {}: {}", s.step, argv, s.error);
+  }
+};
+
+}  // namespace
+
+nlohmann::json engine::reconcile() {
+  const auto began = std::chrono::steady_clock::now();
+  log_journal journal;
+  store_ledger durable(store_);
+  int adopted = 0, vanished = 0, rolled_back = 0, interrupted = 0, orphans = 0;
+
+  // Operations that were under way when jaild stopped.
+  for (auto& row : store_.list_operations("", 100000, true)) {
+    row.state = "failed";
+    row.error = "unavailable: jaild stopped during this operation; rolled back at restart";
+    row.finished_ms = store::now_ms();
+    store_.save_operation(row);
+    ++interrupted;
+  }
+
+  struct decision {
+    std::shared_ptr<jail_runtime> rt;
+    bool alive = false;
+  };
+  std::vector<decision> jails;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (auto& [name, rt] : runtimes_)
+      if (rt->handle) jails.push_back({rt, false});
+  }
+  for (auto& d : jails) d.alive = host_.alive(*d.rt->handle);
+
+  std::set<std::string> keep;  // jails whose objects stay
+  for (auto& d : jails) {
+    auto& rt = *d.rt;
+    const bool defined = current()->find(rt.name) != nullptr;
+    if (d.alive && defined && rt.state == model::jail_state::running) {
+      // Still there and fully started: adopt it, no restart.
+      {
+        std::lock_guard lock(runtime_mutex_);
+        rt.up_since = std::chrono::steady_clock::now();
+        if (auto entry = current()->find(rt.name); entry && entry->spec.health)
+          rt.health = model::health_state::starting;
+        set_state(rt, model::jail_state::running, "adopted after jaild restarted");
+      }
+      watch(rt);
+      {
+        std::lock_guard lock(runtime_mutex_);
+        start_health(rt);
+      }
+      keep.insert(rt.name);
+      ++adopted;
+      continue;
+    }
+    // Gone, half started, half stopped, or no longer defined: remove what is
+    // left, newest first, as a stop would.
+    model::jail_spec spec;
+    if (auto entry = current()->find(rt.name)) spec = entry->spec;
+    else spec.name = rt.name;
+    host::jail_context ctx = context_for(spec, rt);
+    stop_options so;
+    so.force = true;
+    so.already_gone = !d.alive;
+    std::string why;
+    try {
+      stop_pipeline(host_, ctx, *rt.handle, objects_of(rt.name), journal, durable, so);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    std::lock_guard lock(runtime_mutex_);
+    const bool was_running = rt.state == model::jail_state::running;
+    rt.handle.reset();
+    rt.instance.clear();
+    rt.health = model::health_state::none;
+    if (d.alive) {
+      rt.last_error = fmt::format("jaild stopped while the jail was {}; rolled back",
+                                  model::jail_state_name(rt.state));
+      ++rolled_back;
+    } else {
+      rt.last_error = was_running ? "exited while jaild was not running" : rt.last_error;
+      ++vanished;
+    }
+    if (!why.empty()) rt.last_error += "; cleanup: " + why;
+    if (defined)
+      set_state(rt, model::jail_state::failed, rt.last_error);
+    else
+      runtimes_.erase(rt.name);
+  }
+
+  // Ledger objects no kept jail owns: leftovers of a crash between "recorded"
+  // and "created", of deleted jails, or of bridges nobody uses any more.
+  std::set<std::string> bridges_in_use;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (const auto& name : keep)
+      for (const auto& i : runtimes_.at(name)->interfaces) bridges_in_use.insert(i.bridge);
+  }
+  auto rows = store_.ledger_rows();
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    const auto& row = *it;
+    if (keep.count(row.owner)) continue;
+    if (row.kind == "bridge" && bridges_in_use.count(row.key)) continue;
+    auto kind = host::object_kind_from_name(row.kind);
+    if (!kind) continue;
+    try {
+      host_.destroy({*kind, row.owner, row.key, row.attrs}, {journal, durable});
+      ++orphans;
+    } catch (const std::exception& e) {
+      spdlog::warn("reconcile: cannot remove {} {}: {}", row.kind, row.key, e.what());
+    }
+  }
+
+  // Jails in the kernel that carry jaild's mark but that jaild knows nothing
+  // of: never removed (jaild removes only what its ledger owns), only reported.
+  std::vector<std::string> unknown;
+  for (const auto& j : host_.list_jails()) {
+    std::lock_guard lock(runtime_mutex_);
+    auto it = runtimes_.find(j.name);
+    if (it == runtimes_.end() || !it->second->handle || !(*it->second->handle == j))
+      unknown.push_back(j.name);
+  }
+  for (const auto& n : unknown)
+    spdlog::warn("reconcile: jail '{}' runs with jaild's mark but is not in its records; "
+                 "left alone",
+                 n);
+
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - began)
+                      .count();
+  nlohmann::json summary = {{"adopted", adopted},         {"vanished", vanished},
+                            {"rolled_back", rolled_back}, {"interrupted_operations", interrupted},
+                            {"objects_removed", orphans}, {"unknown_jails", unknown},
+                            {"duration_ms", ms}};
+  model::event ev;
+  ev.type = "daemon.reconciled";
+  ev.data = summary;
+  emit(ev);
+  return summary;
+}
+
+void engine::boot() {
+  auto snap = current();
+  std::vector<plan::node> nodes;
+  for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+  std::set<std::string> wanted;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (const auto& [name, entry] : snap->jails()) {
+      auto rt = runtime_of(name);
+      if (rt->state == model::jail_state::running) continue;
+      using model::restart_policy;
+      const auto policy = entry->spec.restart.policy;
+      // boot=true; "always" comes back with the daemon; "unless-stopped" and
+      // "on-failure" come back when the user had not stopped them.
+      const bool by_policy =
+          policy == restart_policy::always ||
+          ((policy == restart_policy::unless_stopped || policy == restart_policy::on_failure) &&
+           rt->desired == "running");
+      if (entry->spec.boot || by_policy) wanted.insert(name);
+    }
+  }
+  if (wanted.empty()) return;
+  auto cycle = plan::find_cycle(nodes);
+  if (!cycle.empty()) {
+    spdlog::error("boot: depend forms a cycle ({}); starting nothing that is part of it",
+                  plan::describe_cycle(cycle));
+  }
+  spdlog::info("boot: starting {} jail(s)", wanted.size());
+  for (const auto& wave : plan::start_waves(nodes, wanted))
+    for (const auto& name : wave) {
+      try {
+        start_options so;
+        so.reason = "boot";
+        start(name, so);
+      } catch (const std::exception& e) {
+        spdlog::error("boot: {}: {}", name, e.what());
+      }
+    }
+}
+
+}  // namespace jaild::engine

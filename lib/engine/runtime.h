@@ -1,0 +1,53 @@
+// The engine's private record of each jail in the kernel and under
+// supervision. Every field is guarded by engine::runtime_mutex_; host calls
+// are never made while that mutex is held.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/engine/engine.h"
+
+namespace jaild::engine {
+
+struct engine::jail_runtime {
+  std::string name;
+  model::jail_state state = model::jail_state::stopped;
+  std::string desired = "stopped";  // running | stopped: the user's last word
+  std::string instance;             // this incarnation; host object names derive from it
+  std::optional<host::running_jail> handle;
+  std::vector<host::resolved_interface> interfaces;
+  std::optional<std::int64_t> started_ms;
+  int restarts = 0;                 // restarts by policy, shown in the status
+  std::optional<int> last_exit;
+  std::string last_error;
+  std::vector<std::string> warnings;  // from host::check
+
+  // Supervision.
+  model::health_state health = model::health_state::none;
+  int health_failures = 0;
+  std::string health_detail;
+  std::uint64_t restart_timer = 0;
+  std::uint64_t health_timer = 0;
+  int backoff_step = 0;             // consecutive quick crashes
+  int policy_retries = 0;           // restarts since the last start a user asked for
+  std::deque<std::chrono::steady_clock::time_point> restart_times;  // for crashloop
+  std::chrono::steady_clock::time_point up_since{};
+
+  // One operation at a time: a FIFO ticket lock.
+  std::uint64_t next_ticket = 0;
+  std::uint64_t serving = 0;
+  std::string current_op;
+};
+
+// A start waiting in the launcher for its dependencies.
+struct engine::pending_start {
+  std::shared_ptr<operation> op;
+  std::chrono::steady_clock::time_point deadline;
+  int priority = 99;
+};
+
+}  // namespace jaild::engine

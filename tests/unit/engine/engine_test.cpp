@@ -1,0 +1,551 @@
+// The engine against the fake host: pipeline order, rollback at every step,
+// one operation per jail, dependency ordering and readiness, supervision and
+// recovery. Real threads, real SQLite; only the kernel is faked.
+#include "lib/engine/engine.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "lib/model/error.h"
+#include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
+
+using namespace jaild;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+engine::engine_options fast_options(const std::filesystem::path& dir) {
+  engine::engine_options o;
+  o.state_dir = dir;
+  o.ready_timeout = 2s;
+  o.backoff_initial = 20ms;
+  o.backoff_reset = 10s;
+  o.crashloop_restarts = 3;
+  o.crashloop_window = 30s;
+  return o;
+}
+
+struct fixture {
+  test::temp_dir dir{"jaild-engine"};
+  std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
+  test::fake_host host;
+  std::unique_ptr<engine::engine> eng;
+
+  fixture() { boot_engine(); }
+
+  void boot_engine() {
+    eng = std::make_unique<engine::engine>(*db, host, fast_options(dir.path()));
+    eng->load();
+  }
+
+  // Simulates a jaild restart: the engine goes away (jails keep running), a new one reconciles.
+  json restart_daemon() {
+    eng->shutdown();
+    eng.reset();
+    boot_engine();
+    return eng->reconcile();
+  }
+
+  void define(const std::string& spec_json) {
+    eng->create_jail(model::spec_from_json(json::parse(spec_json)));
+  }
+
+  model::jail_status status(const std::string& name) {
+    return eng->current()->find(name)->status;
+  }
+
+  // Waits (bounded) for a condition the engine reaches on its own threads.
+  template <typename F>
+  bool eventually(F cond, std::chrono::milliseconds limit = 5s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return cond();
+  }
+
+  std::vector<std::string> calls_with(const std::string& needle) {
+    std::vector<std::string> out;
+    for (const auto& c : host.calls())
+      if (c.find(needle) != std::string::npos) out.push_back(c);
+    return out;
+  }
+
+  std::size_t index_of(const std::string& call) {
+    auto calls = host.calls();
+    auto it = std::find(calls.begin(), calls.end(), call);
+    return it == calls.end() ? SIZE_MAX : static_cast<std::size_t>(it - calls.begin());
+  }
+};
+
+const char* full_shared_ip = R"({"name":"web","path":"/jails/web","ip4":["em0|192.0.2.5/24"],
+  "mount":{"devfs":true},"limits":["memoryuse:deny=512M"],
+  "exec":{"prepare":["p1"],"prestart":["ps1","ps2"],"created":["c1"],"start":["s1"],
+          "poststart":["pst1"],"prestop":["pstop1"],"stop":["stop1"],"poststop":["post1"],
+          "release":["r1"]}})";
+
+const char* vnet_jail = R"({"name":"vj","path":"/jails/vj","limits":["maxproc:deny=10"],
+  "vnet":{"interfaces":[{"bridge":"br0","ip4":["10.0.0.10/24"],"defaultrouter":"10.0.0.1"}]},
+  "exec":{"prestart":["ps"],"start":["s"]}})";
+
+}  // namespace
+
+TEST_CASE("engine: start runs jail(8)'s order and stop undoes it in reverse", "[engine]") {
+  fixture f;
+  f.define(full_shared_ip);
+  auto op = f.eng->start("web");
+  op->wait();
+  REQUIRE(op->state() == engine::op_state::succeeded);
+  const std::vector<std::string> expected_start{
+      "hook.prepare web p1",       "add_aliases web",          "mount_filesystems web",
+      "hook.prestart web ps1",     "hook.prestart web ps2",    "create_interfaces web",
+      "create_jail web",           "hook.created web c1",      "apply_limits web",
+      "attach_interfaces web",     "jailhook.start web s1",    "hook.poststart web pst1"};
+  CHECK(f.host.calls() == expected_start);
+  CHECK(f.status("web").state == model::jail_state::running);
+  CHECK(f.status("web").jid == 1);
+  CHECK(f.host.live_objects() ==
+        std::set<std::string>{"alias:em0|192.0.2.5/24", "mount:/jails/web/dev", "jail:web",
+                              "rctl:web"});
+  CHECK(f.db->ledger_rows().size() == 4);
+
+  auto stop = f.eng->stop("web");
+  stop->wait();
+  REQUIRE(stop->state() == engine::op_state::succeeded);
+  auto calls = f.host.calls();
+  std::vector<std::string> stop_calls(calls.begin() + static_cast<long>(expected_start.size()),
+                                      calls.end());
+  const std::vector<std::string> expected_stop{
+      "hook.prestop web pstop1", "jailhook.stop web stop1",   "stop_jail web",
+      "hook.poststop web post1", "destroy rctl:web",          "destroy jail:web",
+      "destroy mount:/jails/web/dev", "destroy alias:em0|192.0.2.5/24", "hook.release web r1"};
+  CHECK(stop_calls == expected_stop);
+  CHECK(f.host.live_objects().empty());
+  CHECK(f.db->ledger_rows().empty());
+  CHECK(f.status("web").state == model::jail_state::stopped);
+  CHECK_FALSE(f.status("web").jid);
+}
+
+TEST_CASE("engine: a failure at any start step leaves nothing behind", "[engine]") {
+  struct scenario {
+    const char* spec;
+    std::vector<std::string> steps;
+  };
+  const std::vector<scenario> scenarios{
+      {full_shared_ip,
+       {"hook.prepare", "add_aliases", "mount_filesystems", "hook.prestart web ps2",
+        "create_interfaces", "create_jail", "hook.created", "apply_limits", "attach_interfaces",
+        "jailhook.start", "hook.poststart"}},
+      {vnet_jail,
+       {"hook.prestart", "create_interfaces", "create_jail", "apply_limits", "attach_interfaces",
+        "jailhook.start"}},
+  };
+  for (const auto& sc : scenarios) {
+    for (const auto& step : sc.steps) {
+      INFO("failing at " << step);
+      fixture f;
+      f.define(sc.spec);
+      const auto name = json::parse(sc.spec)["name"].get<std::string>();
+      f.host.fail_at(step);
+      auto op = f.eng->start(name);
+      op->wait();
+      CHECK(op->state() == engine::op_state::failed);
+      CHECK(op->error_code() == errc::host_failure);
+      CHECK(op->error().find("injected failure at " + step) != std::string::npos);
+      CHECK(f.host.live_objects().empty());
+      CHECK(f.db->ledger_rows().empty());
+      CHECK_FALSE(f.host.running(name));
+      auto st = f.status(name);
+      CHECK(st.state == model::jail_state::failed);
+      CHECK(st.last_error.find("injected failure") != std::string::npos);
+      // The journal shows the failing step.
+      auto j = op->to_json();
+      bool failed_step = false;
+      for (const auto& s : j["steps"]) failed_step = failed_step || s["status"] != 0;
+      CHECK(failed_step);
+      // A jail that ran exec.prestart gets its exec.poststop on the way back.
+      if (step != "hook.prepare" && step != "add_aliases" && step != "mount_filesystems" &&
+          name == "web")
+        CHECK_FALSE(f.calls_with("hook.poststop web post1").empty());
+      // And it starts fine afterwards.
+      auto again = f.eng->start(name);
+      again->wait();
+      CHECK(again->state() == engine::op_state::succeeded);
+    }
+  }
+}
+
+TEST_CASE("engine: operations on one jail never interleave", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","exec":{"start":["s"],"stop":["t"]}})");
+  f.host.slow_at("jailhook.start", 50ms);
+  f.host.slow_at("jailhook.stop", 50ms);
+  std::vector<std::shared_ptr<engine::operation>> ops;
+  ops.push_back(f.eng->start("a"));
+  std::this_thread::sleep_for(10ms);
+  ops.push_back(f.eng->stop("a"));
+  ops.push_back(f.eng->start("a"));
+  for (auto& op : ops) op->wait();
+  for (auto& op : ops) CHECK(op->state() == engine::op_state::succeeded);
+  // Each operation's calls are contiguous: start, stop, start.
+  std::vector<std::string> kinds;
+  for (const auto& c : f.host.calls()) {
+    std::string k = c.rfind("jailhook.start", 0) == 0   ? "start"
+                    : c.rfind("jailhook.stop", 0) == 0  ? "stop"
+                    : c.rfind("create_jail", 0) == 0    ? "create"
+                    : c.rfind("stop_jail", 0) == 0      ? "kill"
+                                                        : "";
+    if (!k.empty()) kinds.push_back(k);
+  }
+  CHECK(kinds == std::vector<std::string>{"create", "start", "stop", "kill", "create", "start"});
+  CHECK(f.status("a").state == model::jail_state::running);
+}
+
+TEST_CASE("engine: too many queued operations on one jail get operation_in_progress",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","exec":{"stop":["t"]}})");
+  f.eng->start("a")->wait();
+  f.host.slow_at("jailhook.stop", 200ms);
+  std::vector<std::shared_ptr<engine::operation>> ops;
+  bool refused = false;
+  for (int i = 0; i < 8 && !refused; ++i) {
+    try {
+      ops.push_back(f.eng->stop("a"));
+    } catch (const error& e) {
+      refused = e.code() == errc::operation_in_progress;
+    }
+  }
+  CHECK(refused);
+  for (auto& op : ops) op->wait();
+}
+
+TEST_CASE("engine: starting a jail starts its dependencies first, in order", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db","priority":5})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"]})");
+  f.define(R"({"name":"web","path":"/j/web","depend":["app"]})");
+  auto op = f.eng->start("web");
+  op->wait();
+  INFO(op->to_json().dump());
+  REQUIRE(op->state() == engine::op_state::succeeded);
+  CHECK(f.index_of("create_jail db") < f.index_of("create_jail app"));
+  CHECK(f.index_of("create_jail app") < f.index_of("create_jail web"));
+  for (auto n : {"db", "app", "web"}) CHECK(f.status(n).state == model::jail_state::running);
+
+  // Stopping db while app and web run is refused, naming them...
+  try {
+    f.eng->stop("db");
+    FAIL("stop with running dependents was accepted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::dependents_running);
+    CHECK(std::string(e.what()).find("web, app") != std::string::npos);
+  }
+  // ...and with cascade, dependents stop first.
+  engine::stop_options_api o;
+  o.cascade = true;
+  auto stop = f.eng->stop("db", o);
+  stop->wait();
+  CHECK(stop->state() == engine::op_state::succeeded);
+  CHECK(f.index_of("stop_jail web") < f.index_of("stop_jail app"));
+  CHECK(f.index_of("stop_jail app") < f.index_of("stop_jail db"));
+  for (auto n : {"db", "app", "web"}) CHECK(f.status(n).state == model::jail_state::stopped);
+}
+
+TEST_CASE("engine: independent jails start in parallel up to the limit", "[engine]") {
+  fixture f;
+  for (int i = 0; i < 6; ++i)
+    f.define(R"({"name":"j)" + std::to_string(i) + R"(","path":"/j/x"})");
+  f.host.slow_at("create_jail", 100ms);
+  std::vector<std::shared_ptr<engine::operation>> ops;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 6; ++i) ops.push_back(f.eng->start("j" + std::to_string(i)));
+  for (auto& op : ops) op->wait();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  for (auto& op : ops) CHECK(op->state() == engine::op_state::succeeded);
+  CHECK(f.host.max_concurrent_creates() >= 2);
+  CHECK(f.host.max_concurrent_creates() <= 8);
+  CHECK(took < 500ms);  // 6 x 100 ms one after another would take 600 ms
+}
+
+TEST_CASE("engine: a failed jail holds back only its dependents", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db"})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"]})");
+  f.define(R"({"name":"other","path":"/j/other"})");
+  f.host.fail_at("create_jail db");
+  auto app = f.eng->start("app");
+  auto other = f.eng->start("other");
+  app->wait();
+  other->wait();
+  CHECK(app->state() == engine::op_state::failed);
+  CHECK(app->error_code() == errc::dependency_failed);
+  CHECK(app->error().find("dependency 'db' is failed") != std::string::npos);
+  CHECK(other->state() == engine::op_state::succeeded);
+  CHECK(f.calls_with("create_jail app").empty());
+  CHECK(f.status("db").state == model::jail_state::failed);
+}
+
+TEST_CASE("engine: dependencies on undefined jails and cycles are refused", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"web","path":"/j/web","depend":["ghost"]})");
+  try {
+    f.eng->start("web");
+    FAIL("started with an undefined dependency");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::dependency_failed);
+    CHECK(std::string(e.what()).find("'ghost', which is not defined") != std::string::npos);
+  }
+  f.define(R"({"name":"a","path":"/j/a","depend":["b"]})");
+  f.define(R"({"name":"b","path":"/j/b","depend":["c"]})");
+  try {
+    f.define(R"({"name":"c","path":"/j/c","depend":["a"]})");
+    FAIL("a cycle was accepted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::dependency_cycle);
+    CHECK(std::string(e.what()).find("a -> b -> c -> a") != std::string::npos);
+  }
+  CHECK_FALSE(f.eng->current()->find("c"));
+  try {
+    f.eng->patch_jail("ghost", json::object());
+    FAIL("patched a jail that does not exist");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::jail_not_found);
+  }
+}
+
+TEST_CASE("engine: a dependency must be healthy before its dependents start", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db",
+               "health":{"exec":["check"],"interval":"50ms","timeout":"1s","retries":1}})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"]})");
+  f.host.exec_results("db", {1, 1, 1, 0});  // healthy on the fourth probe
+  auto op = f.eng->start("app");
+  op->wait();
+  REQUIRE(op->state() == engine::op_state::succeeded);
+  CHECK(f.status("db").health == model::health_state::healthy);
+  // app was created after db's fourth probe.
+  auto calls = f.host.calls();
+  std::size_t probes_before_app = 0;
+  for (const auto& c : calls) {
+    if (c == "create_jail app") break;
+    if (c == "exec db check") ++probes_before_app;
+  }
+  CHECK(probes_before_app >= 4);
+}
+
+TEST_CASE("engine: a dependency that never becomes ready times out its dependents",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db",
+               "health":{"exec":["check"],"interval":"50ms","timeout":"1s","retries":2}})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"]})");
+  f.host.exec_results("db", std::vector<int>(1000, 1));
+  auto op = f.eng->start("app");
+  op->wait();
+  CHECK(op->state() == engine::op_state::failed);
+  CHECK((op->error_code() == errc::timeout || op->error_code() == errc::dependency_failed));
+  CHECK(f.calls_with("create_jail app").empty());
+  CHECK(f.eventually([&] { return f.status("db").health == model::health_state::unhealthy; }));
+}
+
+TEST_CASE("engine: restart policies", "[engine]") {
+  SECTION("no: a crash leaves the jail failed") {
+    fixture f;
+    f.define(R"({"name":"a","path":"/j/a"})");
+    f.eng->start("a")->wait();
+    f.host.crash("a", 3);
+    CHECK(f.eventually([&] { return f.status("a").state == model::jail_state::failed; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK(f.calls_with("create_jail a").size() == 1);
+    CHECK(f.status("a").last_error == "exited with status 3");
+    CHECK(f.host.live_objects().empty());  // cleaned up after the crash
+  }
+  SECTION("on-failure:2 restarts twice, then gives up; exit 0 is not a failure") {
+    fixture f;
+    f.define(R"({"name":"a","path":"/j/a","restart":"on-failure:2"})");
+    f.eng->start("a")->wait();
+    for (int i = 0; i < 2; ++i) {
+      f.host.crash("a", 1);
+      CHECK(f.eventually([&] {
+        return f.calls_with("create_jail a").size() == static_cast<std::size_t>(i + 2) &&
+               f.status("a").state == model::jail_state::running;
+      }));
+    }
+    f.host.crash("a", 1);
+    CHECK(f.eventually([&] { return f.status("a").state == model::jail_state::failed; }));
+    std::this_thread::sleep_for(200ms);
+    CHECK(f.calls_with("create_jail a").size() == 3);
+    CHECK(f.status("a").restarts == 2);
+    CHECK(f.status("a").last_error.find("on-failure:2 reached") != std::string::npos);
+  }
+  SECTION("always restarts even after exit 0, with a doubling backoff") {
+    fixture f;
+    f.define(R"({"name":"a","path":"/j/a","restart":"always"})");
+    f.eng->start("a")->wait();
+    for (int i = 0; i < 2; ++i) {
+      f.host.crash("a", 0);
+      CHECK(f.eventually([&] {
+        return f.calls_with("create_jail a").size() == static_cast<std::size_t>(i + 2) &&
+               f.status("a").state == model::jail_state::running;
+      }));
+    }
+    CHECK(f.status("a").restarts == 2);
+  }
+  SECTION("too many restarts in the window is a crashloop") {
+    fixture f;
+    f.define(R"({"name":"a","path":"/j/a","restart":"always"})");
+    f.eng->start("a")->wait();
+    for (int i = 0; i < 3; ++i) {
+      f.host.crash("a", 1);
+      CHECK(f.eventually([&] {
+        return f.calls_with("create_jail a").size() == static_cast<std::size_t>(i + 2) &&
+               f.status("a").state == model::jail_state::running;
+      }));
+    }
+    f.host.crash("a", 1);
+    CHECK(f.eventually([&] { return f.status("a").state == model::jail_state::crashloop; }));
+    std::this_thread::sleep_for(300ms);
+    CHECK(f.calls_with("create_jail a").size() == 4);
+    CHECK(f.status("a").last_error.find("restarted 3 times") != std::string::npos);
+    // A user's start brings it back.
+    auto op = f.eng->start("a");
+    op->wait();
+    CHECK(op->state() == engine::op_state::succeeded);
+  }
+  SECTION("a stop asked for by a user never restarts") {
+    fixture f;
+    f.define(R"({"name":"a","path":"/j/a","restart":"always"})");
+    f.eng->start("a")->wait();
+    f.eng->stop("a")->wait();
+    std::this_thread::sleep_for(200ms);
+    CHECK(f.calls_with("create_jail a").size() == 1);
+    CHECK(f.status("a").state == model::jail_state::stopped);
+  }
+}
+
+TEST_CASE("engine: recovery adopts running jails and cleans up vanished ones", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"keep","path":"/j/keep","ip4":["em0|192.0.2.7"]})");
+  f.define(R"({"name":"gone","path":"/j/gone","ip4":["em0|192.0.2.8"],
+               "restart":"unless-stopped"})");
+  f.define(R"({"name":"idle","path":"/j/idle"})");
+  f.eng->start("keep")->wait();
+  f.eng->start("gone")->wait();
+  const auto jid_before = f.status("keep").jid;
+
+  // jaild goes away; meanwhile one jail ends.
+  f.eng->shutdown();
+  f.eng.reset();
+  f.host.vanish("gone");
+  f.boot_engine();
+  auto summary = f.eng->reconcile();
+  CHECK(summary["adopted"] == 1);
+  CHECK(summary["vanished"] == 1);
+  CHECK(f.status("keep").state == model::jail_state::running);
+  CHECK(f.status("keep").jid == jid_before);
+  CHECK(f.calls_with("create_jail keep").size() == 1);  // adopted, not restarted
+  CHECK(f.status("gone").state == model::jail_state::failed);
+  CHECK(f.status("gone").last_error == "exited while jaild was not running");
+  CHECK(f.host.live_objects() == std::set<std::string>{"alias:em0|192.0.2.7", "jail:keep"});
+
+  // The adopted jail is supervised again: its crash is seen.
+  f.host.crash("keep", 9);
+  CHECK(f.eventually([&] { return f.status("keep").state == model::jail_state::failed; }));
+
+  // boot() brings back what its policy wants up.
+  f.eng->boot();
+  CHECK(f.eventually([&] { return f.status("gone").state == model::jail_state::running; }));
+  CHECK(f.status("idle").state == model::jail_state::stopped);
+}
+
+TEST_CASE("engine: recovery rolls back a start that jaild did not finish", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"half","path":"/j/half","ip4":["em0|192.0.2.9"]})");
+  f.eng->start("half")->wait();
+  f.eng->shutdown();
+  f.eng.reset();
+  // Rewind the record to the middle of a start, as a SIGKILL there would leave it,
+  // with one object recorded in the ledger but never created.
+  auto rows = f.db->load_runtime();
+  REQUIRE(rows.size() == 1);
+  rows[0].state = "starting";
+  f.db->save_runtime(rows[0]);
+  f.db->ledger_add({0, "epair", "e0a_zz", "half", {}, 0});
+  store::operation_row op;
+  op.id = "op-interrupted";
+  op.jail = "half";
+  op.kind = "start";
+  op.state = "running";
+  op.created_ms = 1;
+  f.db->save_operation(op);
+
+  f.boot_engine();
+  auto summary = f.eng->reconcile();
+  CHECK(summary["rolled_back"] == 1);
+  CHECK(summary["interrupted_operations"] == 1);
+  CHECK(f.host.live_objects().empty());
+  CHECK(f.db->ledger_rows().empty());
+  CHECK(f.status("half").state == model::jail_state::failed);
+  CHECK(f.db->load_operation("op-interrupted")->state == "failed");
+  CHECK_FALSE(f.calls_with("destroy epair:e0a_zz").empty());
+}
+
+TEST_CASE("engine: events carry growing sequence numbers for every change", "[engine]") {
+  fixture f;
+  std::vector<model::event> seen;
+  std::mutex m;
+  f.eng->subscribe([&](const model::event& e) {
+    std::lock_guard lock(m);
+    seen.push_back(e);
+  });
+  f.define(R"({"name":"a","path":"/j/a"})");
+  f.eng->start("a")->wait();
+  f.eng->stop("a")->wait();
+  std::lock_guard lock(m);
+  std::vector<std::string> types;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    types.push_back(seen[i].type == "jail.state"
+                        ? "state:" + seen[i].data["to"].get<std::string>()
+                        : seen[i].type);
+    if (i) CHECK(seen[i].seq > seen[i - 1].seq);
+  }
+  CHECK(types == std::vector<std::string>{"jail.created", "state:starting", "state:running",
+                                          "operation.finished", "state:stopping",
+                                          "state:stopped", "operation.finished"});
+  // Everything emitted is stored.
+  CHECK(f.db->events_after(0, 100).size() == seen.size());
+}
+
+TEST_CASE("engine: delete refuses a running jail unless forced", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","ip4":["em0|192.0.2.9"]})");
+  f.eng->start("a")->wait();
+  try {
+    f.eng->delete_jail("a", false);
+    FAIL("deleted a running jail");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::jail_running);
+  }
+  f.eng->delete_jail("a", true);
+  CHECK_FALSE(f.eng->current()->find("a"));
+  CHECK(f.host.live_objects().empty());
+  CHECK(f.db->load_runtime().empty());
+}
+
+TEST_CASE("engine: the boot plan lists waves of boot jails and their dependencies",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db"})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"],"boot":true})");
+  f.define(R"({"name":"log","path":"/j/log","boot":true,"priority":1})");
+  f.define(R"({"name":"x","path":"/j/x"})");
+  auto plan = f.eng->boot_plan();
+  CHECK(plan["waves"] == json::parse(R"([["log","db"],["app"]])"));
+  CHECK(plan["all_waves"] == json::parse(R"([["log","db","x"],["app"]])"));
+}
