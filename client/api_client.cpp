@@ -121,7 +121,7 @@ nlohmann::json api_client::call(std::string_view method, std::string_view path,
       std::string detail = parsed.value("detail", "");
       if (parsed.contains("field") && parsed["field"].is_string())
         detail += fmt::format(" (at {})", parsed["field"].get<std::string>());
-      throw refused(r.status, parsed.value("code", ""), detail);
+      throw refused(r.status, parsed.value("code", ""), detail, parsed);
     }
     throw refused(r.status, "", fmt::format("jaild answered HTTP {}: {}", r.status, r.body));
   }

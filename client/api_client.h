@@ -34,14 +34,21 @@ class unreachable : public std::runtime_error {
 // jaild answered with an error (exit status 1). what() is the server's detail.
 class refused : public std::runtime_error {
  public:
-  refused(long status, std::string code, std::string detail)
-      : std::runtime_error(std::move(detail)), status_(status), code_(std::move(code)) {}
+  refused(long status, std::string code, std::string detail,
+          nlohmann::json problem = nlohmann::json::object())
+      : std::runtime_error(std::move(detail)),
+        status_(status),
+        code_(std::move(code)),
+        problem_(std::move(problem)) {}
   long status() const { return status_; }
   const std::string& code() const { return code_; }
+  // The whole problem+json object (e.g. "operation" of a failed start).
+  const nlohmann::json& problem() const { return problem_; }
 
  private:
   long status_;
   std::string code_;
+  nlohmann::json problem_;
 };
 
 class api_client {

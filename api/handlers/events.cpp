@@ -26,8 +26,8 @@ std::string sse_frame(const model::event& e) {
 // One client's stream.
 class event_feed : public body_stream, public std::enable_shared_from_this<event_feed> {
  public:
-  event_feed(engine::engine& eng, std::int64_t since, std::string jail)
-      : engine_(eng), last_sent_(since), jail_(std::move(jail)) {}
+  event_feed(engine::engine& eng, std::int64_t since, std::string jail, bool follow)
+      : engine_(eng), last_sent_(since), jail_(std::move(jail)), follow_(follow) {}
 
   ~event_feed() override { cancel(); }
 
@@ -52,15 +52,19 @@ class event_feed : public body_stream, public std::enable_shared_from_this<event
         enqueue(std::move(e));
       }
     }
-    std::lock_guard lock(mutex_);
-    for (const auto& e : live_) enqueue(e);
-    live_.clear();
-    replaying_ = false;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& e : live_) enqueue(e);
+      live_.clear();
+      replaying_ = false;
+      ended_ = !follow_;  // follow=false: the backlog, then the end
+    }
+    if (!follow_) engine_.unsubscribe(subscription_);
   }
 
   void next(std::function<void(std::optional<std::string>)> deliver) override {
     std::unique_lock lock(mutex_);
-    if (cancelled_) return deliver(std::nullopt);
+    if (cancelled_ || (ended_ && queue_.empty())) return deliver(std::nullopt);
     if (!queue_.empty()) {
       auto chunk = std::move(queue_.front());
       queue_.pop_front();
@@ -140,6 +144,8 @@ class event_feed : public body_stream, public std::enable_shared_from_this<event
   std::function<void(std::optional<std::string>)> waiting_;
   std::int64_t last_sent_;
   std::string jail_;
+  bool follow_;
+  bool ended_ = false;
   bool cancelled_ = false;
 };
 
@@ -209,7 +215,8 @@ void service::add_event_routes() {
                  if (since < 0) since = engine_.database().last_event_seq();  // live only
                  auto it = req.query.find("jail");
                  auto feed = std::make_shared<event_feed>(
-                     engine_, since, it == req.query.end() ? "" : it->second);
+                     engine_, since, it == req.query.end() ? "" : it->second,
+                     req.flag("follow", true));
                  feed->open();
                  feeds_->add(feed);
                  response r;
@@ -217,7 +224,7 @@ void service::add_event_routes() {
                  r.stream = feed;
                  return r;
                },
-               "Server-Sent Events: every state change and operation, resumable"});
+               "Server-Sent Events: every state change and operation, resumable (follow=false ends after the backlog)"});
 }
 
 }  // namespace jaild::api

@@ -3,7 +3,12 @@
 // runs "blocking" handlers inline.
 #include "api/service.h"
 
+#include "api/url.h"
+
 #include <catch2/catch.hpp>
+
+#include <future>
+#include <thread>
 
 #include "tests/support/fake_host.h"
 #include "tests/support/temp_dir.h"
@@ -29,13 +34,7 @@ struct api_fixture {
     api::request req;
     req.method = method;
     req.target = target;
-    auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      auto rest = target.substr(q + 1);
-      auto eq = rest.find('=');
-      req.query[rest.substr(0, eq)] = eq == std::string::npos ? "" : rest.substr(eq + 1);
-    }
+    REQUIRE(api::split_target(target, req.path, req.query));
     req.body = body;
     if (!body.empty()) req.headers["content-type"] = content_type;
     api::response out;
@@ -193,4 +192,135 @@ TEST_CASE("service: every route declares a summary and a role", "[api]") {
     CHECK_FALSE(r.summary.empty());
     CHECK((r.method == "GET") == (r.needs == api::role::viewer));  // no GET changes state
   }
+}
+
+namespace {
+
+// Reads chunks from a streamed response until `count` arrived or it ended.
+std::vector<std::string> read_stream(const api::response& r, std::size_t count) {
+  std::vector<std::string> out;
+  bool ended = false;
+  while (out.size() < count && !ended) {
+    std::promise<std::optional<std::string>> next;
+    auto fut = next.get_future();
+    r.stream->next([&next](std::optional<std::string> chunk) { next.set_value(std::move(chunk)); });
+    if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) break;
+    auto chunk = fut.get();
+    if (!chunk) ended = true;
+    else out.push_back(*chunk);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("service: start and stop, synchronous and async", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"db","path":"/j/db"})").status == 201);
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"web","path":"/j/web","depend":["db"]})").status ==
+          201);
+
+  auto r = f.call("POST", "/v1/jails/web/start");
+  REQUIRE(r.status == 200);
+  auto body = f.body_of(r);
+  CHECK(body["operation"]["state"] == "succeeded");
+  CHECK(body["operation"]["kind"] == "start");
+  CHECK(body["jail"]["status"]["state"] == "running");
+  CHECK(f.body_of(f.call("GET", "/v1/jails/db"))["status"]["state"] == "running");
+
+  r = f.call("POST", "/v1/jails/db/stop");
+  expect_problem(r, 409, "dependents_running");
+
+  r = f.call("POST", "/v1/jails/db/stop?cascade=true&async=true");
+  REQUIRE(r.status == 202);
+  const auto id = f.body_of(r)["operation"]["id"].get<std::string>();
+  CHECK(r.headers.at(0).second == "/v1/operations/" + id);
+  // Poll the operation until it ends.
+  json op;
+  for (int i = 0; i < 200; ++i) {
+    op = f.body_of(f.call("GET", "/v1/operations/" + id));
+    if (op["state"] == "succeeded" || op["state"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(op["state"] == "succeeded");
+  CHECK(f.body_of(f.call("GET", "/v1/jails/web"))["status"]["state"] == "stopped");
+
+  auto ops = f.body_of(f.call("GET", "/v1/operations?jail=db"));
+  CHECK(ops["operations"].size() >= 2);
+  expect_problem(f.call("GET", "/v1/operations/op-nope"), 404, "operation_not_found");
+  expect_problem(f.call("GET", "/v1/operations?limit=0"), 400, "bad_request");
+}
+
+TEST_CASE("service: a failed start answers the operation's problem and its id", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})").status == 201);
+  f.host.fail_at("create_jail");
+  auto r = f.call("POST", "/v1/jails/web/start");
+  expect_problem(r, 500, "host_failure");
+  auto body = f.body_of(r);
+  REQUIRE(body.contains("operation"));
+  auto op = f.body_of(f.call("GET", "/v1/operations/" + body["operation"].get<std::string>()));
+  CHECK(op["state"] == "failed");
+  CHECK(op["code"] == "host_failure");
+  bool saw_failed_step = false;
+  for (const auto& s : op["steps"]) saw_failed_step = saw_failed_step || s["status"] != 0;
+  CHECK(saw_failed_step);
+}
+
+TEST_CASE("service: exec, stats, logs and the boot plan", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"web","path":"/j/web","boot":true})").status ==
+          201);
+  expect_problem(f.call("POST", "/v1/jails/web/exec", R"({"argv":["true"]})"), 409,
+                 "jail_running");
+  REQUIRE(f.call("POST", "/v1/jails/web/start").status == 200);
+  auto r = f.call("POST", "/v1/jails/web/exec", R"({"argv":["true"],"env":{"A":"1"}})");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["exit_code"] == 0);
+  expect_problem(f.call("POST", "/v1/jails/web/exec", R"({"argv":[]})"), 400, "missing_field");
+  expect_problem(f.call("POST", "/v1/jails/web/exec", R"({"argv":["x"],"shell":true})"), 400,
+                 "unknown_field");
+  expect_problem(f.call("POST", "/v1/jails/web/exec", R"({"argv":["x"],"env":{"A=B":"1"}})"), 400,
+                 "invalid_value");
+  r = f.call("GET", "/v1/jails/web/stats");
+  CHECK(f.body_of(r)["usage"]["memoryuse"] == 1024);
+  r = f.call("GET", "/v1/jails/web/logs");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "text/plain; charset=utf-8");
+  r = f.call("GET", "/v1/boot-plan");
+  CHECK(f.body_of(r)["waves"] == json::parse(R"([["web"]])"));
+}
+
+TEST_CASE("service: events stream, resume after a sequence number without gaps", "[api]") {
+  api_fixture f;
+  for (auto n : {"a", "b", "c"})
+    REQUIRE(f.call("POST", "/v1/jails", json{{"name", n}, {"path", "/j/x"}}.dump()).status == 201);
+
+  auto r = f.call("GET", "/v1/events?since=0&follow=false");
+  REQUIRE(r.stream);
+  CHECK(r.content_type == "text/event-stream");
+  auto chunks = read_stream(r, 100);
+  REQUIRE(chunks.size() == 3);
+  CHECK(chunks[0].starts_with("id: 1\nevent: jail.created\ndata: "));
+  CHECK(chunks[2].find("\"jail\":\"c\"") != std::string::npos);
+
+  // Resume after event 1 (Last-Event-ID): 2 and 3, then live events as they happen.
+  api::request req;
+  req.method = "GET";
+  req.path = req.target = "/v1/events";
+  req.headers["last-event-id"] = "1";
+  api::response live;
+  f.svc.dispatch(req, [&](api::response resp) { live = std::move(resp); });
+  REQUIRE(live.stream);
+  auto first = read_stream(live, 2);
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].starts_with("id: 2\n"));
+  CHECK(first[1].starts_with("id: 3\n"));
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"d","path":"/j/d"})").status == 201);
+  auto next = read_stream(live, 1);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].starts_with("id: 4\nevent: jail.created\n"));
+  live.stream->cancel();
+
+  expect_problem(f.call("GET", "/v1/events?since=abc"), 400, "bad_request");
 }

@@ -1,0 +1,36 @@
+// What every jailctl command shares: the connection, output options, and
+// small helpers. Each commands_*.cpp registers its subcommands on the app.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "client/api_client.h"
+
+namespace jaild::client {
+
+struct context {
+  endpoint ep;
+  bool json_output = false;
+  // Set by the chosen subcommand; returns jailctl's exit status.
+  std::function<int(api_client&)> run;
+};
+
+void add_jail_commands(CLI::App& app, context& ctx);       // commands_jails.cpp
+void add_lifecycle_commands(CLI::App& app, context& ctx);  // commands_lifecycle.cpp
+void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cpp
+
+// Helpers.
+std::string jail_path(const std::string& name);
+std::string text_or_dash(const nlohmann::json& v);
+void print_json(const nlohmann::json& j);
+// "1.5 GiB", "120 MiB", "512 B"
+std::string human_bytes(double bytes);
+// "3m12s" from milliseconds
+std::string human_duration_ms(long long ms);
+
+}  // namespace jaild::client

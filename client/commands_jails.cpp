@@ -1,0 +1,189 @@
+// jailctl list, show, create, set, destroy: the desired state.
+#include <fstream>
+#include <iostream>
+
+#include "client/assign.h"
+#include "client/cli.h"
+#include "client/table.h"
+
+namespace jaild::client {
+namespace {
+
+using nlohmann::json;
+
+// The addresses to show for a jail: what it has, else what its spec asks for.
+std::string ip4_column(const json& jail) {
+  std::vector<std::string> addrs;
+  for (const auto& a : jail["status"].value("addresses", json::array()))
+    if (a.get<std::string>().find(':') == std::string::npos) addrs.push_back(a);
+  if (addrs.empty()) {
+    const auto& spec = jail["spec"];
+    for (const auto& a : spec.value("ip4", json::array())) addrs.push_back(a);
+    if (spec["vnet"].is_object())
+      for (const auto& itf : spec["vnet"].value("interfaces", json::array()))
+        for (const auto& a : itf.value("ip4", json::array())) addrs.push_back(a);
+  }
+  if (addrs.empty()) return "-";
+  std::string out;
+  for (const auto& a : addrs) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
+// "key  value" rows for every non-empty field, nested keys dotted.
+void flatten(const json& j, const std::string& prefix, table& out) {
+  for (const auto& [key, value] : j.items()) {
+    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    if (value.is_object() && key != "params") {
+      flatten(value, name, out);
+    } else if (value.is_object()) {
+      for (const auto& [pk, pv] : value.items()) out.add({"param " + pk, pv.dump()});
+    } else if (value.is_array()) {
+      if (value.empty()) continue;
+      bool scalars = true;
+      for (const auto& v : value) scalars = scalars && !v.is_structured();
+      if (!scalars) {
+        for (std::size_t i = 0; i < value.size(); ++i)
+          flatten(value[i], name + "." + std::to_string(i), out);
+        continue;
+      }
+      std::string joined;
+      for (const auto& v : value) joined += (joined.empty() ? "" : ", ") + text_or_dash(v);
+      out.add({name, joined});
+    } else if (!value.is_null() && !(value.is_string() && value.get<std::string>().empty())) {
+      out.add({name, text_or_dash(value)});
+    }
+  }
+}
+
+json read_json_object(const std::string& file, const char* what) {
+  std::ifstream in(file == "-" ? "/dev/stdin" : file);
+  if (!in) throw std::invalid_argument("cannot read " + file);
+  auto j = json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw std::invalid_argument(file + " does not hold a JSON object (" + what + ")");
+  return j;
+}
+
+struct create_options {
+  std::string name, file, path, hostname, cpuset, start;
+  std::vector<std::string> ip4, ip6, depend, limits, params, assignments;
+  std::optional<int> priority;
+  bool boot = false;
+};
+
+}  // namespace
+
+void add_jail_commands(CLI::App& app, context& ctx) {
+  auto* list = app.add_subcommand("list", "list jails: JID, NAME, STATE, IP4, PATH");
+  list->alias("ls");
+  list->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      auto body = api.call("GET", "/v1/jails");
+      if (ctx.json_output) return print_json(body), 0;
+      table t({"JID", "NAME", "STATE", "IP4", "PATH"});
+      for (const auto& jail : body["jails"]) {
+        const auto& spec = jail["spec"];
+        const auto& status = jail["status"];
+        t.add({text_or_dash(status["jid"]), spec.value("name", ""), status.value("state", ""),
+               ip4_column(jail), spec.value("path", "")});
+      }
+      t.print(std::cout);
+      return 0;
+    };
+  });
+
+  static std::string name;
+  auto* show = app.add_subcommand("show", "show one jail's spec and status");
+  show->add_option("name", name, "jail name")->required();
+  show->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      auto jail = api.call("GET", jail_path(name));
+      if (ctx.json_output) return print_json(jail), 0;
+      table t({"FIELD", "VALUE"});
+      flatten(jail["status"], "status", t);
+      flatten(jail["spec"], "", t);
+      t.print(std::cout, false);
+      return 0;
+    };
+  });
+
+  static create_options co;
+  auto* create = app.add_subcommand(
+      "create", "define a jail from flags, NAME=VALUE parameters, or a JSON file");
+  create->add_option("name", co.name, "jail name (or \"name\" in the file)");
+  create->add_option("assignments", co.assignments,
+                     "jail(8)-style NAME=VALUE, e.g. path=/jails/web allow.raw_sockets=true");
+  create->add_option("-f,--file", co.file, "a jail spec as JSON ('-' for standard input)");
+  create->add_option("--path", co.path, "root directory of the jail");
+  create->add_option("--hostname", co.hostname, "host.hostname");
+  create->add_option("--ip4", co.ip4, "shared-IP address [iface|]addr[/len], repeatable");
+  create->add_option("--ip6", co.ip6, "shared-IP IPv6 address, repeatable");
+  create->add_option("--depend", co.depend, "a jail this one needs first, repeatable");
+  create->add_option("--priority", co.priority, "start priority, lower first (default 99)");
+  create->add_flag("--boot", co.boot, "start with jaild");
+  create->add_option("--limit", co.limits, "RCTL rule such as memoryuse:deny=512M, repeatable");
+  create->add_option("--cpuset", co.cpuset, "CPU list such as 0-1");
+  create->add_option("--start", co.start, "exec.start command, e.g. 'sh /etc/rc'");
+  create->add_option("--param", co.params, "a jail(8) parameter NAME=VALUE, repeatable");
+  create->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      json spec = co.file.empty() ? json::object() : read_json_object(co.file, "a jail spec");
+      if (!co.name.empty()) spec["name"] = co.name;
+      if (!co.path.empty()) spec["path"] = co.path;
+      if (!co.hostname.empty()) spec["hostname"] = co.hostname;
+      if (!co.cpuset.empty()) spec["cpuset"] = co.cpuset;
+      if (!co.start.empty()) spec["exec"]["start"] = json::array({co.start});
+      if (!co.ip4.empty()) spec["ip4"] = co.ip4;
+      if (!co.ip6.empty()) spec["ip6"] = co.ip6;
+      if (!co.depend.empty()) spec["depend"] = co.depend;
+      if (!co.limits.empty()) spec["limits"] = co.limits;
+      if (co.priority) spec["priority"] = *co.priority;
+      if (co.boot) spec["boot"] = true;
+      for (const auto& p : co.params) add_assignment(spec, p);
+      spec.merge_patch(assignments_to_patch(co.assignments));
+      if (!spec.contains("name"))
+        throw std::invalid_argument(
+            "give the jail a name: jailctl create NAME ... or \"name\" in the file");
+      auto created = api.call("POST", "/v1/jails", &spec);
+      if (ctx.json_output) return print_json(created), 0;
+      std::cout << "created jail " << created["spec"].value("name", "") << "\n";
+      return 0;
+    };
+  });
+
+  static std::vector<std::string> assignments;
+  static std::string patch_file;
+  auto* set = app.add_subcommand("set", "change a jail's spec: NAME=VALUE ... or -f PATCH.json");
+  set->add_option("name", name, "jail name")->required();
+  set->add_option("assignments", assignments, "NAME=VALUE; an empty VALUE removes the setting");
+  set->add_option("-f,--file", patch_file, "a JSON merge patch ('-' for standard input)");
+  set->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      json patch = patch_file.empty() ? json::object()
+                                      : read_json_object(patch_file, "a merge patch");
+      // Not merge_patch: a null here is a removal the server must see.
+      overlay(patch, assignments_to_patch(assignments));
+      if (patch.empty()) throw std::invalid_argument("nothing to set: give NAME=VALUE or -f FILE");
+      auto updated = api.call("PATCH", jail_path(name), &patch, "application/merge-patch+json");
+      if (ctx.json_output) return print_json(updated), 0;
+      std::cout << "updated jail " << name << "\n";
+      return 0;
+    };
+  });
+
+  static bool force = false;
+  auto* destroy = app.add_subcommand("destroy", "destroy a jail's definition");
+  destroy->alias("rm");
+  destroy->add_option("name", name, "jail name")->required();
+  destroy->add_flag("-f,--force", force, "stop the jail first if it runs");
+  destroy->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      api.call("DELETE", jail_path(name) + (force ? "?force=true" : ""));
+      if (ctx.json_output) return print_json(json{{"destroyed", name}}), 0;
+      std::cout << "destroyed jail " << name << "\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace jaild::client
