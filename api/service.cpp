@@ -17,6 +17,7 @@ service::service(engine::engine& engine, service_options options, executor run_b
   add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
   add_jail_routes();
   add_event_routes();
+  add_network_routes();
 }
 
 nlohmann::json parse_json_body(const request& req) {

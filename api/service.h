@@ -39,6 +39,7 @@ class service {
   void add_jail_routes();
   void add_lifecycle_routes();
   void add_event_routes();
+  void add_network_routes();
 
   engine::engine& engine_;
   service_options options_;

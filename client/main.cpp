@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_jail_commands(app, ctx);
   add_lifecycle_commands(app, ctx);
   add_event_commands(app, ctx);
+  add_network_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -272,7 +272,23 @@ void engine::load() {
     e.status = status_of(*runtimes_.at(name));
     entry = make_entry(std::move(e));
   }
-  spdlog::info("loaded {} jail spec(s) from {}", jails.size(), store_.path().string());
+  {
+    std::lock_guard nets(networks_mutex_);
+    for (const auto& [name, spec] : store_.load_networks()) {
+      try {
+        networks_[name] = model::network_from_json(spec);
+      } catch (const error& e) {
+        spdlog::error("stored network '{}' cannot be read: {}", name, e.what());
+      }
+    }
+  }
+  // Leases of jails that are gone (a crash between the two writes) are released.
+  std::set<std::string> leased;
+  for (const auto& l : store_.leases()) leased.insert(l.jail);
+  for (const auto& j : leased)
+    if (!jails.count(j)) store_.set_leases(j, {});
+  spdlog::info("loaded {} jail spec(s) and {} network(s) from {}", jails.size(),
+               networks_.size(), store_.path().string());
   std::lock_guard snap_lock(snapshot_mutex_);
   snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
 }
@@ -332,6 +348,7 @@ std::vector<model::event> engine::apply_specs(
   std::vector<model::jail_spec> all;
   for (auto& [name, s] : next) all.push_back(s);
   check_graph(all);
+  const auto leases = plan_leases(next, changes);
 
   std::vector<model::event> events;
   {
@@ -340,6 +357,7 @@ std::vector<model::event> engine::apply_specs(
     for (const auto& ev : events)
       for (const auto& [id, fn] : listeners_) fn(ev);
   }
+  for (const auto& [jail, rows] : leases) store_.set_leases(jail, rows);
 
   std::lock_guard lock(runtime_mutex_);
   auto jails = snap->jails();

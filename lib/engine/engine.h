@@ -37,6 +37,7 @@
 #include "lib/host/host.h"
 #include "lib/model/event.h"
 #include "lib/model/jail_spec.h"
+#include "lib/model/network.h"
 #include "lib/store/store.h"
 
 namespace jaild::engine {
@@ -100,6 +101,15 @@ class engine {
   // (jail.conf import): validates, checks the dependency graph, writes.
   std::vector<model::event> apply_specs(const std::vector<store::store::jail_change>& changes);
 
+  // ---- Managed networks (networks.cpp). A VNET interface that names a
+  // network leases its addresses from it when its spec is written; leases are
+  // stored, kept across restarts and released with the jail or interface.
+  model::network_spec create_network(const model::network_spec& net);
+  void delete_network(const std::string& name);
+  std::vector<model::network_spec> networks() const;
+  std::optional<model::network_spec> find_network(const std::string& name) const;
+  std::vector<store::lease_row> leases(const std::string& network = {});
+
   // ---- Lifecycle. Each returns the jail's operation at once (queued); wait()
   // on it for the synchronous API. Refusals (unknown jail, queue full,
   // running dependents) throw before any operation exists.
@@ -152,6 +162,16 @@ class engine {
   std::vector<host::object> objects_of(const std::string& jail);
   host::jail_context context_for(const model::jail_spec& spec, const jail_runtime& rt) const;
 
+  // networks.cpp
+  // Leases for every jail in `next` that `changes` touch; throws
+  // network_not_found / address_conflict. Caller holds write_mutex_.
+  std::map<std::string, std::vector<store::lease_row>> plan_leases(
+      const std::map<std::string, model::jail_spec>& next,
+      const std::vector<store::store::jail_change>& changes);
+  // The interfaces of one start, with leased addresses and network bridges.
+  std::vector<host::resolved_interface> interfaces_for(const model::jail_spec& spec,
+                                                       const std::string& instance);
+
   // lifecycle.cpp
   std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason);
   void pump();
@@ -193,6 +213,9 @@ class engine {
   std::map<std::string, std::shared_ptr<operation>> recent_ops_;  // by id
   std::deque<std::string> recent_order_;
   counters totals_;
+
+  mutable std::mutex networks_mutex_;
+  std::map<std::string, model::network_spec> networks_;
 
   std::mutex listeners_mutex_;
   std::map<std::uint64_t, event_listener> listeners_;

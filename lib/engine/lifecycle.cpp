@@ -404,7 +404,7 @@ void engine::run_start(std::shared_ptr<operation> op) {
   try {
     warnings = host_.check(spec);
     instance = base36(store_.next_counter("instance"));
-    interfaces = resolve_interfaces(spec, instance);
+    interfaces = interfaces_for(spec, instance);
   } catch (const error& e) {
     journal.record(engine_step("validate", {name}, began, e.what()));
     std::lock_guard lock(runtime_mutex_);

@@ -28,8 +28,9 @@ std::string stable_mac(const std::string& jail, std::size_t index) {
                      (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 }
 
-std::vector<host::resolved_interface> resolve_interfaces(const model::jail_spec& spec,
-                                                         const std::string& instance) {
+std::vector<host::resolved_interface> resolve_interfaces(
+    const model::jail_spec& spec, const std::string& instance,
+    const std::vector<network_binding>& bindings) {
   std::vector<host::resolved_interface> out;
   if (!spec.vnet) return out;
   const auto& list = spec.vnet->interfaces;
@@ -42,19 +43,22 @@ std::vector<host::resolved_interface> resolve_interfaces(const model::jail_spec&
     r.jail_end = fmt::format("e{}b_{}", i, instance);
     if (r.host_end.size() > 15)
       throw error(errc::internal, "instance id too long for an interface name: " + instance);
-    r.bridge = itf.bridge;
+    const network_binding none;
+    const auto& b = i < bindings.size() ? bindings[i] : none;
+    r.bridge = b.bridge.empty() ? itf.bridge : b.bridge;
     if (r.bridge.empty())
       throw error(errc::network_not_found,
-                  fmt::format("VNET interface {} names network '{}', and managed networks are "
-                              "not available in this build; give it a bridge",
-                              i, itf.network),
+                  fmt::format("VNET interface {} names network '{}', which does not exist", i,
+                              itf.network),
                   fmt::format("/vnet/interfaces/{}/network", i));
-    r.ip4 = itf.ip4;
-    r.ip6 = itf.ip6;
-    r.defaultrouter = itf.defaultrouter;
-    r.defaultrouter6 = itf.defaultrouter6;
+    r.ip4 = itf.ip4.empty() ? b.ip4 : itf.ip4;
+    r.ip6 = itf.ip6.empty() ? b.ip6 : itf.ip6;
+    r.defaultrouter = itf.defaultrouter.empty() ? b.gateway4 : itf.defaultrouter;
+    r.defaultrouter6 = itf.defaultrouter6.empty() ? b.gateway6 : itf.defaultrouter6;
     r.mac = itf.mac.empty() ? stable_mac(spec.name, i) : itf.mac;
-    if (!itf.defaultrouter.empty() && !itf.ip4.empty()) {
+    if (!b.bridge_ip4.empty()) {
+      r.bridge_ip4 = b.bridge_ip4;
+    } else if (!itf.defaultrouter.empty() && !itf.ip4.empty()) {
       if (auto a = model::parse_jail_address(itf.ip4.front(), false, nullptr); a && a->prefix_len >= 0)
         r.bridge_ip4.push_back(fmt::format("{}/{}", itf.defaultrouter, a->prefix_len));
     }

@@ -16,12 +16,23 @@ std::string base36(std::int64_t value);
 // `jail`: the same jail gets the same MAC on every start (leases, ARP caches).
 std::string stable_mac(const std::string& jail, std::size_t index);
 
+// What a managed network gives one interface: its bridge, leased addresses
+// ("10.0.0.5/24") and gateways. Empty for an interface on a plain bridge.
+struct network_binding {
+  std::string bridge;
+  std::vector<std::string> ip4, ip6;
+  std::string gateway4, gateway6;
+  std::vector<std::string> bridge_ip4;  // the gateway with its prefix
+};
+
 // The VNET interfaces of one start: epair ends named "e<i>a_<instance>" (host
 // side, on the bridge) and "e<i>b_<instance>" (jail side), at most 15
 // characters, never derived from the JID; the MAC from the spec or
 // stable_mac(); when the spec names a default router, the bridge gets that
 // address (with the interface's prefix) if jaild has to create the bridge.
-std::vector<host::resolved_interface> resolve_interfaces(const model::jail_spec& spec,
-                                                         const std::string& instance);
+// `bindings[i]` (when present) supplies what interface i's network gives.
+std::vector<host::resolved_interface> resolve_interfaces(
+    const model::jail_spec& spec, const std::string& instance,
+    const std::vector<network_binding>& bindings = {});
 
 }  // namespace jaild::engine

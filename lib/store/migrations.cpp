@@ -5,7 +5,7 @@
 namespace jaild::store {
 namespace {
 
-constexpr std::array<migration, 2> all{{
+constexpr std::array<migration, 3> all{{
     {1, "jails and events",
      R"sql(
 CREATE TABLE jails (
@@ -70,6 +70,27 @@ CREATE TABLE ledger (
 CREATE TABLE counters (
   name   TEXT PRIMARY KEY NOT NULL,
   value  INTEGER NOT NULL
+) STRICT;
+)sql"},
+    {3, "managed networks and address leases",
+     R"sql(
+CREATE TABLE networks (
+  name        TEXT PRIMARY KEY NOT NULL,
+  spec        TEXT NOT NULL,              -- JSON, model::network_to_json
+  created_ms  INTEGER NOT NULL
+) STRICT;
+
+-- One address of a network leased to one interface of one jail; kept across
+-- restarts of the jail, released when the jail or its interface goes.
+CREATE TABLE leases (
+  network     TEXT NOT NULL,
+  address     TEXT NOT NULL,
+  jail        TEXT NOT NULL,
+  interface   INTEGER NOT NULL,           -- index in the jail's vnet.interfaces
+  family      INTEGER NOT NULL,           -- 4 or 6
+  created_ms  INTEGER NOT NULL,
+  PRIMARY KEY (network, address),
+  UNIQUE (jail, interface, family)
 ) STRICT;
 )sql"},
 }};

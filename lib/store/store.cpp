@@ -481,6 +481,89 @@ void store::prune_operations(std::size_t keep) {
   });
 }
 
+std::vector<std::pair<std::string, nlohmann::json>> store::load_networks() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  SQLite::Statement q(*db_, "SELECT name, spec FROM networks ORDER BY name");
+  while (q.executeStep())
+    out.emplace_back(q.getColumn(0).getString(),
+                     json_column(q.getColumn(1), nlohmann::json::object()));
+  return out;
+}
+
+model::event store::save_network(const std::string& name, const nlohmann::json& spec,
+                                 model::event ev) {
+  std::lock_guard lock(mutex_);
+  write(true, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO networks (name, spec, created_ms) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET spec = excluded.spec");
+    q.bind(1, name);
+    q.bind(2, json_text(spec));
+    q.bind(3, now_ms());
+    q.exec();
+    ev = insert_event(std::move(ev));
+  });
+  return ev;
+}
+
+model::event store::delete_network(const std::string& name, model::event ev) {
+  std::lock_guard lock(mutex_);
+  write(true, [&] {
+    SQLite::Statement q(*db_, "DELETE FROM networks WHERE name = ?");
+    q.bind(1, name);
+    if (q.exec() == 0)
+      throw error(errc::network_not_found, fmt::format("no network named '{}'", name));
+    SQLite::Statement l(*db_, "DELETE FROM leases WHERE network = ?");
+    l.bind(1, name);
+    l.exec();
+    ev = insert_event(std::move(ev));
+  });
+  return ev;
+}
+
+std::vector<lease_row> store::leases(const std::string& network) {
+  std::lock_guard lock(mutex_);
+  std::vector<lease_row> out;
+  SQLite::Statement q(*db_,
+                      "SELECT network, address, jail, interface, family, created_ms FROM leases "
+                      "WHERE (? = '' OR network = ?) ORDER BY network, jail, interface, family");
+  q.bind(1, network);
+  q.bind(2, network);
+  while (q.executeStep()) {
+    lease_row r;
+    r.network = q.getColumn(0).getString();
+    r.address = q.getColumn(1).getString();
+    r.jail = q.getColumn(2).getString();
+    r.interface = q.getColumn(3).getInt();
+    r.family = q.getColumn(4).getInt();
+    r.created_ms = q.getColumn(5).getInt64();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void store::set_leases(const std::string& jail, const std::vector<lease_row>& rows) {
+  std::lock_guard lock(mutex_);
+  write(true, [&] {
+    SQLite::Statement del(*db_, "DELETE FROM leases WHERE jail = ?");
+    del.bind(1, jail);
+    del.exec();
+    for (const auto& r : rows) {
+      SQLite::Statement q(*db_,
+                          "INSERT INTO leases (network, address, jail, interface, family, "
+                          "created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+      q.bind(1, r.network);
+      q.bind(2, r.address);
+      q.bind(3, jail);
+      q.bind(4, r.interface);
+      q.bind(5, r.family);
+      q.bind(6, r.created_ms ? r.created_ms : now_ms());
+      q.exec();
+    }
+  });
+}
+
 std::int64_t store::next_counter(const std::string& name) {
   std::lock_guard lock(mutex_);
   std::int64_t value = 0;

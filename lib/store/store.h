@@ -68,6 +68,18 @@ struct operation_row {
   nlohmann::json steps = nlohmann::json::array();
 };
 
+// One lease (table leases).
+struct lease_row {
+  std::string network;
+  std::string address;   // without prefix
+  std::string jail;
+  int interface = 0;
+  int family = 4;
+  std::int64_t created_ms = 0;
+
+  bool operator==(const lease_row&) const = default;
+};
+
 struct stored_jail {
   model::jail_spec spec;
   std::int64_t created_ms = 0;
@@ -134,6 +146,15 @@ class store {
                                              bool unfinished_only = false);
   // Keeps the newest `keep` finished operations.
   void prune_operations(std::size_t keep);
+
+  // Networks (stored as JSON) and their leases. Network writes are durable
+  // and carry their event, like spec writes.
+  std::vector<std::pair<std::string, nlohmann::json>> load_networks();
+  model::event save_network(const std::string& name, const nlohmann::json& spec, model::event ev);
+  model::event delete_network(const std::string& name, model::event ev);
+  std::vector<lease_row> leases(const std::string& network = {});
+  // Replaces every lease of `jail` with `rows` in one transaction.
+  void set_leases(const std::string& jail, const std::vector<lease_row>& rows);
 
   // A counter that only grows (instance ids): returns the next value.
   std::int64_t next_counter(const std::string& name);

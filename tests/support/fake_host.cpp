@@ -125,7 +125,14 @@ void fake_host::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
 void fake_host::create_interfaces(const jail_context& ctx, step_sinks sinks) {
   step("create_interfaces " + ctx.spec.name, &sinks);
   for (const auto& i : ctx.interfaces)
-    create({object_kind::epair, ctx.spec.name, i.host_end, {}}, sinks);
+    create({object_kind::epair, ctx.spec.name, i.host_end,
+            {{"bridge", i.bridge},
+             {"ip4", i.ip4},
+             {"ip6", i.ip6},
+             {"mac", i.mac},
+             {"defaultrouter", i.defaultrouter},
+             {"bridge_ip4", i.bridge_ip4}}},
+           sinks);
 }
 
 running_jail fake_host::create_jail(const jail_context& ctx, step_sinks sinks) {
