@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics.h"
 #include "api/problem.h"
 #include "api/url.h"
 #include "lib/model/json_reader.h"
@@ -12,12 +13,14 @@ service::service(engine::engine& engine, service_options options, executor run_b
     : engine_(engine),
       options_(std::move(options)),
       run_blocking_(std::move(run_blocking)),
-      started_(std::chrono::steady_clock::now()) {
+      started_(std::chrono::steady_clock::now()),
+      metrics_(std::make_shared<request_metrics>()) {
   add_system_routes();
   add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
   add_jail_routes();
   add_event_routes();
   add_network_routes();
+  add_metrics_routes();
 }
 
 nlohmann::json parse_json_body(const request& req) {
@@ -63,8 +66,16 @@ response service::handle(const route& r, request& req) {
   }
 }
 
-void service::dispatch(request req, std::function<void(response)> done) {
+void service::dispatch(request req, std::function<void(response)> answer) {
   auto m = router_.find(req.method, req.path);
+  // Every answer is counted under its route's pattern (or "none").
+  auto done = [this, start = std::chrono::steady_clock::now(), method = req.method,
+               route = m.found ? m.found->pattern : std::string("none"),
+               answer = std::move(answer)](response r) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    metrics_->observe(method, route, r.status, took.count());
+    answer(std::move(r));
+  };
   if (!m.found) {
     if (!m.allowed.empty()) {
       std::string allow;

@@ -40,6 +40,7 @@ class service {
   void add_lifecycle_routes();
   void add_event_routes();
   void add_network_routes();
+  void add_metrics_routes();
 
   engine::engine& engine_;
   service_options options_;
@@ -47,6 +48,7 @@ class service {
   router router_;
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<class feed_hub> feeds_;  // live Server-Sent Event streams
+  std::shared_ptr<class request_metrics> metrics_;
 };
 
 // Helpers shared by the handler files.

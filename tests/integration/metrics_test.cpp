@@ -1,0 +1,48 @@
+// /metrics through a real jaild: the Prometheus text format checked by
+// Debian's promtool, and the series a monitoring system relies on.
+#include <catch2/catch.hpp>
+
+#include "tests/support/daemon_fixture.h"
+
+using namespace jaild::test;
+
+TEST_CASE("metrics: promtool accepts the format and the series are there", "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web",
+      "health":{"tcp":"80"}})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"db","path":"/j/db"})").status == 201);
+  d.curl("GET", "/v1/jails/web");
+  d.curl("GET", "/v1/jails/nope");
+
+  auto fetched = run({"curl", "-sS", "--unix-socket", d.socket().string(), "-D", "-",
+                      "http://localhost/metrics"});
+  REQUIRE(fetched.status == 0);
+  const auto split = fetched.out.find("\r\n\r\n");
+  const auto headers = fetched.out.substr(0, split);
+  const auto body = fetched.out.substr(split + 4);
+  CHECK(headers.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+
+  auto check = run({"promtool", "check", "metrics"}, body);
+  INFO(check.out << check.err);
+  CHECK(check.status == 0);
+
+  for (const char* series :
+       {"jaild_build_info{version=", "jaild_jails{state=\"stopped\"} 2",
+        "jaild_jail_state{jail=\"web\",state=\"stopped\"} 1", "jaild_jail_up{jail=\"db\"} 0",
+        "jaild_jail_restarts_total{jail=\"web\"} 0",
+        "jaild_jail_healthy{jail=\"web\",health=\"none\"} 0", "jaild_jail_starts_total 0",
+        "jaild_process_resident_memory_bytes ",
+        "jaild_http_requests_total{method=\"GET\",route=\"/v1/jails/{name}\",code=\"200\"} 1",
+        "jaild_http_requests_total{method=\"GET\",route=\"/v1/jails/{name}\",code=\"404\"} 1",
+        "jaild_http_requests_total{method=\"POST\",route=\"/v1/jails\",code=\"201\"} 2",
+        "jaild_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/jails/{name}\",le=\"+Inf\"} 2"}) {
+    INFO(series);
+    CHECK(body.find(series) != std::string::npos);
+  }
+  // Unknown paths are counted under one label, not one series per path.
+  for (int i = 0; i < 5; ++i) d.curl("GET", "/v1/scan" + std::to_string(i));
+  auto again = d.curl("GET", "/metrics");
+  CHECK(again.body.find("route=\"none\",code=\"404\"} 5") != std::string::npos);
+  CHECK(again.body.find("/v1/scan") == std::string::npos);
+}
