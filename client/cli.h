@@ -10,12 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "client/api_client.h"
+#include "client/table.h"
 
 namespace jaild::client {
 
 struct context {
   endpoint ep;
   bool json_output = false;
+  table_style style;  // --columns, --no-header
   // Set by the chosen subcommand; returns jailctl's exit status.
   std::function<int(api_client&)> run;
 };

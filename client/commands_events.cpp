@@ -100,7 +100,7 @@ void add_event_commands(CLI::App& app, context& ctx) {
                op.contains("duration_ms") ? human_duration_ms(op["duration_ms"].get<long long>())
                                           : "-",
                op.value("error", "").empty() ? "-" : op.value("error", "")});
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });
@@ -125,7 +125,7 @@ void add_event_commands(CLI::App& app, context& ctx) {
                fmt::format("{:.1f}ms", s.value("duration_us", 0.0) / 1000.0), argv,
                err.empty() ? "-" : err});
       }
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });

@@ -87,7 +87,7 @@ void add_jail_commands(CLI::App& app, context& ctx) {
         t.add({text_or_dash(status["jid"]), spec.value("name", ""), status.value("state", ""),
                ip4_column(jail), spec.value("path", "")});
       }
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });

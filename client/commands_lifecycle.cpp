@@ -154,7 +154,7 @@ void add_lifecycle_commands(CLI::App& app, context& ctx) {
       if (ctx.json_output) return print_json(r), 0;
       table t({"RESOURCE", "VALUE"});
       for (const auto& [k, v] : r["usage"].items()) t.add({k, usage_cell(r["usage"], k.c_str())});
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });
@@ -199,7 +199,7 @@ void add_lifecycle_commands(CLI::App& app, context& ctx) {
                  usage_cell(row["usage"], "pcpu"), usage_cell(row["usage"], "maxproc"),
                  st.value("health", ""), std::to_string(st.value("restarts", 0))});
         }
-        t.print(std::cout);
+        t.print(std::cout, ctx.style);
         std::cout.flush();
       }
       return 0;

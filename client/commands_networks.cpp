@@ -49,7 +49,7 @@ void add_network_commands(CLI::App& app, context& ctx) {
         t.add({n.value("name", ""), n.value("bridge", ""), text_or_dash(n["ip4"]),
                text_or_dash(n["gateway4"]), text_or_dash(n["ip6"]),
                std::to_string(n["leases"].size())});
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });
@@ -71,7 +71,7 @@ void add_network_commands(CLI::App& app, context& ctx) {
       for (const auto& l : r["leases"])
         t.add({l.value("address", ""), l.value("jail", ""),
                std::to_string(l.value("interface", 0))});
-      t.print(std::cout);
+      t.print(std::cout, ctx.style);
       return 0;
     };
   });

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   app.add_option("--socket", ctx.ep.socket, "jaild's UNIX socket (env JAILD_SOCKET)")
       ->capture_default_str();
   app.add_flag("--json", ctx.json_output, "print the API's JSON");
+  app.add_flag("--no-header", [&ctx](std::int64_t) { ctx.style.header = false; },
+               "print tables without their header line");
+  app.add_option("--columns", ctx.style.columns, "print only these table columns, in this order")
+      ->delimiter(',');
   add_jail_commands(app, ctx);
   add_lifecycle_commands(app, ctx);
   add_event_commands(app, ctx);

@@ -196,3 +196,16 @@ TEST_CASE("jails API: every bad input is refused and the database is unchanged",
   CHECK(d.dump_database() == before);
   CHECK(d.curl("GET", "/v1/health").status == 200);
 }
+
+TEST_CASE("jails API: jailctl --columns and --no-header shape the table", "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.jailctl({"create", "web", "path=/jails/web"}).status == 0);
+  REQUIRE(d.jailctl({"create", "db", "path=/jails/db"}).status == 0);
+  auto r = d.jailctl({"--no-header", "--columns", "name,state", "list"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "db   stopped\nweb  stopped\n");
+  r = d.jailctl({"--columns", "bogus", "list"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("no column 'bogus'") != std::string::npos);
+}

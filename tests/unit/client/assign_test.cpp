@@ -49,3 +49,21 @@ TEST_CASE("assign: overlay keeps the nulls that remove settings", "[client]") {
   jaild::client::overlay(into, json{{"params", {{"b", nullptr}}}, {"boot", true}});
   CHECK(into == json{{"priority", 1}, {"params", {{"a", 1}, {"b", nullptr}}}, {"boot", true}});
 }
+
+#include <sstream>
+
+#include "client/table.h"
+
+TEST_CASE("table: columns are chosen and ordered by name, header optional", "[client]") {
+  jaild::client::table t({"JID", "NAME", "STATE"});
+  t.add({"1", "web", "running"});
+  t.add({"-", "db", "stopped"});
+  std::ostringstream all;
+  t.print(all, jaild::client::table_style{});
+  CHECK(all.str() == "JID  NAME  STATE\n1    web   running\n-    db    stopped\n");
+  std::ostringstream picked;
+  t.print(picked, jaild::client::table_style{false, {"state", "name"}});
+  CHECK(picked.str() == "running  web\nstopped  db\n");
+  std::ostringstream out;
+  CHECK_THROWS_AS(t.print(out, jaild::client::table_style{true, {"ip6"}}), std::invalid_argument);
+}
