@@ -407,17 +407,14 @@ void engine::run_start(std::shared_ptr<operation> op) {
     interfaces = interfaces_for(spec, instance);
   } catch (const error& e) {
     journal.record(engine_step("validate", {name}, began, e.what()));
-    std::lock_guard lock(runtime_mutex_);
-    rt->last_error = e.what();
-    set_state(*rt, model::jail_state::failed, e.what());
-    op->fail(e.code(), e.what());
-    totals_.start_failures++;
-    rt->current_op.clear();
-    ++rt->serving;
-    --active_starts_;
-    --launched_starts_[name];
-    finish(op);
-    return;
+    {
+      std::lock_guard lock(runtime_mutex_);
+      rt->last_error = e.what();
+      set_state(*rt, model::jail_state::failed, e.what());
+      op->fail(e.code(), e.what());
+      totals_.start_failures++;
+    }
+    return end_turn();
   }
   host::jail_context ctx;
   {
@@ -454,19 +451,16 @@ void engine::run_start(std::shared_ptr<operation> op) {
   } catch (const std::exception& e) {
     const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
                                                      : errc::internal;
-    std::lock_guard lock(runtime_mutex_);
-    rt->last_error = e.what();
-    rt->instance.clear();
-    rt->interfaces.clear();
-    set_state(*rt, model::jail_state::failed, e.what());
-    totals_.start_failures++;
-    op->fail(code, e.what());
-    rt->current_op.clear();
-    ++rt->serving;
-    --active_starts_;
-    --launched_starts_[name];
-    finish(op);
-    return;
+    {
+      std::lock_guard lock(runtime_mutex_);
+      rt->last_error = e.what();
+      rt->instance.clear();
+      rt->interfaces.clear();
+      set_state(*rt, model::jail_state::failed, e.what());
+      totals_.start_failures++;
+      op->fail(code, e.what());
+    }
+    return end_turn();
   }
   // Watched only now: an exit during the start failed the start above.
   watch(*rt);
@@ -508,14 +502,13 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
   };
   if (!handle) {
     journal.record(engine_step("not running", {name}, began));
-    std::lock_guard lock(runtime_mutex_);
-    if (rt->state == model::jail_state::crashloop || rt->state == model::jail_state::failed)
-      set_state(*rt, model::jail_state::stopped, "stop requested");
-    op->succeed();
-    rt->current_op.clear();
-    ++rt->serving;
-    finish(op);
-    return;
+    {
+      std::lock_guard lock(runtime_mutex_);
+      if (rt->state == model::jail_state::crashloop || rt->state == model::jail_state::failed)
+        set_state(*rt, model::jail_state::stopped, "stop requested");
+      op->succeed();
+    }
+    return end_turn();
   }
   host_.unwatch(*handle);
   store_ledger durable(store_);
