@@ -217,6 +217,17 @@ class host {
                              std::string_view stage, const std::string& command,
                              step_sinks sinks) = 0;
 
+  // jail(8)'s last two start steps, called once after the exec.start hooks
+  // and before exec.poststart: starts spec.command (if any) inside the jail as
+  // its main process (an argv, no shell; not waited for), then, when
+  // spec.persist is false, drops the persist flag the jail was created with,
+  // so that the jail ends with its last process. The default does nothing,
+  // for adapters whose create_jail() already owns the jail's main process.
+  virtual void start_main(const jail_context& ctx, const running_jail& jail,
+                          step_sinks sinks) {
+    (void)ctx, (void)jail, (void)sinks;
+  }
+
   // Stop: SIGTERM to every process of the jail, wait up to spec.stop_timeout,
   // SIGKILL, then remove the jail. Objects stay for destroy().
   virtual void stop_jail(const jail_context& ctx, const running_jail& jail,

@@ -1,0 +1,578 @@
+#include "lib/host/freebsd/adapter.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "lib/host/freebsd/parse.h"
+#include "lib/host/freebsd/plan.h"
+#include "lib/model/error.h"
+
+namespace jaild::host::freebsd {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::chrono::microseconds since(clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
+}
+
+std::string argv_text(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !a.empty() && a.find_first_of(" \t\"'\\$`") == std::string::npos;
+    out += plain ? a : "'" + a + "'";
+  }
+  return out;
+}
+
+std::string first_line(const std::string& text) {
+  auto s = text.substr(0, text.find('\n'));
+  return s.empty() ? text : s;
+}
+
+std::vector<std::string> with_jail(const command& cmd) {
+  if (cmd.jail < 0) return cmd.argv;
+  std::vector<std::string> out{"jail_attach(" + std::to_string(cmd.jail) + ")"};
+  out.insert(out.end(), cmd.argv.begin(), cmd.argv.end());
+  return out;
+}
+
+std::string kind_step(object_kind k) { return "destroy." + std::string(object_kind_name(k)); }
+
+}  // namespace
+
+adapter::adapter(system& sys, platform_options options) : sys_(sys), options_(std::move(options)) {}
+
+adapter::adapter(std::unique_ptr<system> sys, platform_options options)
+    : owned_(std::move(sys)), sys_(*owned_), options_(std::move(options)) {}
+
+// ---------------------------------------------------------------------------
+// Journal helpers.
+
+run_result adapter::run_step(const std::string& step, const command& cmd,
+                             const run_options& options, step_sinks& sinks, bool allow_failure) {
+  auto r = sys_.run(cmd, options);
+  step_record rec;
+  rec.step = step;
+  rec.argv = with_jail(cmd);
+  rec.status = r.timed_out ? ETIMEDOUT : r.status;
+  rec.output = r.output.substr(0, 64 * 1024);
+  rec.error = r.status == 0 && !r.timed_out ? std::string() : r.error.substr(0, 64 * 1024);
+  rec.duration = r.duration;
+  sinks.steps.record(rec);
+  if (allow_failure || (r.status == 0 && !r.timed_out)) return r;
+  if (r.timed_out)
+    throw error(errc::timeout, fmt::format("{}: `{}` did not finish within {} ms", step,
+                                           argv_text(cmd.argv), options.timeout.count()));
+  throw error(errc::host_failure,
+              fmt::format("{}: `{}` failed with status {}{}{}", step, argv_text(cmd.argv), r.status,
+                          r.error.empty() ? "" : ": ", first_line(r.error)));
+}
+
+void adapter::syscall_step(const std::string& step, std::vector<std::string> argv,
+                           const sys_result& r, std::chrono::microseconds duration,
+                           step_sinks& sinks, bool allow_failure) {
+  step_record rec;
+  rec.step = step;
+  rec.argv = argv;
+  rec.status = r.error;
+  rec.error = r.ok() ? "" : (r.message.empty() ? std::strerror(r.error) : r.message);
+  rec.duration = duration;
+  sinks.steps.record(rec);
+  if (r.ok() || allow_failure) return;
+  throw error(errc::host_failure,
+              fmt::format("{}: {} failed: {}", step, argv.empty() ? step : argv.front(), rec.error));
+}
+
+void adapter::note(const std::string& step, std::vector<std::string> argv, std::string output,
+                   step_sinks& sinks) {
+  step_record rec;
+  rec.step = step;
+  rec.argv = std::move(argv);
+  rec.output = std::move(output);
+  sinks.steps.record(rec);
+}
+
+// ---------------------------------------------------------------------------
+// Platform.
+
+host_facts adapter::facts() {
+  host_facts f;
+  std::vector<std::string> argv{"/sbin/sysctl", "-i", "-e"};
+  for (const auto& name : prerequisite_sysctls()) argv.push_back(name);
+  run_options o;
+  o.timeout = std::chrono::milliseconds(5000);
+  o.env = {{"PATH", "/sbin:/bin:/usr/sbin:/usr/bin"}};
+  auto r = sys_.run({argv}, o);
+  // sysctl -i exits 0 and prints nothing for names the kernel does not have.
+  f.sysctl = parse_sysctl(r.output);
+  for (const auto& m : prerequisite_modules())
+    if (sys_.module_loaded(m)) f.modules.insert(m);
+  f.addresses = sys_.host_addresses();
+  return f;
+}
+
+platform_info adapter::info() {
+  platform_info p;
+  p.platform = "freebsd";
+  p.kernel = sys_.kernel();
+  p.hostname = sys_.hostname();
+  p.cpus = sys_.cpus();
+  const auto f = facts();
+  p.prerequisites = evaluate_prerequisites(f);
+  p.details = {{"state_dir", options_.state_dir.string()},
+               {"jail_name_prefix", std::string(kernel_name_prefix)},
+               {"firewall", f.modules.contains("pf")     ? "pf"
+                            : f.modules.contains("ipfw") ? "ipfw"
+                                                         : "none"}};
+  return p;
+}
+
+std::vector<std::string> adapter::check(const model::jail_spec& spec) {
+  require_prerequisites(spec, facts());
+  const auto cpus = cpuset_cpus(spec);
+  const int have = sys_.cpus();
+  if (!cpus.empty() && have > 0 && cpus.back() >= have)
+    throw error(errc::invalid_value,
+                fmt::format("cpuset {} names CPU {}, but this host has CPUs 0-{}", spec.cpuset,
+                            cpus.back(), have - 1),
+                "/cpuset");
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// Start pipeline.
+
+void adapter::run_host_hook(const jail_context& ctx, std::string_view stage,
+                            const std::string& command_text, step_sinks sinks) {
+  run_options o;
+  o.timeout = ctx.spec.exec.timeout;
+  o.env = host_hook_env(ctx);
+  o.user = ctx.spec.exec.system_user;
+  // The admin's own hook: a shell line, run as jail(8) runs it.
+  run_step("exec." + std::string(stage), {{"/bin/sh", "-c", command_text}}, o, sinks);
+}
+
+void adapter::add_aliases(const jail_context& ctx, step_sinks sinks) {
+  for (const auto& a : shared_ip_aliases(ctx.spec)) {
+    sinks.objects.record({object_kind::alias, ctx.spec.name, alias_key(a), alias_attrs(a)});
+    run_step("alias.add", {alias_argv(a, true)}, {}, sinks);
+  }
+}
+
+void adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
+  std::string fstab;
+  if (!ctx.spec.mount.fstab.empty()) {
+    auto text = sys_.read_file(ctx.spec.mount.fstab);
+    if (!text)
+      throw error(errc::host_failure,
+                  fmt::format("mount.fstab: cannot read {}", ctx.spec.mount.fstab));
+    fstab = *text;
+  }
+  for (const auto& m : mount_plan(ctx.spec, fstab)) {
+    const auto resolved = sys_.real_path(m.point);
+    if (!resolved || !mount_point_safe(ctx.spec.path, m.point, *resolved))
+      throw error(errc::host_failure,
+                  fmt::format("{}: mount point {} {}", m.step, m.point,
+                              resolved ? "is reached through a symbolic link (now " + *resolved +
+                                             "); jaild does not mount there"
+                                       : "does not exist"));
+    sinks.objects.record({object_kind::mount, ctx.spec.name, m.point, {{"fstype", m.fstype}}});
+    run_step(m.step, {m.argv}, {}, sinks);
+  }
+}
+
+void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
+  for (const auto& itf : resolved_interfaces(ctx)) {
+    check_interface_names(itf);
+    if (!sys_.interface_exists(itf.bridge)) {
+      sinks.objects.record({object_kind::bridge, "", itf.bridge, {{"created_for", ctx.spec.name}}});
+      run_step("bridge.create", {bridge_create_argv(itf.bridge)}, {}, sinks);
+      for (const auto& a : itf.bridge_ip4)
+        run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
+    }
+    sinks.objects.record({object_kind::epair, ctx.spec.name, itf.host_end,
+                          {{"jail_end", itf.jail_end},
+                           {"bridge", itf.bridge},
+                           {"description", epair_description(ctx.spec.name)}}});
+    auto created = run_step("epair.create", {epair_create_argv(ctx.spec.name)}, {}, sinks);
+    auto a_end = created_epair(created.output);
+    if (!a_end)
+      throw error(errc::host_failure,
+                  fmt::format("epair.create: ifconfig printed '{}', not the name of an epair",
+                              first_line(created.output)));
+    run_step("epair.name", {rename_argv(*a_end, itf.host_end)}, {}, sinks);
+    run_step("epair.name", {jail_end_argv(epair_peer(*a_end), itf.jail_end, itf.mac)}, {}, sinks);
+    run_step("bridge.addm", {bridge_addm_argv(itf.bridge, itf.host_end)}, {}, sinks);
+  }
+}
+
+running_jail adapter::create_jail(const jail_context& ctx, step_sinks sinks) {
+  const auto name = kernel_name(ctx.spec.name);
+  sinks.objects.record({object_kind::jail, ctx.spec.name, name, {{"path", ctx.spec.path}}});
+  const auto params = create_params(ctx);
+  sys_result r;
+  const auto start = clock::now();
+  const auto jid = sys_.jail_set(params, jail_set_mode::create, &r);
+  syscall_step("jail.create", jail_set_journal(params, jail_set_mode::create), r, since(start),
+               sinks);
+  return {ctx.spec.name, jid, -1, "jid=" + std::to_string(jid)};
+}
+
+void adapter::apply_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  const auto rules = rctl_kernel_rules(ctx.spec);
+  if (!rules.empty()) {
+    sinks.objects.record({object_kind::rctl, ctx.spec.name, rctl_subject(ctx.spec.name),
+                          {{"filter", rctl_remove_filter(ctx.spec.name)}}});
+    for (const auto& rule : rules) {
+      const auto start = clock::now();
+      auto r = sys_.rctl_add_rule(rule);
+      if (r.error == ENOSYS)
+        r.message = "RACCT/RCTL is not enabled (kern.racct.enable=1 in /boot/loader.conf)";
+      syscall_step("rctl.add", {"rctl_add_rule", rule}, r, since(start), sinks);
+    }
+  }
+  // jail(8) users run "cpuset -j NAME -cl LIST" from exec.created: the same
+  // call, made before any process of the jail runs.
+  if (auto cpus = cpuset_cpus(ctx.spec); !cpus.empty()) {
+    const auto start = clock::now();
+    auto r = sys_.cpuset_set_jail(jail.jid, cpus);
+    syscall_step("cpuset", cpuset_journal(jail.jid, cpus), r, since(start), sinks);
+  }
+}
+
+void adapter::attach_interfaces(const jail_context& ctx, const running_jail& jail,
+                                step_sinks sinks) {
+  const auto list = resolved_interfaces(ctx);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& itf = list[i];
+    run_step("vnet.move", {vnet_move_argv(itf.jail_end, jail.jid)}, {}, sinks);
+    run_options o;
+    o.env = jail_env("");
+    o.timeout = std::chrono::milliseconds(10'000);
+    for (const auto& cmd : vnet_inside(itf, itf.jail_end, jail.jid, i == 0))
+      run_step(cmd.argv[0] == rescue_route_path ? "vnet.route" : "vnet.address", cmd, o, sinks);
+  }
+}
+
+void adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
+                            std::string_view stage, const std::string& command_text,
+                            step_sinks sinks) {
+  run_options o;
+  o.timeout = ctx.spec.exec.timeout;
+  o.user = ctx.spec.exec.jail_user;
+  o.env = jail_env(o.user);
+  o.output_file = ctx.spec.exec.consolelog;
+  run_step("exec." + std::string(stage), {{"/bin/sh", "-c", command_text}, jail.jid}, o, sinks);
+}
+
+void adapter::start_main(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  if (!ctx.spec.command.empty()) {
+    run_options o;
+    o.user = ctx.spec.exec.jail_user;
+    o.env = jail_env(o.user);
+    o.output_file = ctx.spec.exec.consolelog;
+    const command cmd{ctx.spec.command, jail.jid};
+    std::string why;
+    const auto start = clock::now();
+    const auto pid = sys_.spawn(cmd, o, &why);
+    step_record rec;
+    rec.step = "command";
+    rec.argv = with_jail(cmd);
+    rec.status = pid < 0 ? 1 : 0;
+    rec.error = pid < 0 ? why : "";
+    rec.output = pid < 0 ? "" : "pid " + std::to_string(pid);
+    rec.duration = since(start);
+    sinks.steps.record(rec);
+    if (pid < 0) throw error(errc::host_failure, "command: " + why);
+    std::lock_guard lock(mutex_);
+    main_pids_[jail.jid] = pid;
+  }
+  if (auto params = nopersist_params(ctx, jail.jid); !params.empty()) {
+    sys_result r;
+    const auto start = clock::now();
+    sys_.jail_set(params, jail_set_mode::update, &r);
+    syscall_step("jail.nopersist", jail_set_journal(params, jail_set_mode::update), r,
+                 since(start), sinks);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Stop and destroy.
+
+void adapter::stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  const auto pids = sys_.jail_processes(jail.jid);
+  // stop.timeout 0 means no SIGTERM: remove at once (jail(8)).
+  if (!pids.empty() && ctx.spec.stop_timeout.count() > 0) {
+    std::vector<std::string> argv{"kill", "-TERM"};
+    for (auto pid : pids) {
+      sys_.kill_process(pid, SIGTERM);
+      argv.push_back(std::to_string(pid));
+    }
+    note("stop.term", argv, "", sinks);
+    const auto start = clock::now();
+    const bool gone = sys_.wait_exited(pids, ctx.spec.stop_timeout);
+    step_record rec;
+    rec.step = "stop.wait";
+    rec.argv = {"wait", std::to_string(ctx.spec.stop_timeout.count()) + "ms"};
+    rec.output = gone ? "all processes exited" : "processes still running: removing the jail kills them";
+    rec.duration = since(start);
+    sinks.steps.record(rec);
+  }
+  const auto start = clock::now();
+  auto r = sys_.jail_remove(jail.jid);
+  const bool already_gone = r.error == ESRCH;
+  syscall_step("jail.remove", {"jail_remove", std::to_string(jail.jid)}, r, since(start), sinks,
+               already_gone);
+  std::lock_guard lock(mutex_);
+  main_pids_.erase(jail.jid);
+}
+
+void adapter::destroy(const object& obj, step_sinks sinks) {
+  bool gone = true;
+  switch (obj.kind) {
+    case object_kind::alias: destroy_alias(obj, sinks); break;
+    case object_kind::mount: destroy_mount(obj, sinks); break;
+    case object_kind::epair: destroy_epair(obj, sinks); break;
+    case object_kind::bridge: gone = destroy_bridge(obj, sinks); break;
+    case object_kind::rctl: destroy_rctl(obj, sinks); break;
+    case object_kind::jail: destroy_jail(obj, sinks); break;
+    case object_kind::devfs_ruleset:
+      run_step(kind_step(obj.kind), {{"/sbin/devfs", "rule", "-s", obj.key, "delset"}}, {}, sinks);
+      break;
+    case object_kind::file: {
+      const auto start = clock::now();
+      auto r = sys_.remove_file(obj.key);
+      syscall_step(kind_step(obj.kind), {"unlink", obj.key}, r, since(start), sinks,
+                   r.error == ENOENT);
+      break;
+    }
+    case object_kind::cgroup:
+      // A Linux object: it cannot exist on this host, so there is nothing to remove.
+      note(kind_step(obj.kind), {obj.key}, "not a FreeBSD object: nothing to remove", sinks);
+      break;
+  }
+  if (gone) sinks.objects.forget(obj);
+}
+
+void adapter::destroy_alias(const object& obj, step_sinks& sinks) {
+  auto a = alias_from_attrs(obj.attrs);
+  if (!a) throw error(errc::internal, "ledger alias '" + obj.key + "' has no interface or address");
+  const auto present = sys_.interface_exists(a->iface) ? sys_.interface_addresses(a->iface)
+                                                       : std::vector<std::string>{};
+  if (std::find(present.begin(), present.end(), a->addr) == present.end()) {
+    note("alias.remove", alias_argv(*a, false), "address not on " + a->iface + ": nothing to do",
+         sinks);
+    return;
+  }
+  run_step("alias.remove", {alias_argv(*a, false)}, {}, sinks);
+}
+
+void adapter::destroy_mount(const object& obj, step_sinks& sinks) {
+  const auto mounts = sys_.mounts();
+  const bool is_mounted = std::any_of(mounts.begin(), mounts.end(),
+                                   [&](const mounted& m) { return m.point == obj.key; });
+  if (!is_mounted) {
+    note("umount", umount_argv(obj.key), "not mounted: nothing to do", sinks);
+    return;
+  }
+  // A mount below this one (a crash can leave /dev/fd under /dev) goes first.
+  for (const auto& m : mounts)
+    if (m.point.starts_with(obj.key + "/"))
+      throw error(errc::host_failure,
+                  fmt::format("umount: {} has {} mounted below it; that mount goes first",
+                              obj.key, m.point));
+  run_step("umount", {umount_argv(obj.key)}, {}, sinks);
+}
+
+void adapter::destroy_epair(const object& obj, step_sinks& sinks) {
+  // Destroying either end of an epair destroys both.
+  const auto jail_end = obj.attrs.value("jail_end", "");
+  if (sys_.interface_exists(obj.key)) {
+    run_step("epair.destroy", {destroy_interface_argv(obj.key)}, {}, sinks);
+    return;
+  }
+  if (!jail_end.empty() && sys_.interface_exists(jail_end)) {
+    run_step("epair.destroy", {destroy_interface_argv(jail_end)}, {}, sinks);
+    return;
+  }
+  // A crash between "epair create" and the rename leaves epairNa with this
+  // jail's description: find it among the epairs and remove it.
+  const auto description = obj.attrs.value("description", epair_description(obj.owner));
+  run_options quiet;
+  quiet.timeout = std::chrono::milliseconds(10'000);
+  auto group = sys_.run({{ifconfig_path, "-g", "epair"}}, quiet);
+  std::size_t removed = 0;
+  for (const auto& name : parse_interface_group(group.output)) {
+    if (!created_epair(name)) continue;  // renamed ones belong to a ledger entry of their own
+    auto shown = sys_.run({{ifconfig_path, name}}, quiet);
+    auto info = parse_ifconfig(shown.output, nullptr);
+    if (info && info->description == description) {
+      run_step("epair.destroy", {destroy_interface_argv(name)}, {}, sinks);
+      ++removed;
+    }
+  }
+  if (removed == 0)
+    note("epair.destroy", destroy_interface_argv(obj.key), "no such interface: nothing to do",
+         sinks);
+}
+
+bool adapter::destroy_bridge(const object& obj, step_sinks& sinks) {
+  if (!sys_.interface_exists(obj.key)) {
+    note("bridge.destroy", destroy_interface_argv(obj.key), "no such interface: nothing to do",
+         sinks);
+    return true;
+  }
+  run_options quiet;
+  quiet.timeout = std::chrono::milliseconds(10'000);
+  auto shown = sys_.run({{ifconfig_path, obj.key}}, quiet);
+  auto info = parse_ifconfig(shown.output, nullptr);
+  if (!info || !info->members.empty()) {
+    // Other jails (or the host's NIC) are on it: it stays, and so does its
+    // ledger entry, for the last jail's destroy to remove.
+    std::string who;
+    if (info)
+      for (const auto& m : info->members) who += (who.empty() ? "" : ", ") + m;
+    note("bridge.keep", {obj.key}, "still in use by " + (who.empty() ? "unknown members" : who),
+         sinks);
+    return false;
+  }
+  run_step("bridge.destroy", {destroy_interface_argv(obj.key)}, {}, sinks);
+  return true;
+}
+
+void adapter::destroy_rctl(const object& obj, step_sinks& sinks) {
+  const auto filter = obj.attrs.value("filter", obj.key + ":");
+  const auto start = clock::now();
+  auto r = sys_.rctl_remove_rule(filter);
+  // ESRCH: no rule matched (already removed). ENOSYS: RACCT is off, so no
+  // rule can exist.
+  syscall_step("rctl.remove", {"rctl_remove_rule", filter}, r, since(start), sinks,
+               r.error == ESRCH || r.error == ENOSYS);
+}
+
+void adapter::destroy_jail(const object& obj, step_sinks& sinks) {
+  auto kj = sys_.jail_find(obj.key);
+  if (!kj || kj->dying) {
+    note("jail.remove", {"jail_remove", obj.key}, kj ? "dying: already removed" : "no such jail",
+         sinks);
+    return;
+  }
+  const auto start = clock::now();
+  auto r = sys_.jail_remove(kj->jid);
+  syscall_step("jail.remove", {"jail_remove", std::to_string(kj->jid)}, r, since(start), sinks,
+               r.error == ESRCH);
+}
+
+// ---------------------------------------------------------------------------
+// Live changes and queries.
+
+void adapter::update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  const auto filter = rctl_remove_filter(ctx.spec.name);
+  std::string listed;
+  auto start = clock::now();
+  auto r = sys_.rctl_get_rules(filter, &listed);
+  syscall_step("rctl.list", {"rctl_get_rules", filter}, r, since(start), sinks,
+               r.error == ENOSYS && ctx.spec.limits.empty());
+  std::vector<std::string> current;
+  if (r.ok()) {
+    std::string why;
+    auto rules = parse_rctl_rules(listed, &why);
+    if (!rules) throw error(errc::host_failure, "rctl.list: " + why);
+    for (const auto& rule : *rules) current.push_back(rule.text);
+  }
+  const auto change = rctl_diff(current, rctl_kernel_rules(ctx.spec));
+  if (!change.add.empty())
+    sinks.objects.record({object_kind::rctl, ctx.spec.name, rctl_subject(ctx.spec.name),
+                          {{"filter", filter}}});
+  for (const auto& f : change.remove) {
+    start = clock::now();
+    auto rr = sys_.rctl_remove_rule(f);
+    syscall_step("rctl.remove", {"rctl_remove_rule", f}, rr, since(start), sinks,
+                 rr.error == ESRCH);
+  }
+  for (const auto& rule : change.add) {
+    start = clock::now();
+    auto ra = sys_.rctl_add_rule(rule);
+    syscall_step("rctl.add", {"rctl_add_rule", rule}, ra, since(start), sinks);
+  }
+  if (auto cpus = cpuset_cpus(ctx.spec); !cpus.empty()) {
+    start = clock::now();
+    auto rc = sys_.cpuset_set_jail(jail.jid, cpus);
+    if (!rc.ok())
+      rc.message += (rc.message.empty() ? "" : "; ") +
+                    std::string("a running jail's CPU set can shrink, but growing it needs a "
+                                "restart of the jail");
+    syscall_step("cpuset", cpuset_journal(jail.jid, cpus), rc, since(start), sinks);
+  }
+}
+
+exec_result adapter::exec(const running_jail& jail, const exec_request& req) {
+  run_options o;
+  o.timeout = req.timeout;
+  o.user = req.user;
+  o.env = jail_env(req.user);
+  for (const auto& [k, v] : req.env) o.env[k] = v;
+  o.cwd = req.cwd;
+  o.input = req.input;
+  auto r = sys_.run({req.argv, jail.jid}, o);
+  exec_result out;
+  out.exit_code = r.status;
+  out.output = std::move(r.output);
+  out.error = std::move(r.error);
+  out.timed_out = r.timed_out;
+  out.duration = r.duration;
+  return out;
+}
+
+std::map<std::string, double> adapter::usage(const running_jail& jail) {
+  std::string text;
+  auto r = sys_.rctl_get_racct(rctl_remove_filter(jail.name), &text);
+  if (r.error == ENOSYS)
+    throw error(errc::prerequisite_missing,
+                "usage needs RACCT: add kern.racct.enable=1 to /boot/loader.conf and reboot");
+  if (!r.ok())
+    throw error(errc::host_failure, "rctl_get_racct(" + rctl_remove_filter(jail.name) +
+                                        "): " + (r.message.empty() ? std::strerror(r.error) : r.message));
+  std::string why;
+  auto values = parse_rctl_usage(text, &why);
+  if (!values) throw error(errc::host_failure, "rctl_get_racct: " + why);
+  return *values;
+}
+
+bool adapter::alive(const running_jail& jail) {
+  auto kj = sys_.jail_find(kernel_name(jail.name));
+  return kj && !kj->dying && kj->jid == jail.jid;
+}
+
+std::vector<running_jail> adapter::list_jails() {
+  std::vector<jls_jail> listed;
+  for (const auto& kj : sys_.jail_list()) {
+    jls_jail j;
+    j.jid = kj.jid;
+    j.name = kj.name;
+    j.path = kj.path;
+    j.dying = kj.dying;
+    listed.push_back(std::move(j));
+  }
+  return owned_jails(listed);
+}
+
+bool adapter::watch(const running_jail& jail, std::function<void(exit_info)> on_exit) {
+  std::int64_t pid = -1;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = main_pids_.find(jail.jid); it != main_pids_.end()) pid = it->second;
+  }
+  if (!alive(jail)) return false;
+  return sys_.watch(jail.jid, pid, std::move(on_exit));
+}
+
+void adapter::unwatch(const running_jail& jail) { sys_.unwatch(jail.jid); }
+
+}  // namespace jaild::host::freebsd

@@ -1,0 +1,204 @@
+#include "lib/host/freebsd/provision.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "lib/model/error.h"
+#include "lib/model/validate.h"
+
+namespace jaild::host::freebsd {
+namespace {
+
+bool all_of_chars(std::string_view s, std::string_view extra) {
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+// ZFS dataset names: pool/child/... of letters, digits and _-.: ; never
+// starting with '-', so a name can never be read as an option of zfs(8).
+std::string check_dataset(const std::string& ds) {
+  if (ds.empty()) return "a ZFS root needs a dataset name such as zroot/jail/web";
+  if (ds.front() == '-' || ds.front() == '/' || ds.back() == '/' ||
+      ds.find("//") != std::string::npos || !all_of_chars(ds, "_-.:/"))
+    return "dataset '" + ds + "' is not a ZFS dataset name (pool/child, letters, digits, _-.:)";
+  return {};
+}
+
+constexpr std::array<std::string_view, 13> system_dirs{
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/libexec", "/root", "/sbin",
+    "/tmp", "/usr", "/var"};
+
+const char* tar_path = "/usr/bin/tar";
+const char* zfs_path = "/sbin/zfs";
+
+}  // namespace
+
+std::string check_release(const release_ref& r) {
+  if (r.name.empty() || r.name.front() == '-' || !all_of_chars(r.name, "._-"))
+    return "release '" + r.name + "' is not a release name such as 13.2-RELEASE";
+  if (r.arch.empty() || r.arch.front() == '/' || !all_of_chars(r.arch, "/_"))
+    return "architecture '" + r.arch + "' is not one such as amd64 or arm64/aarch64";
+  if (!r.mirror.starts_with("https://") && !r.mirror.starts_with("http://") &&
+      !r.mirror.starts_with("file://"))
+    return "mirror '" + r.mirror + "' is not an http(s):// or file:// URL";
+  return {};
+}
+
+std::string check_root(const root_spec& root) {
+  if (auto why = model::check::absolute_path(root.path); !why.empty()) return why;
+  if (root.storage == root_storage::zfs_dataset) return check_dataset(root.dataset);
+  return {};
+}
+
+std::string check_snapshot(const std::string& snapshot) {
+  auto at = snapshot.find('@');
+  if (at == std::string::npos || at + 1 == snapshot.size())
+    return "snapshot '" + snapshot + "' is not DATASET@NAME";
+  if (auto why = check_dataset(snapshot.substr(0, at)); !why.empty()) return why;
+  if (!all_of_chars(snapshot.substr(at + 1), "_-.:"))
+    return "snapshot name in '" + snapshot + "' may have letters, digits and _-.: only";
+  return {};
+}
+
+std::string release_url(const release_ref& r) {
+  std::string mirror = r.mirror;
+  while (!mirror.empty() && mirror.back() == '/') mirror.pop_back();
+  return fmt::format("{}/{}/{}/base.txz", mirror, r.arch, r.name);
+}
+
+std::string cached_base(const std::string& cache_dir, const release_ref& r) {
+  return fmt::format("{}/{}/{}/base.txz", cache_dir, r.arch, r.name);
+}
+
+std::vector<command> fetch_release_plan(const std::string& cache_dir, const release_ref& r) {
+  const auto target = cached_base(cache_dir, r);
+  const auto dir = target.substr(0, target.rfind('/'));
+  return {{{"/bin/mkdir", "-p", dir}},
+          {{"/usr/bin/fetch", "-o", target + ".part", release_url(r)}},
+          {{"/bin/mv", "-f", target + ".part", target}}};
+}
+
+std::vector<command> create_root_plan(const root_spec& root, const std::string& base_txz) {
+  std::vector<command> plan;
+  if (root.storage == root_storage::zfs_dataset)
+    plan.push_back({{zfs_path, "create", "-p", "-o", "mountpoint=" + root.path, root.dataset}});
+  else
+    plan.push_back({{"/bin/mkdir", "-p", root.path}});
+  plan.push_back({{tar_path, "-xpf", base_txz, "-C", root.path, "--unlink"}});
+  plan.push_back({{"/bin/cp", "/etc/resolv.conf", root.path + "/etc/resolv.conf"}});
+  plan.push_back({{"/usr/bin/touch", root.path + "/etc/fstab"}});
+  return plan;
+}
+
+std::vector<command> snapshot_plan(const std::string& dataset, const std::string& name) {
+  return {{{zfs_path, "snapshot", dataset + "@" + name}}};
+}
+
+std::vector<command> clone_root_plan(const root_spec& root, const std::string& snapshot) {
+  return {{{zfs_path, "clone", "-o", "mountpoint=" + root.path, snapshot, root.dataset}}};
+}
+
+std::vector<command> destroy_root_plan(const root_spec& root) {
+  std::vector<command> plan{{{"/bin/chflags", "-R", "0", root.path}}};
+  if (root.storage == root_storage::zfs_dataset)
+    plan.push_back({{zfs_path, "destroy", "-r", root.dataset}});
+  else
+    plan.push_back({{"/bin/rm", "-r", "-f", "-x", root.path}});
+  return plan;
+}
+
+std::string destroy_refusal(const root_spec& root, const std::vector<mounted>& mounts) {
+  std::string path = root.path;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (std::find(system_dirs.begin(), system_dirs.end(), path) != system_dirs.end())
+    return "refusing to destroy " + path + ": it is a system directory, not a jail's root";
+  for (const auto& m : mounts) {
+    // The dataset's own mount at PATH is expected for a ZFS root.
+    if (root.storage == root_storage::zfs_dataset && m.point == path && m.fstype == "zfs") continue;
+    if (m.point == path || m.point.starts_with(path + "/"))
+      return fmt::format("refusing to destroy {}: {} ({}) is still mounted there; stop the jail "
+                         "and unmount it first",
+                         path, m.point, m.fstype);
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+
+void provisioner::run_all(const std::vector<command>& plan, journal& steps) {
+  run_options o;
+  o.timeout = std::chrono::milliseconds(30 * 60 * 1000);  // a slow mirror; still bounded
+  o.env = {{"PATH", "/sbin:/bin:/usr/sbin:/usr/bin"}};
+  for (const auto& cmd : plan) {
+    auto r = sys_.run(cmd, o);
+    step_record rec;
+    rec.step = "provision." + cmd.argv[0].substr(cmd.argv[0].rfind('/') + 1);
+    rec.argv = cmd.argv;
+    rec.status = r.timed_out ? -1 : r.status;
+    rec.output = r.output.substr(0, 64 * 1024);
+    rec.error = r.status == 0 && !r.timed_out ? "" : r.error.substr(0, 64 * 1024);
+    rec.duration = r.duration;
+    steps.record(rec);
+    if (r.timed_out)
+      throw error(errc::timeout, rec.step + ": " + cmd.argv[0] + " did not finish in 30 minutes");
+    if (r.status != 0)
+      throw error(errc::host_failure,
+                  fmt::format("{}: {} failed with status {}: {}", rec.step, cmd.argv[0],
+                              r.status, r.error.substr(0, r.error.find('\n'))));
+  }
+}
+
+std::string provisioner::fetch_release(const std::string& cache_dir, const release_ref& r,
+                                       journal& steps) {
+  if (auto why = check_release(r); !why.empty()) throw error(errc::invalid_value, why);
+  if (auto why = model::check::absolute_path(cache_dir); !why.empty())
+    throw error(errc::invalid_value, "cache directory: " + why);
+  const auto target = cached_base(cache_dir, r);
+  if (!sys_.path_exists(target)) run_all(fetch_release_plan(cache_dir, r), steps);
+  return target;
+}
+
+void provisioner::create_root(const root_spec& root, const std::string& base_txz, journal& steps) {
+  if (auto why = check_root(root); !why.empty()) throw error(errc::invalid_value, why);
+  if (sys_.path_exists(root.path + "/bin"))
+    throw error(errc::invalid_value, root.path + " already holds a userland; destroy it first");
+  if (root.storage == root_storage::zfs_dataset) {
+    run_options o;
+    o.timeout = std::chrono::milliseconds(30'000);
+    auto r = sys_.run({{zfs_path, "list", "-H", "-o", "name", root.dataset}}, o);
+    if (r.status == 0)
+      throw error(errc::invalid_value, "dataset " + root.dataset + " already exists");
+  }
+  if (!sys_.path_exists(base_txz))
+    throw error(errc::host_failure, base_txz + " is not there: fetch the release first");
+  run_all(create_root_plan(root, base_txz), steps);
+}
+
+void provisioner::snapshot(const std::string& dataset, const std::string& name, journal& steps) {
+  if (auto why = check_snapshot(dataset + "@" + name); !why.empty())
+    throw error(errc::invalid_value, why);
+  run_all(snapshot_plan(dataset, name), steps);
+}
+
+void provisioner::clone_root(const root_spec& root, const std::string& snapshot, journal& steps) {
+  if (root.storage != root_storage::zfs_dataset)
+    throw error(errc::unsupported_on_platform,
+                "thin jails are ZFS clones; " + root.path + " is not on a ZFS dataset");
+  if (auto why = check_root(root); !why.empty()) throw error(errc::invalid_value, why);
+  if (auto why = check_snapshot(snapshot); !why.empty()) throw error(errc::invalid_value, why);
+  run_all(clone_root_plan(root, snapshot), steps);
+}
+
+void provisioner::destroy_root(const root_spec& root, journal& steps) {
+  if (auto why = check_root(root); !why.empty()) throw error(errc::invalid_value, why);
+  if (auto why = destroy_refusal(root, sys_.mounts()); !why.empty())
+    throw error(errc::jail_running, why);
+  if (!sys_.path_exists(root.path) && root.storage == root_storage::ufs_directory) return;
+  run_all(destroy_root_plan(root), steps);
+}
+
+}  // namespace jaild::host::freebsd

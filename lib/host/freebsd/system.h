@@ -1,0 +1,146 @@
+// The FreeBSD kernel and tools as the FreeBSD adapter sees them: one small
+// interface with one method per syscall or tool the adapter uses. The adapter
+// (adapter.h) decides what to do and in which order, journals and ledgers it;
+// this interface only does it. freebsd_system.cpp implements it with libjail,
+// rctl(2), cpuset(2), kqueue(2) and fork/exec; the unit tests implement it with
+// a recorder, which is how the exact order of every step is tested on Linux.
+//
+// Nothing here is FreeBSD-specific C++: the file compiles on every platform.
+// Implementations are called from the engine's blocking pool and must be
+// safe to call for different jails from several threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/host/host.h"
+
+namespace jaild::host::freebsd {
+
+// A program to run: always an argv, never a shell line.
+struct command {
+  std::vector<std::string> argv;
+  // >= 0: run inside the jail with this JID (jail_attach(2) in the child).
+  std::int64_t jail = -1;
+  // With jail >= 0: argv[0] is a host binary, opened before entering the jail
+  // and run with fexecve(2). Used for the static /rescue tools that configure a
+  // VNET jail's network, so that it works in jails with no userland of their
+  // own (a single-process jail) and never runs the jail's binaries as the host.
+  bool host_binary = false;
+
+  bool operator==(const command&) const = default;
+};
+
+struct run_options {
+  std::chrono::milliseconds timeout{60'000};
+  // The whole environment of the child: nothing of jaild's leaks in.
+  std::map<std::string, std::string> env;
+  std::string user;          // "" = root; in a jail, looked up in the jail's passwd
+  std::string cwd;           // "" = "/" (of the jail, inside one)
+  std::string input;         // written to standard input, then closed
+  std::string output_file;   // not "": append stdout and stderr here (exec.consolelog)
+};
+
+struct run_result {
+  int status = 0;            // exit status; 128+N when killed by signal N; -1: not started
+  std::string output;        // standard output (bounded)
+  std::string error;         // standard error, or why it did not start
+  bool timed_out = false;
+  std::chrono::microseconds duration{0};
+};
+
+// A syscall's outcome: errno (0 = success) and the kernel's or libjail's text.
+struct sys_result {
+  int error = 0;
+  std::string message;
+  bool ok() const { return error == 0; }
+};
+
+// One jail_set(2) parameter as jail(8) writes it: "persist" = "true",
+// "ip4.addr" = "192.0.2.5,192.0.2.6". libjail's jailparam_import() reads it.
+struct jail_param {
+  std::string name;
+  std::string value;
+
+  bool operator==(const jail_param&) const = default;
+};
+
+enum class jail_set_mode { create, update };
+
+// A jail in the kernel (jail_get(2)).
+struct kernel_jail {
+  std::int64_t jid = -1;
+  std::string name;
+  std::string path;
+  bool dying = false;
+
+  bool operator==(const kernel_jail&) const = default;
+};
+
+struct mounted {
+  std::string point;         // f_mntonname
+  std::string fstype;        // f_fstypename
+};
+
+class system {
+ public:
+  virtual ~system() = default;
+
+  // Processes.
+  virtual run_result run(const command& cmd, const run_options& options) = 0;
+  // Starts argv inside the jail without waiting (jail(8)'s `command`). Returns
+  // the pid, or -1 with *why set.
+  virtual std::int64_t spawn(const command& cmd, const run_options& options, std::string* why) = 0;
+  virtual std::vector<std::int64_t> jail_processes(std::int64_t jid) = 0;
+  virtual void kill_process(std::int64_t pid, int signal) = 0;
+  // Waits (kqueue, no polling) until none of pids runs; false on timeout.
+  virtual bool wait_exited(const std::vector<std::int64_t>& pids,
+                           std::chrono::milliseconds timeout) = 0;
+
+  // Jails (libjail).
+  virtual std::int64_t jail_set(const std::vector<jail_param>& params, jail_set_mode mode,
+                                sys_result* result) = 0;
+  virtual std::optional<kernel_jail> jail_find(const std::string& name) = 0;
+  virtual std::vector<kernel_jail> jail_list() = 0;
+  virtual sys_result jail_remove(std::int64_t jid) = 0;
+
+  // RCTL and cpuset.
+  virtual sys_result rctl_add_rule(const std::string& rule) = 0;
+  virtual sys_result rctl_remove_rule(const std::string& filter) = 0;
+  virtual sys_result rctl_get_racct(const std::string& filter, std::string* out) = 0;
+  virtual sys_result rctl_get_rules(const std::string& filter, std::string* out) = 0;
+  virtual sys_result cpuset_set_jail(std::int64_t jid, const std::vector<int>& cpus) = 0;
+
+  // Network interfaces (read only: changes go through ifconfig(8)).
+  virtual bool interface_exists(const std::string& name) = 0;
+  virtual std::vector<std::string> interface_addresses(const std::string& name) = 0;
+  virtual std::vector<std::string> host_addresses() = 0;
+
+  // Files and mounts.
+  virtual std::vector<mounted> mounts() = 0;
+  virtual std::optional<std::string> real_path(const std::string& path) = 0;
+  virtual std::optional<std::string> read_file(const std::string& path) = 0;
+  virtual bool path_exists(const std::string& path) = 0;
+  virtual sys_result remove_file(const std::string& path) = 0;
+
+  // The host.
+  virtual bool module_loaded(const std::string& name) = 0;   // modfind(2)
+  virtual std::string kernel() = 0;                           // "FreeBSD 14.1-RELEASE"
+  virtual std::string hostname() = 0;
+  virtual int cpus() = 0;
+
+  // Crash detection: calls on_exit once, from the watcher's own thread, when
+  // the jail is removed (EVFILT_JAIL where the kernel has it) or its main
+  // process ends (EVFILT_PROCDESC / EVFILT_PROC). main_pid may be -1.
+  virtual bool watch(std::int64_t jid, std::int64_t main_pid,
+                     std::function<void(exit_info)> on_exit) = 0;
+  virtual void unwatch(std::int64_t jid) = 0;
+};
+
+}  // namespace jaild::host::freebsd
