@@ -80,13 +80,20 @@ void adapter::syscall_step(const std::string& step, std::vector<std::string> arg
   step_record rec;
   rec.step = step;
   rec.argv = argv;
-  rec.status = r.error;
-  rec.error = r.ok() ? "" : (r.message.empty() ? std::strerror(r.error) : r.message);
+  const std::string text = r.ok() ? "" : (r.message.empty() ? std::strerror(r.error) : r.message);
+  if (!r.ok() && allow_failure) {
+    // The outcome the caller expects when there is nothing to do (no such
+    // jail, no rule left): the step succeeded; the kernel's answer is kept.
+    rec.output = text + ": nothing to do";
+  } else {
+    rec.status = r.error;
+    rec.error = text;
+  }
   rec.duration = duration;
   sinks.steps.record(rec);
   if (r.ok() || allow_failure) return;
   throw error(errc::host_failure,
-              fmt::format("{}: {} failed: {}", step, argv.empty() ? step : argv.front(), rec.error));
+              fmt::format("{}: {} failed: {}", step, argv.empty() ? step : argv.front(), text));
 }
 
 void adapter::note(const std::string& step, std::vector<std::string> argv, std::string output,

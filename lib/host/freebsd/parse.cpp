@@ -269,8 +269,10 @@ std::optional<interface_info> parse_ifconfig(std::string_view text, std::string*
     auto line = trim(raw);
     if (!indented) {
       if (header) break;  // the next interface's block
+      // "NAME: flags=...": anything else (an error message) is not ifconfig's output.
       auto colon = line.find(':');
-      if (colon == std::string_view::npos || colon == 0) {
+      if (colon == std::string_view::npos || colon == 0 ||
+          !line.substr(colon + 1).starts_with(" flags=")) {
         fail(why, "'" + std::string(line) + "' is not an ifconfig header (NAME: flags=...)");
         return std::nullopt;
       }

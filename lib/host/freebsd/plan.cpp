@@ -85,7 +85,7 @@ std::string epair_description(std::string_view spec_name) {
 
 epair_names epair_names_for(std::string_view instance, std::size_t index) {
   epair_names n{fmt::format("e{}a_{}", index, instance), fmt::format("e{}b_{}", index, instance)};
-  if (!interface_name_ok(n.host_end) || !interface_name_ok(n.jail_end))
+  if (instance.empty() || !interface_name_ok(n.host_end) || !interface_name_ok(n.jail_end))
     throw error(errc::invalid_value,
                 fmt::format("cannot name the epair of interface {} after instance '{}': "
                             "'{}' must be 1-15 letters, digits or '_'",

@@ -1,0 +1,314 @@
+// The FreeBSD adapter's contract (lib/host/host.h): ledger before create,
+// journaled failures, idempotent destroy, crash leftovers, refusals, and the
+// queries (alive, list_jails, usage, exec, watch).
+#include "lib/host/freebsd/adapter.h"
+
+#include <cerrno>
+
+#include <catch2/catch.hpp>
+
+#include "lib/host/freebsd/plan.h"
+#include "lib/model/error.h"
+#include "tests/unit/host_freebsd/fake_system.h"
+
+using namespace jaild;
+using namespace jaild::host;
+using jaild::test::fake_system;
+using jaild::test::recording_journal;
+using jaild::test::recording_ledger;
+
+namespace {
+
+struct rig {
+  std::vector<std::string> log;
+  fake_system sys{log};
+  recording_ledger ledger{log};
+  recording_journal journal;
+  freebsd::adapter a{sys, {"/var/db/jaild"}};
+  step_sinks sinks{journal, ledger};
+
+  std::size_t index_of(const std::string& needle) const {
+    for (std::size_t i = 0; i < log.size(); ++i)
+      if (log[i].find(needle) != std::string::npos) return i;
+    FAIL("no line with '" << needle << "' in the transcript");
+    return 0;
+  }
+};
+
+jail_context web_context() {
+  jail_context ctx;
+  ctx.spec = model::spec_from_json(
+      {{"name", "web"},
+       {"path", "/jails/web"},
+       {"mount", {{"devfs", true}}},
+       {"vnet",
+        {{"interfaces",
+          {{{"bridge", "bridge7"}, {"ip4", {"10.7.0.2/24"}}, {"defaultrouter", "10.7.0.1"}}}}}},
+       {"limits", {"maxproc:deny=50"}},
+       {"exec", {{"timeout", "5s"}, {"start", {"/bin/sh /etc/rc"}}}}});
+  ctx.instance = "k9";
+  return ctx;
+}
+
+}  // namespace
+
+TEST_CASE("adapter: every object is in the ledger before it is created", "[host_freebsd]") {
+  rig r;
+  auto ctx = web_context();
+  ctx.spec.ip4.clear();
+  r.a.mount_filesystems(ctx, r.sinks);
+  r.a.create_interfaces(ctx, r.sinks);
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.a.apply_limits(ctx, jail, r.sinks);
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"ledger.record mount /jails/web/dev", "run /sbin/mount -t devfs"},
+      {"ledger.record bridge bridge7", "run /sbin/ifconfig bridge7 create"},
+      {"ledger.record epair e0a_k9", "run /sbin/ifconfig epair create"},
+      {"ledger.record jail jaild-web", "jail_set JAIL_CREATE"},
+      {"ledger.record rctl jail:jaild-web", "rctl_add_rule"},
+  };
+  for (const auto& [ledgered, created] : pairs) {
+    INFO(ledgered << " before " << created);
+    CHECK(r.index_of(ledgered) < r.index_of(created));
+  }
+  // The journal has one record per command or syscall, in the same order.
+  std::vector<std::string> steps;
+  for (const auto& s : r.journal.steps) steps.push_back(s.step);
+  CHECK(steps == std::vector<std::string>{"mount.devfs", "bridge.create", "epair.create",
+                                          "epair.name", "epair.name", "bridge.addm",
+                                          "jail.create", "rctl.add"});
+  CHECK(r.journal.steps[6].argv[0] == "jail_set");
+  CHECK(r.journal.steps[6].argv[1] == "JAIL_CREATE");
+}
+
+TEST_CASE("adapter: a failed step is journaled, throws, and leaves its object ledgered",
+          "[host_freebsd]") {
+  rig r;
+  auto ctx = web_context();
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.sys.fail_on = "rctl_add_rule";
+  r.sys.fail_errno = EINVAL;
+  try {
+    r.a.apply_limits(ctx, jail, r.sinks);
+    FAIL("apply_limits did not fail");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::host_failure);
+    CHECK(std::string(e.what()) == "rctl.add: rctl_add_rule failed: simulated failure");
+  }
+  const auto& last = r.journal.steps.back();
+  CHECK(last.step == "rctl.add");
+  CHECK(last.status == EINVAL);
+  CHECK(last.argv == std::vector<std::string>{"rctl_add_rule", "jail:jaild-web:maxproc:deny=50"});
+  // The engine rolls back from the ledger: the rule's subject is there.
+  REQUIRE(r.ledger.live.size() == 2);
+  CHECK(r.ledger.live[1].kind == object_kind::rctl);
+
+  // A command that fails: status and stderr in the journal and the error.
+  r.sys.fail_on = "/bin/sh -c";
+  CHECK_THROWS_WITH(r.a.run_jail_hook(ctx, jail, "start", "/bin/sh /etc/rc", r.sinks),
+                    "exec.start: `/bin/sh -c '/bin/sh /etc/rc'` failed with status 1: simulated failure");
+  CHECK(r.journal.steps.back().status == 1);
+  CHECK(r.journal.steps.back().error == "simulated failure");
+  CHECK(r.journal.steps.back().argv ==
+        std::vector<std::string>{"jail_attach(5)", "/bin/sh", "-c", "/bin/sh /etc/rc"});
+
+  // A hook that hangs is a timeout, not a failure.
+  r.sys.time_out_on = "logger";
+  try {
+    r.a.run_host_hook(ctx, "prestart", "logger starting", r.sinks);
+    FAIL("no timeout");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::timeout);
+    CHECK(std::string(e.what()) ==
+          "exec.prestart: `/bin/sh -c 'logger starting'` did not finish within 5000 ms");
+  }
+  CHECK(r.journal.steps.back().status == ETIMEDOUT);
+}
+
+TEST_CASE("adapter: destroy removes an epair a crash left unrenamed", "[host_freebsd]") {
+  rig r;
+  auto ctx = web_context();
+  r.sys.interfaces.insert("bridge7");
+  // The crash: ifconfig created the epair (with jaild's description), jaild died
+  // before renaming it. An unrelated epair of another tool is there too.
+  r.sys.fail_on = "epair0a name";
+  CHECK_THROWS(r.a.create_interfaces(ctx, r.sinks));
+  r.sys.interfaces.insert("epair7a");
+  r.sys.interfaces.insert("epair7b");
+  r.sys.descriptions["epair7a"] = "someone else's";
+  REQUIRE(r.sys.interfaces.contains("epair0a"));
+  REQUIRE(r.ledger.live.size() == 1);
+  const auto obj = r.ledger.live[0];
+  CHECK(obj.key == "e0a_k9");
+
+  r.log.clear();
+  r.a.destroy(obj, r.sinks);
+  CHECK(r.log == std::vector<std::string>{"run /sbin/ifconfig epair0a destroy",
+                                          "ledger.forget epair e0a_k9"});
+  CHECK_FALSE(r.sys.interfaces.contains("epair0a"));
+  CHECK_FALSE(r.sys.interfaces.contains("epair0b"));
+  CHECK(r.sys.interfaces.contains("epair7a"));
+  CHECK(r.ledger.live.empty());
+
+  // Destroyed again (the reconciler after another crash): nothing to do.
+  r.log.clear();
+  r.a.destroy(obj, r.sinks);
+  CHECK(r.log == std::vector<std::string>{"ledger.forget epair e0a_k9"});
+  CHECK(r.journal.steps.back().output == "no such interface: nothing to do");
+}
+
+TEST_CASE("adapter: a bridge other jails still use stays, and stays ledgered", "[host_freebsd]") {
+  rig r;
+  r.sys.interfaces.insert("bridge7");
+  r.sys.members["bridge7"] = {"e0a_other"};
+  const object bridge{object_kind::bridge, "", "bridge7", {{"created_for", "web"}}};
+  r.ledger.record(bridge);
+  r.a.destroy(bridge, r.sinks);
+  CHECK(r.sys.interfaces.contains("bridge7"));
+  CHECK(r.ledger.live.size() == 1);
+  CHECK(r.journal.steps.back().step == "bridge.keep");
+  CHECK(r.journal.steps.back().output == "still in use by e0a_other");
+  r.sys.members["bridge7"].clear();
+  r.a.destroy(bridge, r.sinks);
+  CHECK_FALSE(r.sys.interfaces.contains("bridge7"));
+  CHECK(r.ledger.live.empty());
+}
+
+TEST_CASE("adapter: mount points reached through a symlink are refused", "[host_freebsd]") {
+  rig r;
+  auto ctx = web_context();
+  r.sys.symlinks["/jails/web/dev"] = "/etc";  // the jail's root made dev a link to /etc
+  CHECK_THROWS_WITH(r.a.mount_filesystems(ctx, r.sinks),
+                    "mount.devfs: mount point /jails/web/dev is reached through a symbolic link "
+                    "(now /etc); jaild does not mount there");
+  CHECK(r.log.empty());  // nothing ledgered, nothing mounted
+  CHECK(r.sys.mounted_list.empty());
+}
+
+TEST_CASE("adapter: unmounting waits for what is mounted below", "[host_freebsd]") {
+  rig r;
+  r.sys.mounted_list = {{"/jails/web/dev", "devfs"}, {"/jails/web/dev/fd", "fdescfs"}};
+  const object dev{object_kind::mount, "web", "/jails/web/dev", {{"fstype", "devfs"}}};
+  CHECK_THROWS_WITH(r.a.destroy(dev, r.sinks),
+                    "umount: /jails/web/dev has /jails/web/dev/fd mounted below it; that mount "
+                    "goes first");
+  r.a.destroy({object_kind::mount, "web", "/jails/web/dev/fd", {}}, r.sinks);
+  r.a.destroy(dev, r.sinks);
+  CHECK(r.sys.mounted_list.empty());
+}
+
+TEST_CASE("adapter: shared-IP aliases are removed only when present", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json(
+      {{"name", "classic"}, {"path", "/jail/classic"}, {"ip4", {"em0|20.0.0.50"}}});
+  r.a.add_aliases(ctx, r.sinks);
+  REQUIRE(r.sys.addresses["em0"] == std::vector<std::string>{"20.0.0.50"});
+  const auto obj = r.ledger.live.at(0);
+  r.sys.addresses["em0"].clear();  // the admin removed it by hand
+  r.log.clear();
+  r.a.destroy(obj, r.sinks);
+  CHECK(r.log == std::vector<std::string>{"ledger.forget alias em0 inet 20.0.0.50"});
+  CHECK(r.journal.steps.back().output == "address not on em0: nothing to do");
+}
+
+TEST_CASE("adapter: stop with stop.timeout 0 removes at once", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json(
+      {{"name", "fast"}, {"path", "/j/fast"}, {"stop_timeout", "0"}});
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.sys.processes[jail.jid] = {200};
+  r.log.clear();
+  r.a.stop_jail(ctx, jail, r.sinks);
+  CHECK(r.log == std::vector<std::string>{"jail_remove 5"});
+  // Removing a jail that is already gone is not an error.
+  r.a.stop_jail(ctx, jail, r.sinks);
+  CHECK(r.journal.steps.back().ok());
+  CHECK(r.journal.steps.back().output == "no jail with JID 5: nothing to do");
+}
+
+TEST_CASE("adapter: alive, list_jails and usage", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json({{"name", "web"}, {"path", "/j/web"}});
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.sys.jails["ioc-www1"] = {9, "ioc-www1", "/iocage/jails/www1/root", false};
+  CHECK(r.a.alive(jail));
+  CHECK(r.a.list_jails() == std::vector<running_jail>{{"web", 5, -1, "jid=5"}});
+  auto other_life = jail;
+  other_life.jid = 4;  // the same name, an earlier life
+  CHECK_FALSE(r.a.alive(other_life));
+  r.sys.jails["jaild-web"].dying = true;
+  CHECK_FALSE(r.a.alive(jail));
+  CHECK(r.a.list_jails().empty());
+
+  CHECK(r.a.usage(jail).at("maxproc") == 2.0);
+  r.sys.racct = false;
+  try {
+    r.a.usage(jail);
+    FAIL("usage without RACCT");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::prerequisite_missing);
+  }
+}
+
+TEST_CASE("adapter: exec runs inside the jail with a clean environment", "[host_freebsd]") {
+  rig r;
+  exec_request req;
+  req.argv = {"/usr/bin/id", "-u"};
+  req.user = "www";
+  req.env = {{"LANG", "C.UTF-8"}};
+  auto out = r.a.exec({"web", 5, -1, "jid=5"}, req);
+  CHECK(out.exit_code == 0);
+  CHECK(r.log == std::vector<std::string>{"run[jail 5] /usr/bin/id -u (as www)"});
+}
+
+TEST_CASE("adapter: start_main starts the command and watch follows it", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json(
+      {{"name", "shell"}, {"path", "/jail/shell"}, {"command", {"/sh"}}, {"persist", false}});
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.a.start_main(ctx, jail, r.sinks);
+  CHECK(r.journal.steps.at(1).step == "command");
+  CHECK(r.journal.steps.at(1).output == "pid 4000");
+  CHECK(r.journal.steps.at(2).step == "jail.nopersist");
+  bool ended = false;
+  CHECK(r.a.watch(jail, [&](exit_info) { ended = true; }));
+  CHECK(r.log.back() == "watch 5 main_pid=4000");
+  r.sys.watches.at(5)({0, true});
+  CHECK(ended);
+  r.a.unwatch(jail);
+  CHECK(r.log.back() == "unwatch 5");
+
+  // A jail that is gone is not watched.
+  r.sys.jails.clear();
+  CHECK_FALSE(r.a.watch(jail, [](exit_info) {}));
+
+  // A persistent jail with no command: nothing is started, persist stays.
+  rig r2;
+  jail_context plain;
+  plain.spec = model::spec_from_json({{"name", "p"}, {"path", "/j/p"}});
+  auto pj = r2.a.create_jail(plain, r2.sinks);
+  r2.log.clear();
+  r2.a.start_main(plain, pj, r2.sinks);
+  CHECK(r2.log.empty());
+}
+
+TEST_CASE("adapter: ledger objects of other kinds are destroyed idempotently", "[host_freebsd]") {
+  rig r;
+  r.sys.files["/var/db/jaild/run/web/resolv.conf"] = "nameserver 1.1.1.1\n";
+  const object file{object_kind::file, "web", "/var/db/jaild/run/web/resolv.conf", {}};
+  r.a.destroy(file, r.sinks);
+  r.a.destroy(file, r.sinks);
+  CHECK(r.sys.files.empty());
+  CHECK(r.journal.steps.back().ok());
+  const object cg{object_kind::cgroup, "web", "jaild/web-k9", {}};
+  r.a.destroy(cg, r.sinks);
+  CHECK(r.journal.steps.back().output == "not a FreeBSD object: nothing to remove");
+  const object gone_jail{object_kind::jail, "web", "jaild-web", {}};
+  r.a.destroy(gone_jail, r.sinks);
+  CHECK(r.journal.steps.back().output == "no such jail");
+  CHECK(r.ledger.live.empty());
+}
