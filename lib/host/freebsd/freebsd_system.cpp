@@ -63,6 +63,10 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr std::size_t output_limit = 1024 * 1024;
 
+// libjail reports errors in one global buffer (jail_errmsg): its calls are
+// serialised so that an error message belongs to the call that made it.
+std::mutex libjail_mutex;
+
 std::chrono::microseconds since(clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
 }
@@ -106,6 +110,7 @@ struct child_plan {
 };
 
 std::optional<std::string> jail_path_of(int jid) {
+  std::lock_guard lock(libjail_mutex);
   struct jailparam p[2];
   if (jailparam_init(&p[0], "jid") < 0) return std::nullopt;
   if (jailparam_import_raw(&p[0], &jid, sizeof jid) < 0 || jailparam_init(&p[1], "path") < 0) {
@@ -303,6 +308,7 @@ class freebsd_system final : public system {
   std::vector<std::string> addresses(const std::string* only);
   void watcher_loop();
   bool arm_process(std::int64_t jid, std::int64_t pid);
+  void drop_process_knote(std::int64_t pid);
   void fire(std::int64_t jid, exit_info info);
 
   // Children started by spawn(); the watcher reaps them.
@@ -447,6 +453,13 @@ std::int64_t freebsd_system::spawn(const command& cmd, const run_options& o, std
     return -1;
   }
   spawned_.insert(pid);
+  // Always followed, watched or not, so that the child is reaped when it ends.
+  if (kq_ >= 0) {
+    struct kevent ev;
+    EV_SET(&ev, static_cast<uintptr_t>(pid), EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0,
+           reinterpret_cast<void*>(static_cast<intptr_t>(cmd.jail)));
+    ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
+  }
   return pid;
 }
 
@@ -508,6 +521,7 @@ bool freebsd_system::wait_exited(const std::vector<std::int64_t>& pids,
 
 std::int64_t freebsd_system::jail_set(const std::vector<jail_param>& params, jail_set_mode mode,
                                       sys_result* result) {
+  std::lock_guard lock(libjail_mutex);
   std::vector<struct jailparam> jp(params.size());
   unsigned made = 0;
   auto finish = [&](int error, std::string message) -> std::int64_t {
@@ -534,6 +548,7 @@ namespace {
 // or lastjid) selects, dying jails included.
 std::optional<kernel_jail> get_jail(const char* key, const void* value, std::size_t len,
                                     bool raw_key) {
+  std::lock_guard lock(libjail_mutex);
   struct jailparam p[4];
   unsigned made = 0;
   int name_at = 0;
@@ -569,6 +584,13 @@ std::optional<kernel_jail> get_jail(const char* key, const void* value, std::siz
   }
   jailparam_free(p, made);
   return out;
+}
+}  // namespace
+
+namespace {
+bool jail_alive(std::int64_t jid) {
+  auto kj = get_jail("jid", std::to_string(jid).c_str(), 0, false);
+  return kj && !kj->dying;
 }
 }  // namespace
 
@@ -698,6 +720,19 @@ std::optional<std::string> freebsd_system::real_path(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Crash detection.
 
+// Stops following a process, unless it is a child of ours: that knote stays
+// until it fires, or nothing would reap the child.
+void freebsd_system::drop_process_knote(std::int64_t pid) {
+  if (pid <= 0) return;
+  {
+    std::lock_guard lock(spawned_mutex_);
+    if (spawned_.contains(static_cast<pid_t>(pid))) return;
+  }
+  struct kevent ev;
+  EV_SET(&ev, static_cast<uintptr_t>(pid), EVFILT_PROC, EV_DELETE, 0, 0, nullptr);
+  ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
+}
+
 bool freebsd_system::arm_process(std::int64_t jid, std::int64_t pid) {
   struct kevent ev;
   EV_SET(&ev, static_cast<uintptr_t>(pid), EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0,
@@ -732,7 +767,7 @@ bool freebsd_system::watch(std::int64_t jid, std::int64_t main_pid,
         armed = true;
         break;
       }
-    if (!armed) armed = get_jail("jid", std::to_string(jid).c_str(), 0, false).has_value();
+    if (!armed) armed = jail_alive(jid);
   }
   if (!armed) watches_.erase(jid);
   return armed;
@@ -742,13 +777,9 @@ void freebsd_system::unwatch(std::int64_t jid) {
   std::unique_lock lock(watch_mutex_);
   auto it = watches_.find(jid);
   if (it != watches_.end()) {
-    struct kevent ev;
-    if (it->second.watched_pid > 0) {
-      EV_SET(&ev, static_cast<uintptr_t>(it->second.watched_pid), EVFILT_PROC, EV_DELETE, 0, 0,
-             nullptr);
-      ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
-    }
+    drop_process_knote(it->second.watched_pid);
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
+    struct kevent ev;
     EV_SET(&ev, static_cast<uintptr_t>(jid), EVFILT_JAIL, EV_DELETE, 0, 0, nullptr);
     ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
 #endif
@@ -766,13 +797,9 @@ void freebsd_system::fire(std::int64_t jid, exit_info info) {
   auto it = watches_.find(jid);
   if (it == watches_.end()) return;
   auto callback = std::move(it->second.on_exit);
-  struct kevent ev;
-  if (it->second.watched_pid > 0) {
-    EV_SET(&ev, static_cast<uintptr_t>(it->second.watched_pid), EVFILT_PROC, EV_DELETE, 0, 0,
-           nullptr);
-    ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
-  }
+  drop_process_knote(it->second.watched_pid);
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
+  struct kevent ev;
   EV_SET(&ev, static_cast<uintptr_t>(jid), EVFILT_JAIL, EV_DELETE, 0, 0, nullptr);
   ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
 #endif
@@ -814,7 +841,9 @@ void freebsd_system::watcher_loop() {
         ours = spawned_.erase(pid) > 0;
       }
       int status = static_cast<int>(ev.data);
-      if (ours) ::waitpid(pid, &status, WNOHANG);  // reap our child
+      if (ours)  // reap our child: after NOTE_EXIT it is at most moments from a zombie
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
       std::int64_t main_pid = -1;
       {
         std::lock_guard lock(watch_mutex_);
@@ -829,7 +858,7 @@ void freebsd_system::watcher_loop() {
       }
       // A process we followed ended: the jail may live on in others.
       bool rearmed = false;
-      if (get_jail("jid", std::to_string(jid).c_str(), 0, false)) {
+      if (jail_alive(jid)) {
         std::lock_guard lock(watch_mutex_);
         if (watches_.contains(jid))
           for (auto other : jail_processes(jid))
