@@ -11,6 +11,8 @@
 #include "lib/host/freebsd/plan.h"
 #include "lib/model/error.h"
 
+extern char** environ;
+
 namespace jaild::host::freebsd {
 namespace {
 
@@ -43,6 +45,20 @@ std::vector<std::string> with_jail(const command& cmd) {
 }
 
 std::string kind_step(object_kind k) { return "destroy." + std::string(object_kind_name(k)); }
+
+// exec.clean = false (jail(8)'s exec.noclean): the command also gets jaild's
+// own environment, under the variables jaild sets.
+std::map<std::string, std::string> environment(std::map<std::string, std::string> own,
+                                               bool clean) {
+  if (clean) return own;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    own.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return own;
+}
 
 }  // namespace
 
@@ -159,7 +175,7 @@ void adapter::run_host_hook(const jail_context& ctx, std::string_view stage,
                             const std::string& command_text, step_sinks sinks) {
   run_options o;
   o.timeout = ctx.spec.exec.timeout;
-  o.env = host_hook_env(ctx);
+  o.env = environment(host_hook_env(ctx), ctx.spec.exec.clean);
   o.user = ctx.spec.exec.system_user;
   // The admin's own hook: a shell line, run as jail(8) runs it.
   run_step("exec." + std::string(stage), {{"/bin/sh", "-c", command_text}}, o, sinks);
@@ -273,7 +289,7 @@ void adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
   run_options o;
   o.timeout = ctx.spec.exec.timeout;
   o.user = ctx.spec.exec.jail_user;
-  o.env = jail_env(o.user);
+  o.env = environment(jail_env(o.user), ctx.spec.exec.clean);
   o.output_file = ctx.spec.exec.consolelog;
   run_step("exec." + std::string(stage), {{"/bin/sh", "-c", command_text}, jail.jid}, o, sinks);
 }
@@ -282,7 +298,7 @@ void adapter::start_main(const jail_context& ctx, const running_jail& jail, step
   if (!ctx.spec.command.empty()) {
     run_options o;
     o.user = ctx.spec.exec.jail_user;
-    o.env = jail_env(o.user);
+    o.env = environment(jail_env(o.user), ctx.spec.exec.clean);
     o.output_file = ctx.spec.exec.consolelog;
     const command cmd{ctx.spec.command, jail.jid};
     std::string why;

@@ -4,6 +4,7 @@
 #include "lib/host/freebsd/adapter.h"
 
 #include <cerrno>
+#include <cstdlib>
 
 #include <catch2/catch.hpp>
 
@@ -262,6 +263,43 @@ TEST_CASE("adapter: exec runs inside the jail with a clean environment", "[host_
   auto out = r.a.exec({"web", 5, -1, "jid=5"}, req);
   CHECK(out.exit_code == 0);
   CHECK(r.log == std::vector<std::string>{"run[jail 5] /usr/bin/id -u (as www)"});
+}
+
+TEST_CASE("adapter: hooks get a clean environment unless exec.clean is false", "[host_freebsd]") {
+  // A recorder of the options a command gets.
+  struct env_system final : jaild::test::fake_system {
+    using fake_system::fake_system;
+    std::vector<std::map<std::string, std::string>> envs;
+    run_result run(const command& cmd, const run_options& o) override {
+      envs.push_back(o.env);
+      return fake_system::run(cmd, o);
+    }
+  };
+  std::vector<std::string> log;
+  env_system sys(log);
+  recording_ledger ledger(log);
+  recording_journal journal;
+  step_sinks sinks{journal, ledger};
+  freebsd::adapter a(sys, {"/var/db/jaild"});
+  jail_context ctx;
+  ctx.spec = model::spec_from_json({{"name", "web"}, {"path", "/j/web"}});
+  ::setenv("JAILD_TEST_LEAK", "yes", 1);
+  a.run_host_hook(ctx, "prestart", "true", sinks);
+  a.run_jail_hook(ctx, {"web", 5, -1, "jid=5"}, "start", "true", sinks);
+  REQUIRE(sys.envs.size() == 2);
+  CHECK_FALSE(sys.envs[0].contains("JAILD_TEST_LEAK"));
+  CHECK(sys.envs[0].at("JAIL_NAME") == "web");
+  CHECK_FALSE(sys.envs[1].contains("JAILD_TEST_LEAK"));
+  CHECK(sys.envs[1].at("USER") == "root");
+  ctx.spec.exec.clean = false;
+  a.run_host_hook(ctx, "prestart", "true", sinks);
+  a.run_jail_hook(ctx, {"web", 5, -1, "jid=5"}, "start", "true", sinks);
+  REQUIRE(sys.envs.size() == 4);
+  CHECK(sys.envs[2].at("JAILD_TEST_LEAK") == "yes");
+  CHECK(sys.envs[2].at("JAIL_NAME") == "web");
+  CHECK(sys.envs[3].at("JAILD_TEST_LEAK") == "yes");
+  CHECK(sys.envs[3].at("PATH") == "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin");
+  ::unsetenv("JAILD_TEST_LEAK");
 }
 
 TEST_CASE("adapter: start_main starts the command and watch follows it", "[host_freebsd]") {

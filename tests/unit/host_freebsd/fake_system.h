@@ -27,7 +27,7 @@ inline std::string joined(const std::vector<std::string>& argv) {
   return out;
 }
 
-class fake_system final : public host::freebsd::system {
+class fake_system : public host::freebsd::system {
  public:
   using command = host::freebsd::command;
   using run_options = host::freebsd::run_options;
