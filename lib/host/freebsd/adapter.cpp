@@ -215,9 +215,19 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
     check_interface_names(itf);
     if (!sys_.interface_exists(itf.bridge)) {
       sinks.objects.record({object_kind::bridge, "", itf.bridge, {{"created_for", ctx.spec.name}}});
-      run_step("bridge.create", {bridge_create_argv(itf.bridge)}, {}, sinks);
-      for (const auto& a : itf.bridge_ip4)
-        run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
+      auto made = run_step("bridge.create", {bridge_create_argv(itf.bridge)}, {}, sinks, true);
+      if (made.status != 0 || made.timed_out) {
+        // Another jail's start may have created it since the check: that is
+        // the bridge wanted, and it is ledgered under the same key.
+        if (!sys_.interface_exists(itf.bridge))
+          throw error(errc::host_failure,
+                      fmt::format("bridge.create: `{}` failed: {}",
+                                  argv_text(bridge_create_argv(itf.bridge)), first_line(made.error)));
+        note("bridge.create", {itf.bridge}, "created meanwhile by another start", sinks);
+      } else {
+        for (const auto& a : itf.bridge_ip4)
+          run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
+      }
     }
     sinks.objects.record({object_kind::epair, ctx.spec.name, itf.host_end,
                           {{"jail_end", itf.jail_end},

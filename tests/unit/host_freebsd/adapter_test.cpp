@@ -158,6 +158,49 @@ TEST_CASE("adapter: destroy removes an epair a crash left unrenamed", "[host_fre
   CHECK(r.journal.steps.back().output == "no such interface: nothing to do");
 }
 
+TEST_CASE("adapter: a bridge created by a concurrent start is used, a failed one is not",
+          "[host_freebsd]") {
+  // The bridge-create command fails because another start made it meanwhile.
+  struct racing_system final : jaild::test::fake_system {
+    using fake_system::fake_system;
+    bool lose_race = true;
+    run_result run(const command& cmd, const run_options& o) override {
+      if (lose_race && cmd.argv.size() >= 3 && cmd.argv[2] == "create" && cmd.argv[1] == "bridge7") {
+        interfaces.insert("bridge7");
+        log.push_back("run " + jaild::test::joined(cmd.argv) + " (lost the race)");
+        run_result r;
+        r.status = 1;
+        r.error = "ifconfig: SIOCIFCREATE2: File exists";
+        return r;
+      }
+      return fake_system::run(cmd, o);
+    }
+  };
+  std::vector<std::string> log;
+  racing_system sys(log);
+  recording_ledger ledger(log);
+  recording_journal journal;
+  step_sinks sinks{journal, ledger};
+  freebsd::adapter a(sys, {"/var/db/jaild"});
+  auto ctx = web_context();
+  ctx.interfaces = {{"e0a_k9", "e0b_k9", "bridge7", {"10.7.0.1/24"}, {"10.7.0.2/24"}, {},
+                     "10.7.0.1", "", "02:00:00:00:00:07"}};
+  a.create_interfaces(ctx, sinks);
+  CHECK(sys.members["bridge7"] == std::vector<std::string>{"e0a_k9"});
+  // The other start's bridge keeps its own address: jaild adds none.
+  CHECK(sys.addresses["bridge7"].empty());
+
+  std::vector<std::string> log2;
+  racing_system sys2(log2);
+  sys2.lose_race = false;
+  sys2.fail_on = "bridge7 create";
+  recording_ledger ledger2(log2);
+  step_sinks sinks2{journal, ledger2};
+  freebsd::adapter a2(sys2, {"/var/db/jaild"});
+  CHECK_THROWS_WITH(a2.create_interfaces(ctx, sinks2),
+                    "bridge.create: `/sbin/ifconfig bridge7 create up` failed: simulated failure");
+}
+
 TEST_CASE("adapter: a bridge other jails still use stays, and stays ledgered", "[host_freebsd]") {
   rig r;
   r.sys.interfaces.insert("bridge7");
