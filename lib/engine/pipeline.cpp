@@ -68,6 +68,7 @@ host::running_jail start_pipeline(host::host& h, const host::jail_context& ctx,
     h.apply_limits(ctx, *jail, sinks);
     h.attach_interfaces(ctx, *jail, sinks);
     jail_hooks(h, ctx, *jail, "start", exec.start, sinks);
+    h.start_main(ctx, *jail, sinks);  // jail(8)'s `command`, then nopersist
     host_hooks(h, ctx, "poststart", exec.poststart, sinks);
     return *jail;
   } catch (const std::exception& e) {
