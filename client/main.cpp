@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("jailctl ") + JAILD_VERSION);
   app.require_subcommand(1);
   context ctx;
-  ctx.ep.socket = std::string(jaild::model::default_state_dir) + "/" +
-                  jaild::model::default_socket_name;
+  ctx.ep.socket = jaild::model::default_socket;
   if (const char* env = std::getenv("JAILD_SOCKET"); env && *env) ctx.ep.socket = env;
   app.add_option("--socket", ctx.ep.socket, "jaild's UNIX socket (env JAILD_SOCKET)")
       ->capture_default_str();

@@ -123,9 +123,12 @@ std::filesystem::path config::database() const {
 
 config load_config(const std::optional<std::filesystem::path>& file, const overrides& flags) {
   config c;
-  c.state_dir = model::default_state_dir;
   if (file) apply_file(c, *file);
   if (flags.state_dir) c.state_dir = *flags.state_dir;
+  if (c.state_dir.empty()) {
+    c.state_dir = model::default_state_dir;
+    if (c.socket.empty() && !flags.socket) c.socket = model::default_socket;
+  }
   if (flags.socket) c.socket = *flags.socket;
   if (flags.log_level) c.log_level = *flags.log_level;
   if (flags.log_file) c.log_file = *flags.log_file;

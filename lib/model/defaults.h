@@ -4,12 +4,16 @@
 
 namespace jaild::model {
 
+// With no --state-dir, no --socket and no configuration file, jaild and jailctl
+// meet at default_socket: /var/run on FreeBSD (hier(7)), the state directory
+// on Linux. A state directory given explicitly brings its own STATE/jaild.sock.
 #if defined(__FreeBSD__)
 inline constexpr const char* default_state_dir = "/var/db/jaild";
+inline constexpr const char* default_socket = "/var/run/jaild.sock";
 #else
 inline constexpr const char* default_state_dir = "/var/lib/jaild";
+inline constexpr const char* default_socket = "/var/lib/jaild/jaild.sock";
 #endif
-// The socket lives in the state directory unless the configuration moves it.
 inline constexpr const char* default_socket_name = "jaild.sock";
 inline constexpr const char* default_database_name = "jaild.db";
 

@@ -1,0 +1,54 @@
+#include "daemon/config.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "lib/model/defaults.h"
+#include "tests/support/temp_dir.h"
+
+using namespace jaild;
+
+TEST_CASE("config: with nothing given, jaild and jailctl meet at the default socket", "[daemon]") {
+  auto c = daemon::load_config(std::nullopt, {});
+  CHECK(c.state_dir == model::default_state_dir);
+  CHECK(c.socket == model::default_socket);
+  CHECK(c.database() == std::filesystem::path(model::default_state_dir) / "jaild.db");
+}
+
+TEST_CASE("config: a state directory brings its own socket unless one is named", "[daemon]") {
+  daemon::overrides o;
+  o.state_dir = "/tmp/jaild-x";
+  auto c = daemon::load_config(std::nullopt, o);
+  CHECK(c.socket == "/tmp/jaild-x/jaild.sock");
+  o.socket = "/tmp/other.sock";
+  c = daemon::load_config(std::nullopt, o);
+  CHECK(c.socket == "/tmp/other.sock");
+
+  test::temp_dir dir;
+  std::ofstream(dir / "jaild.conf") << "state_dir = \"/srv/jaild\"\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.socket == "/srv/jaild/jaild.sock");
+  std::ofstream(dir / "jaild.conf") << "socket = \"/run/j.sock\"\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.state_dir == model::default_state_dir);
+  CHECK(c.socket == "/run/j.sock");
+}
+
+TEST_CASE("config: [engine] and [api] keys apply, bad ones say where", "[daemon]") {
+  test::temp_dir dir;
+  std::ofstream(dir / "jaild.conf") << "[engine]\nparallel_starts = 3\nready_timeout_s = 5\n"
+                                       "[api]\nmax_body_bytes = 4096\n";
+  auto c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.engine.parallel_starts == 3);
+  CHECK(c.engine.ready_timeout == std::chrono::seconds(5));
+  CHECK(c.api.max_body_bytes == 4096);
+  std::ofstream(dir / "jaild.conf") << "[engine]\nparalel_starts = 3\n";
+  try {
+    daemon::load_config(dir / "jaild.conf", {});
+    FAIL("accepted an unknown key");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find(":2:1: unknown key 'engine.paralel_starts'") !=
+          std::string::npos);
+  }
+}
