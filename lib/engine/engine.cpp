@@ -65,6 +65,7 @@ model::jail_status engine::status_of(const jail_runtime& rt) const {
   s.last_error = rt.last_error;
   s.operation = rt.current_op;
   s.warnings = rt.warnings;
+  s.drift = rt.drift;
   if (rt.state == model::jail_state::running || rt.state == model::jail_state::starting ||
       rt.state == model::jail_state::stopping) {
     for (const auto& itf : rt.interfaces) {
@@ -404,6 +405,7 @@ std::shared_ptr<const jail_entry> engine::replace_jail(const model::jail_spec& s
   ev.type = "jail.updated";
   ev.jail = spec.name;
   apply_specs({{store::store::jail_change::kind::replace, spec, ev}});
+  apply_live(spec.name);
   return require(spec.name);
 }
 

@@ -182,6 +182,11 @@ class engine {
   void stop_dependents(const std::string& name, const stop_options_api& options);
   // Destroys the bridges jaild created that no starting or running jail uses.
   void release_bridges(host::journal& steps);
+  // A running jail whose spec changed: applies limits and cpuset live (an
+  // update operation), restarts its health checks, and marks drift for what
+  // only a restart applies (lifecycle.cpp).
+  void apply_live(const std::string& name);
+  void run_update(std::shared_ptr<operation> op, model::jail_spec spec);
 
   // supervise.cpp
   void watch(jail_runtime& rt);

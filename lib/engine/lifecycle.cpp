@@ -446,6 +446,8 @@ void engine::run_start(std::shared_ptr<operation> op) {
     rt->up_since = clock::now();
     rt->health = spec.health ? model::health_state::starting : model::health_state::none;
     rt->health_failures = 0;
+    rt->applied = spec;
+    rt->drift = false;
     set_state(*rt, model::jail_state::running, op->reason());
     totals_.starts++;
   } catch (const std::exception& e) {
@@ -548,6 +550,8 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
     rt->started_ms.reset();
     rt->health = model::health_state::none;
     rt->last_error.clear();
+    rt->applied.reset();
+    rt->drift = false;
     set_state(*rt, model::jail_state::stopped, options.reason);
     totals_.stops++;
   }
@@ -622,6 +626,117 @@ std::map<std::string, double> engine::stats(const std::string& name) {
   }
   if (!handle) return {};
   return host_.usage(*handle);
+}
+
+}  // namespace jaild::engine
+
+namespace jaild::engine {
+namespace {
+
+// Fields a running jail takes without a restart: the supervisor's own, the
+// limits and cpuset (applied live), and the hooks read only when it stops.
+model::jail_spec without_live_fields(model::jail_spec s) {
+  s.limits.clear();
+  s.cpuset.clear();
+  s.health.reset();
+  s.restart = {};
+  s.boot = false;
+  s.priority = 0;
+  s.depend.clear();
+  s.stop_timeout = {};
+  s.exec.prestop.clear();
+  s.exec.stop.clear();
+  s.exec.poststop.clear();
+  s.exec.release.clear();
+  s.exec.timeout = {};
+  s.exec.consolelog.clear();
+  return s;
+}
+
+}  // namespace
+
+void engine::apply_live(const std::string& name) {
+  auto entry = current()->find(name);
+  if (!entry) return;
+  const auto& spec = entry->spec;
+  std::shared_ptr<operation> op;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    auto it = runtimes_.find(name);
+    if (it == runtimes_.end() || it->second->state != model::jail_state::running ||
+        !it->second->handle)
+      return;
+    auto& rt = *it->second;
+    if (!rt.applied) rt.applied = spec;  // adopted: assume it runs what is stored
+    const auto& applied = *rt.applied;
+    rt.drift = without_live_fields(applied) != without_live_fields(spec);
+    if (applied.health != spec.health) {
+      if (rt.health_timer) sched_->cancel(rt.health_timer);
+      rt.health_timer = 0;
+      rt.health_failures = 0;
+      rt.health = spec.health ? model::health_state::starting : model::health_state::none;
+      rt.up_since = clock::now();  // a new start period for the new check
+      rt.applied->health = spec.health;
+      start_health(rt);
+    }
+    if (applied.limits != spec.limits || applied.cpuset != spec.cpuset) {
+      op = enqueue(name, op_kind::update, "limits or cpuset changed");
+      const auto ticket = rt.next_ticket++;
+      sched_->post([this, op, spec, ticket] {
+        {
+          std::unique_lock l(runtime_mutex_);
+          auto r = runtime_of(op->jail());
+          runtime_changed_.wait(l, [&] { return r->serving == ticket; });
+          r->current_op = op->id();
+        }
+        run_update(op, spec);
+      });
+    }
+    publish_status(name);
+  }
+  if (op) op->wait();
+}
+
+void engine::run_update(std::shared_ptr<operation> op, model::jail_spec spec) {
+  const auto& name = op->jail();
+  op->begin();
+  store_.save_operation(op->to_row());
+  op_journal journal(*op, store_);
+  std::shared_ptr<jail_runtime> rt;
+  std::optional<host::running_jail> handle;
+  host::jail_context ctx;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    rt = runtime_of(name);
+    if (rt->state == model::jail_state::running) handle = rt->handle;
+    if (handle) ctx = context_for(spec, *rt);
+  }
+  if (!handle) {
+    journal.record(engine_step("not running", {name}, clock::now()));
+    op->succeed();
+  } else {
+    store_ledger durable(store_);
+    try {
+      host_.update_limits(ctx, *handle, {journal, durable});
+      std::lock_guard lock(runtime_mutex_);
+      if (rt->applied) {
+        rt->applied->limits = spec.limits;
+        rt->applied->cpuset = spec.cpuset;
+      }
+      op->succeed();
+    } catch (const std::exception& e) {
+      const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
+                                                       : errc::internal;
+      std::lock_guard lock(runtime_mutex_);
+      rt->last_error = std::string("live change of limits failed: ") + e.what();
+      rt->drift = true;
+      op->fail(code, e.what());
+    }
+  }
+  std::lock_guard lock(runtime_mutex_);
+  rt->current_op.clear();
+  ++rt->serving;
+  finish(op);
 }
 
 }  // namespace jaild::engine

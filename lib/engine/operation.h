@@ -21,7 +21,7 @@
 
 namespace jaild::engine {
 
-enum class op_kind { start, stop, restart, recover };
+enum class op_kind { start, stop, restart, recover, update };
 enum class op_state { queued, running, succeeded, failed };
 
 std::string_view op_kind_name(op_kind k);

@@ -25,6 +25,10 @@ struct engine::jail_runtime {
   std::optional<int> last_exit;
   std::string last_error;
   std::vector<std::string> warnings;  // from host::check
+  // The spec the running jail was started with, with live changes folded in;
+  // drift = the stored spec differs from it in a field only a restart applies.
+  std::optional<model::jail_spec> applied;
+  bool drift = false;
 
   // Supervision.
   model::health_state health = model::health_state::none;

@@ -113,6 +113,8 @@ void engine::handle_exit(const std::string& name, const std::string& instance,
   rt->handle.reset();
   rt->instance.clear();
   rt->health = model::health_state::none;
+  rt->applied.reset();
+  rt->drift = false;
   const bool clean_end = info.known && info.status == 0 && !spec.persist;
   rt->last_error = clean_end ? std::string()
                              : (info.known ? fmt::format("exited with status {}", info.status)

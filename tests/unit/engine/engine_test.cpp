@@ -549,3 +549,52 @@ TEST_CASE("engine: the boot plan lists waves of boot jails and their dependencie
   CHECK(plan["waves"] == json::parse(R"([["log","db"],["app"]])"));
   CHECK(plan["all_waves"] == json::parse(R"([["log","db","x"],["app"]])"));
 }
+
+TEST_CASE("engine: a running jail takes limits live and reports drift for the rest",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"],"cpuset":"0"})");
+  f.eng->start("a")->wait();
+  auto updates = [&] { return f.calls_with("update_limits a").size(); };
+  CHECK(updates() == 0);
+
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=128M"],"cpuset":"0-1"})"));
+  CHECK(updates() == 1);
+  CHECK_FALSE(f.status("a").drift);
+  auto ops = f.eng->list_operations("a", 10);
+  CHECK(ops.front()["kind"] == "update");
+  CHECK(ops.front()["state"] == "succeeded");
+
+  // Supervisor fields apply at once, with no host call and no drift.
+  f.eng->patch_jail("a", json::parse(R"({"priority":3,"restart":"always","boot":true})"));
+  CHECK(updates() == 1);
+  CHECK_FALSE(f.status("a").drift);
+
+  // A field only a restart applies: drift, until the spec matches again or it restarts.
+  f.eng->patch_jail("a", json::parse(R"({"hostname":"other.example.org"})"));
+  CHECK(f.status("a").drift);
+  f.eng->patch_jail("a", json::parse(R"({"hostname":""})"));
+  CHECK_FALSE(f.status("a").drift);
+  f.eng->patch_jail("a", json::parse(R"({"params":{"allow.raw_sockets":true}})"));
+  CHECK(f.status("a").drift);
+  f.eng->restart("a")->wait();
+  CHECK_FALSE(f.status("a").drift);
+  CHECK(f.calls_with("create_jail a").size() == 2);
+
+  // A stopped jail takes everything at its next start; nothing runs now.
+  f.eng->stop("a")->wait();
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=1G"]})"));
+  CHECK(updates() == 1);
+  CHECK_FALSE(f.status("a").drift);
+}
+
+TEST_CASE("engine: a failed live change is reported and marks drift", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"]})");
+  f.eng->start("a")->wait();
+  f.host.fail_at("update_limits");
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=32M"]})"));
+  CHECK(f.status("a").drift);
+  CHECK(f.status("a").last_error.find("live change of limits failed") != std::string::npos);
+  CHECK(f.status("a").state == model::jail_state::running);
+}
