@@ -5,7 +5,7 @@
 namespace jaild::store {
 namespace {
 
-constexpr std::array<migration, 3> all{{
+constexpr std::array<migration, 4> all{{
     {1, "jails and events",
      R"sql(
 CREATE TABLE jails (
@@ -91,6 +91,22 @@ CREATE TABLE leases (
   created_ms  INTEGER NOT NULL,
   PRIMARY KEY (network, address),
   UNIQUE (jail, interface, family)
+) STRICT;
+)sql"},
+    {4, "API tokens",
+     R"sql(
+-- Bearer tokens for the HTTPS API. Only a SHA-256 of the secret is kept; the
+-- secret itself is shown once, when the token is created. A revoked token
+-- keeps its row (revoked_ms set), so that the audit log's names stay meaningful.
+CREATE TABLE tokens (
+  id             TEXT PRIMARY KEY NOT NULL,  -- public part of the token, 16 hex digits
+  name           TEXT NOT NULL,
+  role           TEXT NOT NULL,              -- viewer | operator | admin
+  secret_sha256  TEXT NOT NULL,              -- hex
+  created_ms     INTEGER NOT NULL,
+  created_by     TEXT NOT NULL DEFAULT '',
+  expires_ms     INTEGER,                    -- NULL = never
+  revoked_ms     INTEGER                     -- NULL = valid
 ) STRICT;
 )sql"},
 }};

@@ -543,6 +543,45 @@ std::vector<lease_row> store::leases(const std::string& network) {
   return out;
 }
 
+void store::save_token(const token_row& t) {
+  std::lock_guard lock(mutex_);
+  write(true, [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO tokens (id, name, role, secret_sha256, created_ms, created_by, "
+                        "expires_ms, revoked_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, t.id);
+    q.bind(2, t.name);
+    q.bind(3, t.role);
+    q.bind(4, t.secret_sha256);
+    q.bind(5, t.created_ms ? t.created_ms : now_ms());
+    q.bind(6, t.created_by);
+    bind_optional(q, 7, t.expires_ms);
+    bind_optional(q, 8, t.revoked_ms);
+    q.exec();
+  });
+}
+
+std::vector<token_row> store::load_tokens() {
+  std::lock_guard lock(mutex_);
+  std::vector<token_row> out;
+  SQLite::Statement q(*db_,
+                      "SELECT id, name, role, secret_sha256, created_ms, created_by, expires_ms, "
+                      "revoked_ms FROM tokens ORDER BY created_ms, rowid");
+  while (q.executeStep()) {
+    token_row t;
+    t.id = q.getColumn(0).getString();
+    t.name = q.getColumn(1).getString();
+    t.role = q.getColumn(2).getString();
+    t.secret_sha256 = q.getColumn(3).getString();
+    t.created_ms = q.getColumn(4).getInt64();
+    t.created_by = q.getColumn(5).getString();
+    t.expires_ms = optional_int64(q.getColumn(6));
+    t.revoked_ms = optional_int64(q.getColumn(7));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 void store::set_leases(const std::string& jail, const std::vector<lease_row>& rows) {
   std::lock_guard lock(mutex_);
   write(true, [&] {
@@ -562,6 +601,19 @@ void store::set_leases(const std::string& jail, const std::vector<lease_row>& ro
       q.exec();
     }
   });
+}
+
+bool store::revoke_token(const std::string& id, std::int64_t when_ms) {
+  std::lock_guard lock(mutex_);
+  bool found = false;
+  write(true, [&] {
+    SQLite::Statement q(*db_,
+                        "UPDATE tokens SET revoked_ms = COALESCE(revoked_ms, ?) WHERE id = ?");
+    q.bind(1, when_ms);
+    q.bind(2, id);
+    found = q.exec() > 0;
+  });
+  return found;
 }
 
 std::int64_t store::next_counter(const std::string& name) {

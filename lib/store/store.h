@@ -1,5 +1,5 @@
 // jaild's memory: the desired state (jail specs) and the record of what jaild
-// did (events; later operations, ledger, leases, tokens), in one SQLite file.
+// did (events, operations, ledger, networks and leases, API tokens), in one SQLite file.
 //
 // WAL mode, one connection. Spec changes commit with synchronous=FULL (on disk
 // when they return); runtime records (ledger, operations, state events) with
@@ -80,6 +80,18 @@ struct lease_row {
   bool operator==(const lease_row&) const = default;
 };
 
+// One API token (table tokens). The secret is never stored, only its SHA-256.
+struct token_row {
+  std::string id;             // public part, shown in lists and the audit log
+  std::string name;           // what the admin called it ("ci", "grafana")
+  std::string role;           // viewer | operator | admin
+  std::string secret_sha256;  // hex
+  std::int64_t created_ms = 0;
+  std::string created_by;     // the principal that created it
+  std::optional<std::int64_t> expires_ms;
+  std::optional<std::int64_t> revoked_ms;
+};
+
 struct stored_jail {
   model::jail_spec spec;
   std::int64_t created_ms = 0;
@@ -155,6 +167,12 @@ class store {
   std::vector<lease_row> leases(const std::string& network = {});
   // Replaces every lease of `jail` with `rows` in one transaction.
   void set_leases(const std::string& jail, const std::vector<lease_row>& rows);
+
+  // API tokens. save_token inserts a new row (durably); revoke_token sets
+  // revoked_ms once and returns false when no token has that id.
+  void save_token(const token_row& token);
+  std::vector<token_row> load_tokens();  // oldest first
+  bool revoke_token(const std::string& id, std::int64_t when_ms);
 
   // A counter that only grows (instance ids): returns the next value.
   std::int64_t next_counter(const std::string& name);

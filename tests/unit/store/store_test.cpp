@@ -218,10 +218,10 @@ TEST_CASE("store: an older schema is backed up, then migrated", "[store]") {
     auto db = store::store::open(path);
     db->create_jail(spec("web"), ev("jail.created", "web"));
   }
-  // Make the file look like what jaild 1 wrote: schema 1, without migration 2's tables.
+  // Make the file look like what jaild 1 wrote: schema 1, without the later migrations' tables.
   raw_sql(path,
           "DROP TABLE runtime; DROP TABLE operations; DROP TABLE ledger; DROP TABLE counters; "
-          "DROP TABLE networks; DROP TABLE leases; PRAGMA user_version = 1;");
+          "DROP TABLE networks; DROP TABLE leases; DROP TABLE tokens; PRAGMA user_version = 1;");
   auto db = store::store::open(path);
   CHECK(db->schema_version() == store::store::newest_schema_version());
   CHECK(std::filesystem::exists(path.string() + ".v1.bak"));
@@ -299,4 +299,41 @@ TEST_CASE("store: runtime rows, ledger, operations and counters persist", "[stor
   CHECK(db->next_counter("instance") == 3);
   db->delete_runtime("web");
   CHECK(db->load_runtime().empty());
+}
+
+TEST_CASE("store: tokens persist, revoke once, and keep their row", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  {
+    auto db = store::store::open(path);
+    store::token_row t;
+    t.id = "0123456789abcdef";
+    t.name = "ci";
+    t.role = "operator";
+    t.secret_sha256 = std::string(64, 'a');
+    t.created_ms = 1000;
+    t.created_by = "uid 0";
+    t.expires_ms = 5000;
+    db->save_token(t);
+    t.id = "fedcba9876543210";
+    t.name = "grafana";
+    t.role = "viewer";
+    t.created_ms = 2000;
+    t.expires_ms.reset();
+    db->save_token(t);
+    CHECK_THROWS(db->save_token(t));  // the id is the primary key
+    CHECK(db->revoke_token("fedcba9876543210", 3000));
+    CHECK(db->revoke_token("fedcba9876543210", 4000));  // again: still the first time
+    CHECK_FALSE(db->revoke_token("0000000000000000", 3000));
+  }
+  auto db = store::store::open(path);
+  auto tokens = db->load_tokens();
+  REQUIRE(tokens.size() == 2);
+  CHECK(tokens[0].name == "ci");
+  CHECK(tokens[0].expires_ms == 5000);
+  CHECK_FALSE(tokens[0].revoked_ms);
+  CHECK(tokens[1].role == "viewer");
+  CHECK_FALSE(tokens[1].expires_ms);
+  CHECK(tokens[1].revoked_ms == 3000);
+  CHECK(tokens[1].created_by == "uid 0");
 }
