@@ -79,6 +79,7 @@ response problem(const jaild::error& e, std::string_view instance, const nlohman
   resp.status = r.status;
   resp.content_type = "application/problem+json";
   resp.body = model::dump_json(body);
+  resp.problem_code = errc_name(e.code());
   return resp;
 }
 

@@ -23,7 +23,9 @@ struct peer {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   std::optional<pid_t> pid;
-  std::string address;  // "127.0.0.1:51234" over TCP
+  std::vector<gid_t> groups;  // supplementary groups, when the kernel tells them
+  std::string address;        // "127.0.0.1:51234" over TCP
+  std::string cert_name;      // subject CN of a verified client certificate (HTTPS)
 };
 
 struct request {
@@ -35,6 +37,7 @@ struct request {
   std::string body;
   peer from;
   std::map<std::string, std::string> params;     // path parameters, set by the router
+  std::string caller;                            // who, as the audit log names them; set by dispatch
 
   std::string header(std::string_view name) const;
   // A boolean query flag: absent = fallback; "true"/"1"/"" = true; "false"/"0" = false;
@@ -61,6 +64,7 @@ struct response {
   // A body shared with the snapshot (the 1,000-jail list is not copied per request).
   std::shared_ptr<const std::string> shared_body;
   std::shared_ptr<body_stream> stream;
+  std::string problem_code;  // set by problem(): the result the audit log records
 
   std::string_view payload() const { return shared_body ? *shared_body : body; }
 };

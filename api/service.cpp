@@ -1,5 +1,6 @@
 #include "api/service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/metrics.h"
@@ -14,13 +15,16 @@ service::service(engine::engine& engine, service_options options, executor run_b
       options_(std::move(options)),
       run_blocking_(std::move(run_blocking)),
       started_(std::chrono::steady_clock::now()),
-      metrics_(std::make_shared<request_metrics>()) {
+      metrics_(std::make_shared<request_metrics>()),
+      auth_(std::make_unique<authenticator>(engine.database(), options_.auth)) {
+  if (!options_.audit_log.empty()) audit_ = std::make_unique<audit_log>(options_.audit_log);
   add_system_routes();
   add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
   add_jail_routes();
   add_event_routes();
   add_network_routes();
   add_metrics_routes();
+  add_token_routes();
 }
 
 nlohmann::json parse_json_body(const request& req) {
@@ -66,35 +70,102 @@ response service::handle(const route& r, request& req) {
   }
 }
 
+void service::reopen_audit_log() {
+  if (audit_) audit_->reopen();
+}
+
 void service::dispatch(request req, std::function<void(response)> answer) {
+  const auto started = std::chrono::steady_clock::now();
+  const bool changes = req.method != "GET" && req.method != "HEAD";
+  // Routed first only to label the metrics; nothing of it is acted on (or
+  // shown to the caller) before the caller is identified.
   auto m = router_.find(req.method, req.path);
   // Every answer is counted under its route's pattern (or "none").
-  auto done = [this, start = std::chrono::steady_clock::now(), method = req.method,
+  auto done = [this, started, method = req.method,
                route = m.found ? m.found->pattern : std::string("none"),
-               answer = std::move(answer)](response r) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    metrics_->observe(method, route, r.status, took.count());
-    answer(std::move(r));
+               answer = std::move(answer)](response resp) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    metrics_->observe(method, route, resp.status, took.count());
+    answer(std::move(resp));
   };
-  if (!m.found) {
-    if (!m.allowed.empty()) {
+  principal who{"anonymous", std::nullopt};
+  std::optional<response> refusal;
+  const route* r = nullptr;
+
+  try {
+    who = auth_->identify(req);
+  } catch (const jaild::error& e) {
+    refusal = problem(e, req.path);
+    // RFC 6750: say how to authenticate, and whether the token sent was the problem.
+    refusal->headers.emplace_back("WWW-Authenticate",
+                                  req.header("authorization").empty()
+                                      ? R"(Bearer realm="jaild")"
+                                      : R"(Bearer realm="jaild", error="invalid_token")");
+  }
+  if (!refusal && !who.granted) {
+    refusal = problem(errc::forbidden,
+                      who.name.starts_with("cert ")
+                          ? who.name + " holds no role: list its CN in [auth] viewer_cert_names, "
+                                       "operator_cert_names or admin_cert_names"
+                          : who.name + " holds no role: give it a group named in [auth] "
+                                       "viewer_groups, operator_groups or admin_groups",
+                      req.path);
+  }
+  if (!refusal) {
+    if (m.found) {
+      r = m.found;
+      req.params = std::move(m.params);
+      if (!role_allows(*who.granted, r->needs))
+        refusal = problem(errc::forbidden,
+                          fmt::format("{} has the role {}; {} {} needs {}", who.name,
+                                      role_name(*who.granted), r->method, r->pattern,
+                                      role_name(r->needs)),
+                          req.path);
+    } else if (!m.allowed.empty()) {
       std::string allow;
       for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-      auto resp = problem(errc::method_not_allowed,
-                          req.method + " is not allowed on " + req.path + "; use " + allow,
-                          req.path);
-      resp.headers.emplace_back("Allow", allow);
-      return done(std::move(resp));
+      refusal = problem(errc::method_not_allowed,
+                        req.method + " is not allowed on " + req.path + "; use " + allow,
+                        req.path);
+      refusal->headers.emplace_back("Allow", allow);
+    } else {
+      refusal = problem(errc::not_found,
+                        "no route " + req.method + " " + req.path + "; see /v1/openapi.json",
+                        req.path);
     }
-    return done(problem(errc::not_found, "no route " + req.method + " " + req.path +
-                                             "; see /v1/openapi.json",
-                        req.path));
   }
-  req.params = std::move(m.params);
-  const route* r = m.found;
-  if (r->where == run_on::io) return done(handle(*r, req));
-  run_blocking_([this, r, req = std::move(req), done = std::move(done)]() mutable {
-    done(handle(*r, req));
+  req.caller = who.name;
+
+  if (!changes) {
+    if (refusal) return done(std::move(*refusal));
+    if (r->where == run_on::io) return done(handle(*r, req));
+    run_blocking_([this, r, req = std::move(req), done = std::move(done)]() mutable {
+      done(handle(*r, req));
+    });
+    return;
+  }
+
+  // A change, allowed or not: the audit log has it before the caller has the
+  // answer. The log is a file, so this runs on the blocking pool.
+  audit_record record;
+  record.time_ms = store::now_ms();
+  record.who = who.name;
+  record.held = who.granted;
+  record.method = req.method;
+  record.target = req.target;
+  run_blocking_([this, r, req = std::move(req), refusal = std::move(refusal),
+                 done = std::move(done), record = std::move(record), started]() mutable {
+    response resp = refusal ? std::move(*refusal) : handle(*r, req);
+    if (audit_) {
+      record.from = &req.from;
+      record.status = resp.status;
+      record.code = resp.problem_code;
+      record.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+      audit_->record(record);
+    }
+    done(std::move(resp));
   });
 }
 

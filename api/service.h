@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "api/audit.h"
+#include "api/auth.h"
 #include "api/request.h"
 #include "api/router.h"
 #include "lib/engine/engine.h"
@@ -18,6 +20,8 @@ namespace jaild::api {
 struct service_options {
   std::size_t max_body_bytes = 1024 * 1024;
   std::string state_dir;   // reported by /v1/info
+  auth_options auth;
+  std::filesystem::path audit_log;  // JSON lines; "" = no audit log (tests)
 };
 
 class service {
@@ -27,11 +31,17 @@ class service {
 
   service(engine::engine& engine, service_options options, executor run_blocking);
 
-  // Answers `req`; calls `done` exactly once, on any thread.
+  // Answers `req`; calls `done` exactly once, on any thread. Identifies the
+  // caller (401), routes (404, 405), checks the route's role (403), runs the
+  // handler, and for every method but GET and HEAD writes the audit log
+  // before `done` is called.
   void dispatch(request req, std::function<void(response)> done);
 
   const router& routes() const { return router_; }
   const service_options& options() const { return options_; }
+  authenticator& auth() { return *auth_; }
+  // After the audit log was rotated (SIGHUP).
+  void reopen_audit_log();
 
  private:
   response handle(const route& r, request& req);
@@ -41,6 +51,7 @@ class service {
   void add_event_routes();
   void add_network_routes();
   void add_metrics_routes();
+  void add_token_routes();
 
   engine::engine& engine_;
   service_options options_;
@@ -49,6 +60,8 @@ class service {
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<class feed_hub> feeds_;  // live Server-Sent Event streams
   std::shared_ptr<class request_metrics> metrics_;
+  std::unique_ptr<authenticator> auth_;
+  std::unique_ptr<audit_log> audit_;
 };
 
 // Helpers shared by the handler files.

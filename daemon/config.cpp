@@ -2,6 +2,7 @@
 
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -45,6 +46,54 @@ std::int64_t number(const toml::node& node, const std::filesystem::path& file, s
   return *v;
 }
 
+std::vector<std::string> texts(const toml::node& node, const std::filesystem::path& file) {
+  auto* array = node.as_array();
+  if (!array) bad(node, file, "expected a list of strings, such as [\"wheel\"]");
+  std::vector<std::string> out;
+  for (const auto& item : *array) out.push_back(text(item, file));
+  return out;
+}
+
+void apply_https(config& c, const toml::node& n, const std::filesystem::path& file) {
+  auto* https = n.as_table();
+  if (!https) bad(n, file, "[https] must be a table");
+  refuse_unknown(*https, {"listen", "cert", "key", "client_ca", "handshake_timeout_s"}, file,
+                 "https.");
+  if (auto* v = https->get("listen")) {
+    const auto value = text(*v, file);
+    if (value.empty()) {
+      c.https.address.clear();
+    } else {
+      try {
+        std::tie(c.https.address, c.https.port) = parse_listen(value);
+      } catch (const std::runtime_error& e) {
+        bad(*v, file, e.what());
+      }
+    }
+  }
+  if (auto* v = https->get("cert")) c.https.cert = text(*v, file);
+  if (auto* v = https->get("key")) c.https.key = text(*v, file);
+  if (auto* v = https->get("client_ca")) c.https.client_ca = text(*v, file);
+  if (auto* v = https->get("handshake_timeout_s"))
+    c.https.handshake_timeout = std::chrono::seconds(number(*v, file, 1, 300));
+}
+
+void apply_auth(config& c, const toml::node& n, const std::filesystem::path& file) {
+  auto* auth = n.as_table();
+  if (!auth) bad(n, file, "[auth] must be a table");
+  refuse_unknown(*auth,
+                 {"admin_groups", "operator_groups", "viewer_groups", "admin_cert_names",
+                  "operator_cert_names", "viewer_cert_names", "audit_log"},
+                 file, "auth.");
+  if (auto* v = auth->get("admin_groups")) c.auth.admin_groups = texts(*v, file);
+  if (auto* v = auth->get("operator_groups")) c.auth.operator_groups = texts(*v, file);
+  if (auto* v = auth->get("viewer_groups")) c.auth.viewer_groups = texts(*v, file);
+  if (auto* v = auth->get("admin_cert_names")) c.auth.admin_cert_names = texts(*v, file);
+  if (auto* v = auth->get("operator_cert_names")) c.auth.operator_cert_names = texts(*v, file);
+  if (auto* v = auth->get("viewer_cert_names")) c.auth.viewer_cert_names = texts(*v, file);
+  if (auto* v = auth->get("audit_log")) c.auth.audit_log = text(*v, file);
+}
+
 void apply_file(config& c, const std::filesystem::path& file) {
   toml::table root;
   try {
@@ -56,7 +105,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
   }
   refuse_unknown(root,
                  {"state_dir", "socket", "socket_mode", "socket_group", "log_level", "log_file",
-                  "api", "engine"},
+                  "api", "https", "auth", "engine"},
                  file, "");
   if (auto* n = root.get("state_dir")) c.state_dir = text(*n, file);
   if (auto* n = root.get("socket")) c.socket = text(*n, file);
@@ -82,7 +131,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
     if (!api) bad(*n, file, "[api] must be a table");
     refuse_unknown(*api,
                    {"io_threads", "blocking_threads", "max_body_bytes", "max_header_bytes",
-                    "max_connections", "request_timeout_s"},
+                    "max_connections", "request_timeout_s", "max_target_bytes"},
                    file, "api.");
     if (auto* v = api->get("io_threads"))
       c.api.io_threads = static_cast<unsigned>(number(*v, file, 1, 64));
@@ -96,7 +145,11 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.api.max_connections = static_cast<unsigned>(number(*v, file, 1, 100000));
     if (auto* v = api->get("request_timeout_s"))
       c.api.request_timeout = std::chrono::seconds(number(*v, file, 1, 3600));
+    if (auto* v = api->get("max_target_bytes"))
+      c.api.max_target_bytes = static_cast<std::size_t>(number(*v, file, 256, 1 << 20));
   }
+  if (auto* n = root.get("https")) apply_https(c, *n, file);
+  if (auto* n = root.get("auth")) apply_auth(c, *n, file);
   if (auto* n = root.get("engine")) {
     auto* eng = n->as_table();
     if (!eng) bad(*n, file, "[engine] must be a table");
@@ -117,6 +170,40 @@ void apply_file(config& c, const std::filesystem::path& file) {
 
 }  // namespace
 
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw std::runtime_error(
+          fmt::format("'{}' is not HOST:PORT (an IPv6 address reads [::1]:8443)", text));
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon)
+      throw std::runtime_error(fmt::format(
+          "'{}' is not HOST:PORT, such as 127.0.0.1:8443 or [::1]:8443", text));
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty())
+    throw std::runtime_error(fmt::format("'{}' names no address (0.0.0.0 means every IPv4 "
+                                         "address)",
+                                         text));
+  unsigned long value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stoul(port, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (port.empty() || used != port.size() || value > 65535)
+    throw std::runtime_error(fmt::format("'{}' has no port from 0 to 65535", text));
+  return {host, static_cast<std::uint16_t>(value)};
+}
+
 std::filesystem::path config::database() const {
   return state_dir / model::default_database_name;
 }
@@ -132,10 +219,17 @@ config load_config(const std::optional<std::filesystem::path>& file, const overr
   if (flags.socket) c.socket = *flags.socket;
   if (flags.log_level) c.log_level = *flags.log_level;
   if (flags.log_file) c.log_file = *flags.log_file;
+  if (flags.listen) std::tie(c.https.address, c.https.port) = parse_listen(*flags.listen);
   // The socket follows the state directory unless it was placed explicitly.
   if (c.socket.empty()) c.socket = c.state_dir / model::default_socket_name;
+  if (c.auth.audit_log.empty()) c.auth.audit_log = c.state_dir / "audit.log";
   c.state_dir = std::filesystem::absolute(c.state_dir);
   c.socket = std::filesystem::absolute(c.socket);
+  c.auth.audit_log = std::filesystem::absolute(c.auth.audit_log);
+  if (c.https.enabled() && (c.https.cert.empty() || c.https.key.empty()))
+    throw std::runtime_error(fmt::format(
+        "HTTPS on {}:{} needs a certificate and a key: set [https] cert and key", c.https.address,
+        c.https.port));
   static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
   if (!levels.contains(c.log_level))
     throw std::runtime_error(fmt::format(

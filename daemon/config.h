@@ -7,9 +7,12 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace jaild::daemon {
 
@@ -20,6 +23,27 @@ struct api_config {
   std::size_t max_header_bytes = 16 * 1024;
   unsigned max_connections = 1024;
   std::chrono::seconds request_timeout{30};
+  std::size_t max_target_bytes = 8 * 1024;
+};
+
+// [https]: the TCP listener. Off unless `listen` (or --listen) names an address.
+struct https_config {
+  std::string address;                  // IP address; "" = no HTTPS
+  std::uint16_t port = 8443;
+  std::filesystem::path cert;           // PEM certificate (and chain)
+  std::filesystem::path key;            // PEM private key
+  std::filesystem::path client_ca;      // PEM CA bundle for client certificates; "" = none
+  std::chrono::seconds handshake_timeout{10};
+  bool enabled() const { return !address.empty(); }
+};
+
+// [auth]: who gets which role, and where changes are recorded.
+struct auth_config {
+  // UNIX socket peers: group names (primary or supplementary group of the caller).
+  std::vector<std::string> admin_groups, operator_groups, viewer_groups;
+  // HTTPS clients: subject CNs of verified client certificates.
+  std::vector<std::string> admin_cert_names, operator_cert_names, viewer_cert_names;
+  std::filesystem::path audit_log;      // default: STATE_DIR/audit.log
 };
 
 struct engine_config {
@@ -37,6 +61,8 @@ struct config {
   std::string log_level = "info";       // trace, debug, info, warn, error
   std::filesystem::path log_file;       // "" = standard error
   api_config api;
+  https_config https;
+  auth_config auth;
   engine_config engine;
 
   std::filesystem::path database() const;
@@ -48,7 +74,12 @@ struct overrides {
   std::optional<std::filesystem::path> socket;
   std::optional<std::string> log_level;
   std::optional<std::filesystem::path> log_file;
+  std::optional<std::string> listen;  // HOST:PORT for HTTPS
 };
+
+// "127.0.0.1:8443", "[::1]:8443" or "0.0.0.0:8443" to address and port.
+// Throws std::runtime_error with the reason.
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& text);
 
 // Builds the configuration. Throws std::runtime_error with FILE:LINE when
 // the file is unreadable, malformed or has an unknown key or a bad value.

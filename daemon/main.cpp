@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -43,6 +45,32 @@ std::optional<gid_t> group_id(const std::string& name) {
   if (name.empty()) return std::nullopt;
   if (struct group* g = ::getgrnam(name.c_str())) return g->gr_gid;
   throw error(errc::unavailable, "socket_group '" + name + "' is not a group on this host");
+}
+
+// Group names of [auth] to ids; an unknown group stops jaild (a typo must not
+// silently grant nothing, or the wrong group something).
+std::set<gid_t> group_ids(const std::vector<std::string>& names, const char* key) {
+  std::set<gid_t> out;
+  for (const auto& name : names) {
+    struct group* g = ::getgrnam(name.c_str());
+    if (!g)
+      throw error(errc::unavailable,
+                  fmt::format("[auth] {}: '{}' is not a group on this host", key, name));
+    out.insert(g->gr_gid);
+  }
+  return out;
+}
+
+api::auth_options auth_options_from(const daemon::auth_config& a) {
+  api::auth_options o;
+  o.admin_groups = group_ids(a.admin_groups, "admin_groups");
+  o.operator_groups = group_ids(a.operator_groups, "operator_groups");
+  o.viewer_groups = group_ids(a.viewer_groups, "viewer_groups");
+  o.admin_cert_names = {a.admin_cert_names.begin(), a.admin_cert_names.end()};
+  o.operator_cert_names = {a.operator_cert_names.begin(), a.operator_cert_names.end()};
+  o.viewer_cert_names = {a.viewer_cert_names.begin(), a.viewer_cert_names.end()};
+  o.daemon_uid = ::geteuid();
+  return o;
 }
 
 // Blocks the stop signals in every thread, so that only sigwait() sees them.
@@ -91,23 +119,45 @@ int run(const daemon::config& c) {
   so.max_header_bytes = c.api.max_header_bytes;
   so.max_connections = c.api.max_connections;
   so.request_timeout = c.api.request_timeout;
+  so.max_target_bytes = c.api.max_target_bytes;
   api::http::server server(so);
 
   api::service_options svc_options;
   svc_options.max_body_bytes = c.api.max_body_bytes;
   svc_options.state_dir = c.state_dir.string();
+  svc_options.auth = auth_options_from(c.auth);
+  svc_options.audit_log = c.auth.audit_log;
   api::service svc(eng, svc_options, server.blocking_executor());
 
+  // HTTPS first: once the socket file exists, every listener is bound.
+  if (c.https.enabled()) {
+    api::http::https_listen_options ho;
+    ho.address = c.https.address;
+    ho.port = c.https.port;
+    ho.cert = c.https.cert;
+    ho.key = c.https.key;
+    ho.client_ca = c.https.client_ca;
+    ho.handshake_timeout = c.https.handshake_timeout;
+    server.listen_https(ho);
+  }
   server.listen_unix({c.socket, c.socket_mode, group_id(c.socket_group)});
   server.start(svc);
   spdlog::info("listening on {} (mode {:04o})", c.socket.string(), c.socket_mode);
+  if (c.https.enabled())
+    spdlog::info("listening on https://{}:{}{}",
+                 c.https.address.find(':') != std::string::npos ? "[" + c.https.address + "]"
+                                                                : c.https.address,
+                 server.https_port(),
+                 c.https.client_ca.empty() ? "" : " (client certificates accepted)");
+  spdlog::info("audit log {}", c.auth.audit_log.string());
   eng.boot();
 
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: nothing to reload; restart jaild to apply a new configuration");
+      svc.reopen_audit_log();
+      spdlog::info("SIGHUP: audit log reopened; restart jaild to apply a new configuration");
       continue;
     }
     spdlog::info("{}: stopping (jails keep running)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -133,6 +183,8 @@ int main(int argc, char** argv) {
                  std::string("directory for the database, socket and runtime files (default ") +
                      model::default_state_dir + ")");
   app.add_option("--socket", flags.socket, "UNIX socket path (default STATE_DIR/jaild.sock)");
+  app.add_option("--listen", flags.listen,
+                 "serve HTTPS on HOST:PORT (needs [https] cert and key in the configuration)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
   app.add_option("--log-file", flags.log_file, "log to this file instead of standard error");
   app.add_flag("--check", check_only, "check the configuration, print it, and exit");
@@ -147,7 +199,9 @@ int main(int argc, char** argv) {
   }
   if (check_only) {
     std::cout << "state_dir = " << c.state_dir << "\nsocket = " << c.socket
-              << "\ndatabase = " << c.database() << "\n";
+              << "\ndatabase = " << c.database() << "\naudit_log = " << c.auth.audit_log << "\n";
+    if (c.https.enabled())
+      std::cout << "https = " << c.https.address << ":" << c.https.port << "\n";
     return 0;
   }
   setup_logging(c);

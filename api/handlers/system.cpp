@@ -1,6 +1,7 @@
-// GET /v1/health and GET /v1/info.
+// GET /v1/health, GET /v1/info and GET /v1/openapi.json.
 #include <unistd.h>
 
+#include "api/openapi.h"
 #include "api/service.h"
 #include "lib/store/store.h"
 
@@ -39,6 +40,16 @@ void service::add_system_routes() {
                  return json_response(200, body);
                },
                "Platform, version, kernel features and prerequisites"});
+
+  router_.add({"GET", "/v1/openapi.json", role::viewer, run_on::io,
+               [](request&) {
+                 // Built into jaild: shared, never copied per request.
+                 static const auto document = std::make_shared<const std::string>(openapi_json());
+                 response r;
+                 r.shared_body = document;
+                 return r;
+               },
+               "This API's OpenAPI 3 document"});
 }
 
 }  // namespace jaild::api

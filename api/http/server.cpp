@@ -4,8 +4,13 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#if defined(__FreeBSD__)
+#include <sys/param.h>
+#include <sys/ucred.h>
+#endif
 
 #include <atomic>
+#include <functional>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -13,9 +18,14 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -28,8 +38,16 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using local = net::local::stream_protocol;
+using tcp = net::ip::tcp;
 using local_stream = beast::basic_stream<local, net::any_io_executor>;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+constexpr bool is_tls = false;
+template <>
+constexpr bool is_tls<tls_stream> = true;
 
 // A connection that stop() can close.
 struct closable {
@@ -41,11 +59,15 @@ struct closable {
 struct shared_state {
   service* svc = nullptr;
   server_options options;
-  std::atomic<unsigned> connections{0};
+  std::chrono::seconds handshake_timeout{10};
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<closable>> sessions;  // for stop(): close what is open
 };
+
+// One listener's connection budget: a slot is taken at accept and given back
+// when the session ends.
+using slot_counter = std::shared_ptr<std::atomic<unsigned>>;
 
 // Peer credentials of a UNIX socket client.
 peer unix_peer(int fd) {
@@ -67,21 +89,75 @@ peer unix_peer(int fd) {
     p.gid = gid;
   }
 #endif
+  // Linux and FreeBSD also tell the supplementary groups.
+#if defined(SO_PEERGROUPS)
+  std::vector<gid_t> groups(64);
+  socklen_t glen = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0 && errno == ERANGE) {
+    groups.resize(glen / sizeof(gid_t));
+    glen = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0) glen = 0;
+  }
+  groups.resize(glen / sizeof(gid_t));
+  p.groups = std::move(groups);
+#elif defined(LOCAL_PEERCRED)
+  struct xucred cred {};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &cred, &len) == 0 &&
+      cred.cr_version == XUCRED_VERSION)
+    p.groups.assign(cred.cr_groups, cred.cr_groups + cred.cr_ngroups);
+#endif
   return p;
 }
 
-// One connection: read a request, answer it, repeat while keep-alive.
+// The address of a TCP client, "192.0.2.1:51234" or "[2001:db8::1]:51234".
+peer tcp_peer(const tcp::socket& socket) {
+  peer p;
+  p.via = transport::https;
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (!ec)
+    p.address = ep.address().is_v6()
+                    ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                    : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  return p;
+}
+
+// The subject CN of the client's certificate, when it sent one that verified.
+std::string verified_client_name(SSL* ssl) {
+  std::string name;
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return name;
+  if (SSL_get_verify_result(ssl) == X509_V_OK) {
+    char cn[256] = {};
+    const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                                            sizeof cn);
+    if (n > 0) name.assign(cn, static_cast<std::size_t>(n));
+  }
+  X509_free(cert);
+  return name;
+}
+
+// One connection: (a TLS handshake,) then read a request, answer it, repeat
+// while keep-alive.
 template <class Stream>
 class session : public closable, public std::enable_shared_from_this<session<Stream>> {
  public:
-  session(Stream stream, std::shared_ptr<shared_state> state, peer from)
-      : stream_(std::move(stream)), state_(std::move(state)), peer_(std::move(from)) {}
+  session(Stream stream, std::shared_ptr<shared_state> state, slot_counter slots, peer from)
+      : stream_(std::move(stream)),
+        state_(std::move(state)),
+        slots_(std::move(slots)),
+        peer_(std::move(from)) {}
 
-  ~session() { state_->connections.fetch_sub(1); }
+  ~session() { slots_->fetch_sub(1); }
 
   void run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&session::do_read, this->shared_from_this()));
+    if constexpr (is_tls<Stream>)
+      net::dispatch(stream_.get_executor(),
+                    beast::bind_front_handler(&session::do_handshake, this->shared_from_this()));
+    else
+      net::dispatch(stream_.get_executor(),
+                    beast::bind_front_handler(&session::do_read, this->shared_from_this()));
   }
 
   // From stop(): close the socket on the session's own strand.
@@ -89,17 +165,38 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->stream_body_) self->stream_body_->cancel();
       beast::error_code ec;
-      self->stream_.socket().shutdown(local::socket::shutdown_both, ec);
-      self->stream_.socket().close(ec);
+      self->lowest().socket().shutdown(net::socket_base::shutdown_both, ec);
+      self->lowest().socket().close(ec);
     });
   }
 
  private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void do_handshake() {
+    // A client that never finishes the handshake loses its slot after this.
+    lowest().expires_after(state_->handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&session::on_handshake,
+                                                      this->shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("TLS handshake with {} failed: {}", peer_.address, ec.message());
+      return close_socket();
+    }
+    if constexpr (is_tls<Stream>) peer_.cert_name = verified_client_name(stream_.native_handle());
+    handshaken_ = true;
+    do_read();
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     parser_->body_limit(state_->options.max_body_bytes);
-    stream_.expires_after(state_->options.request_timeout);
+    // The whole request, not each read, must arrive within this (slow-loris).
+    lowest().expires_after(state_->options.request_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read, this->shared_from_this()));
   }
@@ -107,8 +204,10 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::bad_descriptor)
+        ec == net::error::connection_reset || ec == net::error::bad_descriptor ||
+        ec == ssl::error::stream_truncated)
       return do_close();
+    if (ec.category() == net::error::get_ssl_category()) return close_socket();
     if (ec == bhttp::error::body_limit)
       return refuse(errc::body_too_large,
                     fmt::format("the body is larger than {} bytes", state_->options.max_body_bytes),
@@ -120,6 +219,11 @@ class session : public closable, public std::enable_shared_from_this<session<Str
                     431);
     if (ec) return refuse(errc::bad_request, "malformed HTTP request: " + ec.message(), 400);
 
+    if (parser_->get().target().size() > state_->options.max_target_bytes)
+      return refuse(errc::bad_request,
+                    fmt::format("the request target is longer than {} bytes",
+                                state_->options.max_target_bytes),
+                    414);
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     request req;
@@ -149,7 +253,13 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   void refuse(errc code, std::string detail, unsigned status) {
     keep_alive_ = false;
     auto resp = problem(code, std::move(detail));
-    resp.status = status;
+    if (resp.status != status) {
+      // 414 and 431 have no code of their own: the body tells the status sent.
+      auto body = nlohmann::json::parse(resp.body);
+      body["status"] = status;
+      resp.body = body.dump();
+      resp.status = status;
+    }
     answer(std::move(resp));
   }
 
@@ -171,7 +281,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     out->body() = beast::span<const char>(body.data(), body.size());
     out->keep_alive(keep_alive_ && !state_->stopping.load());
     out->prepare_payload();
-    stream_.expires_after(state_->options.write_timeout);
+    lowest().expires_after(state_->options.write_timeout);
     bhttp::async_write(stream_, *out,
                        [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
                          self->on_write(ec, out->keep_alive());
@@ -196,7 +306,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     for (const auto& [name, value] : current_.headers) header->set(name, value);
     header->chunked(true);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
-    stream_.expires_after(state_->options.write_timeout);
+    lowest().expires_after(state_->options.write_timeout);
     bhttp::async_write_header(
         stream_, *sr, [self = this->shared_from_this(), header, sr](beast::error_code ec, std::size_t) {
           if (ec) return self->end_stream();
@@ -205,7 +315,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void next_chunk() {
-    stream_.expires_never();
+    lowest().expires_never();
     stream_body_->next([self = this->shared_from_this()](std::optional<std::string> chunk) {
       net::post(self->stream_.get_executor(), [self, chunk = std::move(chunk)]() mutable {
         self->write_chunk(std::move(chunk));
@@ -214,8 +324,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void write_chunk(std::optional<std::string> chunk) {
-    if (!stream_.socket().is_open()) return end_stream();
-    stream_.expires_after(state_->options.write_timeout);
+    if (!lowest().socket().is_open()) return end_stream();
+    lowest().expires_after(state_->options.write_timeout);
     if (!chunk) {
       net::async_write(stream_, bhttp::make_chunk_last(),
                        [self = this->shared_from_this()](beast::error_code, std::size_t) {
@@ -238,16 +348,33 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void do_close() {
+    if constexpr (is_tls<Stream>) {
+      // close_notify, briefly: a client that does not answer it is not waited for.
+      if (handshaken_ && !closing_ && lowest().socket().is_open()) {
+        closing_ = true;
+        lowest().expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+        return;
+      }
+    }
+    close_socket();
+  }
+
+  void close_socket() {
     beast::error_code ec;
-    stream_.socket().shutdown(local::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(net::socket_base::shutdown_send, ec);
+    lowest().socket().close(ec);
     std::lock_guard lock(state_->sessions_mutex);
     state_->sessions.erase(this->shared_from_this());
   }
 
   Stream stream_;
   std::shared_ptr<shared_state> state_;
+  slot_counter slots_;
   peer peer_;
+  bool handshaken_ = false;
+  bool closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   response current_;
@@ -257,16 +384,28 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   std::string method_, path_;
 };
 
-// Accepts on a UNIX socket and starts a session per connection.
-class unix_listener : public std::enable_shared_from_this<unix_listener> {
+// Accepts on a socket and starts a session per connection, within the
+// listener's own connection budget.
+template <class Protocol>
+class listener : public std::enable_shared_from_this<listener<Protocol>> {
  public:
-  unix_listener(net::io_context& ioc, local::acceptor acceptor, std::shared_ptr<shared_state> state)
-      : ioc_(ioc), acceptor_(std::move(acceptor)), state_(std::move(state)), backoff_(ioc) {}
+  using socket_type = typename Protocol::socket;
+  using acceptor_type = typename Protocol::acceptor;
+  using starter = std::function<void(socket_type, slot_counter)>;
+
+  listener(net::io_context& ioc, acceptor_type acceptor, std::shared_ptr<shared_state> state,
+           std::string name, starter start)
+      : ioc_(ioc),
+        acceptor_(std::move(acceptor)),
+        state_(std::move(state)),
+        name_(std::move(name)),
+        start_(std::move(start)),
+        backoff_(ioc) {}
 
   void run() { do_accept(); }
 
   void close() {
-    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    net::post(acceptor_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
       self->backoff_.cancel();
@@ -276,42 +415,97 @@ class unix_listener : public std::enable_shared_from_this<unix_listener> {
  private:
   void do_accept() {
     acceptor_.async_accept(net::make_strand(ioc_),
-                           beast::bind_front_handler(&unix_listener::on_accept, shared_from_this()));
+                           beast::bind_front_handler(&listener::on_accept,
+                                                     this->shared_from_this()));
   }
 
-  void on_accept(beast::error_code ec, local::socket socket) {
+  void on_accept(beast::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Out of descriptors or memory: log, wait a little, and keep accepting.
-      spdlog::warn("accept on the UNIX socket: {}", ec.message());
+      spdlog::warn("accept on {}: {}", name_, ec.message());
       backoff_.expires_after(std::chrono::milliseconds(100));
-      backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      backoff_.async_wait([self = this->shared_from_this()](beast::error_code wait_ec) {
         if (!wait_ec) self->do_accept();
       });
       return;
     }
-    if (state_->connections.fetch_add(1) >= state_->options.max_connections ||
-        state_->stopping.load()) {
-      state_->connections.fetch_sub(1);
+    if (slots_->fetch_add(1) >= state_->options.max_connections || state_->stopping.load()) {
+      slots_->fetch_sub(1);
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      const auto from = unix_peer(socket.native_handle());
-      auto s = std::make_shared<session<local_stream>>(local_stream(std::move(socket)), state_, from);
-      {
-        std::lock_guard lock(state_->sessions_mutex);
-        state_->sessions.insert(s);
-      }
-      s->run();
+      start_(std::move(socket), slots_);
     }
     do_accept();
   }
 
   net::io_context& ioc_;
-  local::acceptor acceptor_;
+  acceptor_type acceptor_;
   std::shared_ptr<shared_state> state_;
+  std::string name_;
+  starter start_;
+  slot_counter slots_ = std::make_shared<std::atomic<unsigned>>(0);
   net::steady_timer backoff_;
 };
+
+template <class Stream>
+void start_session(const std::shared_ptr<shared_state>& state, Stream stream, slot_counter slots,
+                   peer from) {
+  auto s = std::make_shared<session<Stream>>(std::move(stream), state, std::move(slots),
+                                             std::move(from));
+  {
+    std::lock_guard lock(state->sessions_mutex);
+    state->sessions.insert(s);
+  }
+  s->run();
+}
+
+// The server's TLS settings: TLS 1.2 at least (1.3 is chosen whenever the
+// client offers it), forward-secret AEAD suites only for 1.2, no
+// renegotiation, no compression.
+std::unique_ptr<ssl::context> make_tls_context(const https_listen_options& o) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                   ssl::context::single_dh_use);
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20");
+
+  auto fail = [](const std::string& what, const std::filesystem::path& file,
+                 const beast::error_code& ec) {
+    throw error(errc::unavailable,
+                fmt::format("HTTPS: cannot load the {} {}: {}", what, file.string(),
+                            ec ? ec.message() : "no such file"));
+  };
+  beast::error_code ec;
+  if (o.cert.empty() || o.key.empty())
+    throw error(errc::unavailable, "HTTPS needs a certificate and a key ([https] cert, key)");
+  if (!std::filesystem::exists(o.cert)) fail("certificate", o.cert, {});
+  ctx->use_certificate_chain_file(o.cert.string(), ec);
+  if (ec) fail("certificate", o.cert, ec);
+  if (!std::filesystem::exists(o.key)) fail("key", o.key, {});
+  ctx->use_private_key_file(o.key.string(), ssl::context::pem, ec);
+  if (ec) fail("key", o.key, ec);
+  if (SSL_CTX_check_private_key(native) != 1)
+    throw error(errc::unavailable, fmt::format("HTTPS: the key {} does not belong to the "
+                                               "certificate {}",
+                                               o.key.string(), o.cert.string()));
+  if (!o.client_ca.empty()) {
+    if (!std::filesystem::exists(o.client_ca)) fail("client CA bundle", o.client_ca, {});
+    ctx->load_verify_file(o.client_ca.string(), ec);
+    if (ec) fail("client CA bundle", o.client_ca, ec);
+    // Ask for a certificate, but do not insist: a token is the other way in.
+    // One that is sent must verify, or the handshake fails.
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.client_ca.c_str()))
+      SSL_CTX_set_client_CA_list(native, names);
+    static const unsigned char context_id[] = "jaild";
+    SSL_CTX_set_session_id_context(native, context_id, sizeof context_id - 1);
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -321,10 +515,14 @@ struct server::impl {
     state->options = o;
   }
 
+  // Declared before ioc: sessions (handlers held by ioc) go before their context.
+  std::vector<std::unique_ptr<ssl::context>> tls_contexts;
   net::io_context ioc;
   net::thread_pool pool;
   std::shared_ptr<shared_state> state = std::make_shared<shared_state>();
-  std::vector<std::shared_ptr<unix_listener>> unix_listeners;
+  std::vector<std::shared_ptr<listener<local>>> unix_listeners;
+  std::vector<std::shared_ptr<listener<tcp>>> tcp_listeners;
+  std::uint16_t https_port = 0;
   std::vector<std::filesystem::path> socket_files;
   std::vector<std::thread> threads;
   std::once_flag stop_once;
@@ -379,14 +577,55 @@ void server::listen_unix(const unix_listen_options& o) {
       (o.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *o.group) != 0))
     throw error(errc::unavailable, fmt::format("cannot set the owner or mode of {}: {}",
                                                path.string(), std::strerror(errno)));
-  impl_->unix_listeners.push_back(
-      std::make_shared<unix_listener>(impl_->ioc, std::move(acceptor), impl_->state));
+  auto state = impl_->state;
+  impl_->unix_listeners.push_back(std::make_shared<listener<local>>(
+      impl_->ioc, std::move(acceptor), state, path.string(),
+      [state](local::socket socket, slot_counter slots) {
+        const auto from = unix_peer(socket.native_handle());
+        start_session(state, local_stream(std::move(socket)), std::move(slots), from);
+      }));
   impl_->socket_files.push_back(path);
 }
+
+void server::listen_https(const https_listen_options& o) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(o.address, ec);
+  if (ec)
+    throw error(errc::unavailable,
+                fmt::format("HTTPS: '{}' is not an IP address to listen on", o.address));
+  impl_->tls_contexts.push_back(make_tls_context(o));
+  ssl::context& ctx = *impl_->tls_contexts.back();
+
+  const tcp::endpoint endpoint(address, o.port);
+  tcp::acceptor acceptor(impl_->ioc);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw error(errc::unavailable,
+                fmt::format("HTTPS: cannot listen on {}:{}: {}", o.address, o.port, ec.message()));
+  impl_->https_port = acceptor.local_endpoint().port();
+  impl_->state->handshake_timeout = o.handshake_timeout;
+  auto state = impl_->state;
+  impl_->tcp_listeners.push_back(std::make_shared<listener<tcp>>(
+      impl_->ioc, std::move(acceptor), state,
+      fmt::format("https {}:{}", o.address, impl_->https_port),
+      [state, &ctx](tcp::socket socket, slot_counter slots) {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto from = tcp_peer(socket);
+        start_session(state, tls_stream(beast::tcp_stream(std::move(socket)), ctx),
+                      std::move(slots), std::move(from));
+      }));
+}
+
+std::uint16_t server::https_port() const { return impl_->https_port; }
 
 void server::start(service& svc) {
   impl_->state->svc = &svc;
   for (auto& l : impl_->unix_listeners) l->run();
+  for (auto& l : impl_->tcp_listeners) l->run();
   for (unsigned i = 0; i < impl_->state->options.io_threads; ++i)
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
@@ -395,6 +634,7 @@ void server::stop() {
   std::call_once(impl_->stop_once, [this] {
     impl_->state->stopping = true;
     for (auto& l : impl_->unix_listeners) l->close();
+    for (auto& l : impl_->tcp_listeners) l->close();
     {
       std::lock_guard lock(impl_->state->sessions_mutex);
       for (const auto& s : impl_->state->sessions) s->close();

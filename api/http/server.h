@@ -1,7 +1,10 @@
-// The HTTP/1.1 server: listeners on a UNIX socket (and HTTPS, issue 7) that
-// read requests with hard bounds, hand them to api::service and write its
-// answers, keep-alive and Server-Sent Events included. Boost.Beast is confined
-// to server.cpp; nothing else in jaild includes it.
+// The HTTP/1.1 server: listeners on a UNIX socket and on HTTPS (OpenSSL,
+// TLS 1.2 at least, 1.3 when the client has it) that read requests with hard
+// bounds, hand them to api::service and write its answers, keep-alive and
+// Server-Sent Events included. Both transports share one session loop; TLS
+// adds a handshake with its own deadline. Each listener has its own
+// connection budget, so HTTPS clients can never crowd out the UNIX socket.
+// Boost.Beast is confined to server.cpp; nothing else in jaild includes it.
 //
 // Threads: `io_threads` run every socket; `blocking_threads` run the handlers
 // and engine calls that may block. stop() is safe to call from any thread.
@@ -10,9 +13,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "api/service.h"
 
@@ -28,12 +33,23 @@ struct server_options {
   // keep-alive connection is closed after it as well.
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds write_timeout{60};
+  std::size_t max_target_bytes = 8 * 1024;    // longer request targets get 414
 };
 
 struct unix_listen_options {
   std::filesystem::path path;
   mode_t mode = 0660;
   std::optional<gid_t> group;  // chgrp the socket (the operator group, say)
+};
+
+struct https_listen_options {
+  std::string address = "127.0.0.1";  // an IP address: "0.0.0.0", "::1"
+  std::uint16_t port = 8443;          // 0 picks a free port (see https_port())
+  std::filesystem::path cert;         // PEM: the certificate, then its chain
+  std::filesystem::path key;          // PEM private key
+  std::filesystem::path client_ca;    // PEM CA bundle; "" = no client certificates
+  // A TLS handshake must finish within this, or the connection is closed.
+  std::chrono::seconds handshake_timeout{10};
 };
 
 class server {
@@ -51,6 +67,12 @@ class server {
   // over: connect() is tried first, and only a stale file is replaced.
   // Throws jaild::error (unavailable) with the reason.
   void listen_unix(const unix_listen_options& options);
+
+  // Loads the certificate and key, and binds the TCP port. Throws
+  // jaild::error (unavailable) with the reason.
+  void listen_https(const https_listen_options& options);
+  // The port the HTTPS listener is bound to (0 when there is none).
+  std::uint16_t https_port() const;
 
   // Starts serving on every listener with `svc`.
   void start(service& svc);
