@@ -13,10 +13,16 @@ namespace jaild::client {
 
 struct endpoint {
   std::string socket;   // UNIX socket path; used when url is empty
-  std::string url;      // "https://host:8443" (issue 7)
+  std::string url;      // "https://host:8443"
   std::string token;    // bearer token for HTTPS
-  std::string cacert;   // CA bundle for HTTPS
+  std::string cacert;   // CA bundle for HTTPS ("" = the system's)
+  std::string cert;     // client certificate (PEM) for HTTPS, optional
+  std::string key;      // its private key (PEM)
 };
+
+// Checks and normalises an --host value: "https://HOST[:PORT]" without a path.
+// Throws std::invalid_argument with the reason.
+std::string normalise_host_url(std::string url);
 
 struct http_result {
   long status = 0;
@@ -72,6 +78,9 @@ class api_client {
               const std::vector<std::string>& headers = {});
 
  private:
+  // The URL, transport and TLS options every request shares.
+  void prepare(std::string_view path, std::string& url);
+
   endpoint ep_;
   void* curl_;
 };

@@ -4,7 +4,9 @@
 // Exit status: 0 success, 1 jaild refused the request (its message is
 // printed), 2 bad usage, 3 jaild could not be reached; `jailctl exec` exits
 // with the command's own status.
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +24,19 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("JAILD_SOCKET"); env && *env) ctx.ep.socket = env;
   app.add_option("--socket", ctx.ep.socket, "jaild's UNIX socket (env JAILD_SOCKET)")
       ->capture_default_str();
+  if (const char* env = std::getenv("JAILD_HOST"); env && *env) ctx.ep.url = env;
+  if (const char* env = std::getenv("JAILD_TOKEN"); env && *env) ctx.ep.token = env;
+  std::string token_file;
+  app.add_option("--host", ctx.ep.url,
+                 "jaild over HTTPS instead of the socket: https://HOST:PORT (env JAILD_HOST)");
+  app.add_option("--token", ctx.ep.token,
+                 "bearer token for --host (env JAILD_TOKEN; on a shared host prefer "
+                 "--token-file, since others can read a command line)");
+  app.add_option("--token-file", token_file, "read the bearer token from this file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cacert", ctx.ep.cacert, "CA certificate(s) that signed jaild's (PEM)");
+  app.add_option("--cert", ctx.ep.cert, "client certificate for --host (PEM)");
+  app.add_option("--key", ctx.ep.key, "the client certificate's private key (PEM)");
   app.add_flag("--json", ctx.json_output, "print the API's JSON");
   app.add_flag("--no-header", [&ctx](std::int64_t) { ctx.style.header = false; },
                "print tables without their header line");
@@ -31,6 +46,7 @@ int main(int argc, char** argv) {
   add_lifecycle_commands(app, ctx);
   add_event_commands(app, ctx);
   add_network_commands(app, ctx);
+  add_token_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +56,14 @@ int main(int argc, char** argv) {
   }
   if (!ctx.run) return 2;
   try {
+    if (!ctx.ep.url.empty()) ctx.ep.url = normalise_host_url(ctx.ep.url);
+    if (!token_file.empty()) {
+      std::ifstream in(token_file);
+      std::getline(in, ctx.ep.token);
+      while (!ctx.ep.token.empty() && std::isspace(static_cast<unsigned char>(ctx.ep.token.back())))
+        ctx.ep.token.pop_back();
+      if (ctx.ep.token.empty()) throw std::invalid_argument(token_file + " holds no token");
+    }
     api_client api(ctx.ep);
     return ctx.run(api);
   } catch (const refused& e) {

@@ -1,0 +1,223 @@
+// HTTPS, credentials and roles end to end: a real jaild with a test CA made
+// at test time, driven by curl, jailctl and a raw TLS client.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <thread>
+
+#include "tests/integration/https_support.h"
+
+using namespace jaild::test;
+using nlohmann::json;
+
+TEST_CASE("https: TLS 1.3 when offered, 1.2 allowed, 1.1 and plain HTTP refused",
+          "[integration]") {
+  https_daemon h;
+  h.start();
+
+  auto tls13 = raw_client::tcp(h.port);
+  std::string why;
+  REQUIRE(tls13.handshake(h.tls(), &why));
+  CHECK(tls13.tls_version() == "TLSv1.3");
+  REQUIRE(tls13.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  auto reply = tls13.read_reply(std::chrono::seconds(5));
+  REQUIRE(reply);
+  CHECK(reply->status == 401);
+  CHECK(reply->head.find("WWW-Authenticate: Bearer realm=\"jaild\"") != std::string::npos);
+  CHECK(json::parse(reply->body)["code"] == "unauthorized");
+
+  auto tls12 = raw_client::tcp(h.port);
+  REQUIRE(tls12.handshake(h.tls(TLS1_2_VERSION), &why));
+  CHECK(tls12.tls_version() == "TLSv1.2");
+
+  auto tls11 = raw_client::tcp(h.port);
+  CHECK_FALSE(tls11.handshake(h.tls(TLS1_1_VERSION), &why));
+  INFO(why);
+  CHECK(why.find("alert protocol version") != std::string::npos);  // jaild's refusal
+
+  // Plain HTTP on the TLS port: no answer but a closed connection.
+  auto plain = raw_client::tcp(h.port);
+  REQUIRE(plain.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  CHECK(plain.closed_by_peer_within(std::chrono::seconds(3)));
+
+  // The server's certificate is the configured one: curl verifies it by name.
+  CHECK(h.curl("GET", "/v1/health", {}).status == 401);
+  CHECK(h.d.process().log().find("listening on https://127.0.0.1:" + std::to_string(h.port)) !=
+        std::string::npos);
+}
+
+TEST_CASE("https: tokens carry roles; revoked and expired ones are refused; jailctl token",
+          "[integration]") {
+  https_daemon h;
+  h.start();
+  const auto viewer = h.token("viewer");
+  const auto op = h.token("operator");
+  const auto admin = h.token("admin");
+  const auto brief = h.token("viewer", "1s");
+  REQUIRE(viewer.starts_with("jaild_"));
+
+  const auto web = R"({"name":"web","path":"/jails/web"})";
+  CHECK(h.curl("POST", "/v1/jails", h.bearer(op), web).status == 403);
+  CHECK(h.curl("POST", "/v1/jails", h.bearer(admin), web).status == 201);
+  CHECK(h.curl("GET", "/v1/jails/web", h.bearer(viewer)).status == 200);
+  // Start needs operator: the viewer is refused before anything happens; the
+  // operator passes the role check and meets the missing jail.
+  CHECK(h.curl("POST", "/v1/jails/ghost/start", h.bearer(viewer)).status == 403);
+  CHECK(h.curl("POST", "/v1/jails/ghost/start", h.bearer(op)).status == 404);
+  CHECK(h.curl("GET", "/v1/tokens", h.bearer(op)).status == 403);
+  CHECK(h.curl("GET", "/v1/health", {"-H", "Authorization: Bearer jaild_x"}).status == 401);
+
+  // jailctl over HTTPS: --token, or JAILD_HOST and JAILD_TOKEN.
+  auto r = h.jailctl({"--token", viewer, "list"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("web") != std::string::npos);
+  r = run({jailctl_binary(), "--cacert", h.ca.ca_cert().string(), "show", "web"}, {},
+          {{"JAILD_HOST", h.url()}, {"JAILD_TOKEN", viewer}});
+  CHECK(r.status == 0);
+  r = h.jailctl({"--token", viewer, "destroy", "web"});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("[forbidden]") != std::string::npos);
+  r = h.jailctl({"list"});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("[unauthorized]") != std::string::npos);
+  const auto token_file = h.certs / "token";
+  std::ofstream(token_file) << admin << "\n";
+  r = h.jailctl({"--token-file", token_file.string(), "--json", "token", "list"});
+  REQUIRE(r.status == 0);
+  const auto list = json::parse(r.out)["tokens"];
+  CHECK(list.size() == 4);
+  CHECK(r.out.find(viewer.substr(23)) == std::string::npos);  // never a secret
+  CHECK(run({jailctl_binary(), "--host", "http://127.0.0.1:1", "list"}).status == 2);
+
+  // Revoked: refused at once, and saying so to the holder.
+  std::string viewer_id = viewer.substr(6, 16);
+  r = h.d.jailctl({"token", "revoke", viewer_id});
+  CHECK(r.status == 0);
+  auto refused = h.curl("GET", "/v1/health", h.bearer(viewer));
+  CHECK(refused.status == 401);
+  CHECK(refused.json()["detail"].get<std::string>().find("revoked") != std::string::npos);
+  r = h.d.jailctl({"token", "list"});
+  CHECK(r.out.find("revoked") != std::string::npos);
+
+  // Expired.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  refused = h.curl("GET", "/v1/health", h.bearer(brief));
+  CHECK(refused.status == 401);
+  CHECK(refused.json()["detail"].get<std::string>().find("expired") != std::string::npos);
+
+  // A restart keeps tokens and revocations.
+  h.d.stop();
+  h.d.start({"--config", (h.certs / "jaild.conf").string()});
+  CHECK(h.curl("GET", "/v1/health", h.bearer(op)).status == 200);
+  CHECK(h.curl("GET", "/v1/health", h.bearer(viewer)).status == 401);
+}
+
+TEST_CASE("https: a verified client certificate's CN gives its role", "[integration]") {
+  https_daemon h;
+  https_daemon::sections conf;
+  conf.auth = "admin_cert_names = [\"ops\"]\nviewer_cert_names = [\"grafana\"]\n";
+  h.start(conf);
+  auto cert = [](const key_pair& k) {
+    return std::vector<std::string>{"--cert", k.cert.string(), "--key", k.key.string()};
+  };
+  const auto ops = h.ca.client("ops");
+  const auto grafana = h.ca.client("grafana");
+  const auto stranger = h.ca.client("stranger");
+  temp_dir other_dir;
+  test_ca other(other_dir.path(), "other");
+  const auto forged = other.client("ops");
+
+  CHECK(h.curl("POST", "/v1/jails", cert(ops), R"({"name":"web","path":"/jails/web"})").status ==
+        201);
+  CHECK(h.curl("GET", "/v1/jails", cert(grafana)).status == 200);
+  CHECK(h.curl("DELETE", "/v1/jails/web", cert(grafana)).status == 403);
+  auto r = h.curl("GET", "/v1/health", cert(stranger));
+  CHECK(r.status == 403);
+  CHECK(r.json()["detail"].get<std::string>().find("cert CN=stranger") != std::string::npos);
+  // Same CN, another CA: the handshake fails, no HTTP status at all.
+  CHECK(h.curl("GET", "/v1/health", cert(forged)).status == 0);
+  // jailctl with --cert and --key.
+  auto ctl = h.jailctl({"--cert", ops.cert.string(), "--key", ops.key.string(), "destroy", "web"});
+  CHECK(ctl.status == 0);
+}
+
+TEST_CASE("unix socket: the caller's uid and groups give its role", "[integration]") {
+  https_daemon h;
+  https_daemon::sections conf;
+  conf.top = "socket_mode = \"0666\"";
+  conf.auth = "viewer_groups = [\"users\"]\noperator_groups = [\"staff\"]\n";
+  h.start(conf);
+  // Let other users reach the socket inside the (0700) state directory.
+  std::filesystem::permissions(h.d.state_dir(), std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add);
+  auto as = [&](const std::vector<std::string>& who, const std::string& method,
+                const std::string& path) {
+    std::vector<std::string> argv{"setpriv", "--reuid", "65534", "--regid", "65534"};
+    argv.insert(argv.end(), who.begin(), who.end());
+    argv.insert(argv.end(), {"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                             "--unix-socket", h.d.socket().string(), "-X", method,
+                             "http://localhost" + path});
+    auto r = run(argv);
+    INFO(r.err);
+    return r.out;
+  };
+  const std::vector<std::string> users{"--groups", "100"}, staff{"--groups", "50"},
+      none{"--clear-groups"};
+  CHECK(as(users, "GET", "/v1/health") == "200");
+  CHECK(as(users, "POST", "/v1/jails/ghost/start") == "403");
+  CHECK(as(staff, "POST", "/v1/jails/ghost/start") == "404");  // allowed; no such jail
+  CHECK(as(staff, "DELETE", "/v1/jails/ghost") == "403");
+  CHECK(as(none, "GET", "/v1/health") == "403");
+  CHECK(h.d.curl("DELETE", "/v1/jails/ghost").status == 404);  // root is admin
+
+  // Every change is in the audit log, with the uid that asked.
+  std::ifstream in(h.d.state_dir() / "audit.log");
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["who"] == "uid 65534");
+  CHECK(lines[0]["status"] == 403);
+  CHECK(lines[1]["role"] == "operator");
+  CHECK(lines[1]["code"] == "jail_not_found");
+  CHECK(lines[3]["who"] == "uid 0");
+  struct stat st {};
+  REQUIRE(stat((h.d.state_dir() / "audit.log").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("api: no GET changes the database, for every GET the OpenAPI document lists",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"web","path":"/jails/web"})").status == 201);
+  auto made = d.curl("POST", "/v1/tokens", R"({"name":"ci","role":"viewer"})");
+  REQUIRE(made.status == 201);
+  const std::string token_id = made.json()["token"]["id"];
+  const auto doc = d.curl("GET", "/v1/openapi.json");
+  REQUIRE(doc.status == 200);
+  const auto before = d.dump_database();
+
+  std::size_t checked = 0;
+  const auto document = doc.json();
+  for (const auto& [path, item] : document["paths"].items()) {
+    if (!item.contains("get")) continue;
+    std::string target = path;
+    auto fill = [&](const std::string& param, const std::string& value) {
+      if (auto at = target.find(param); at != std::string::npos)
+        target.replace(at, param.size(), value);
+    };
+    fill("{name}", "web");
+    fill("{id}", path.starts_with("/v1/tokens") ? token_id : "op-none");
+    if (target == "/v1/events") target += "?follow=false";
+    for (int round = 0; round < 2; ++round) {
+      INFO("GET " << target << " round " << round);
+      auto r = d.curl("GET", target);
+      CHECK(r.status > 0);
+      CHECK(r.status < 500);
+    }
+    ++checked;
+  }
+  CHECK(checked >= 13);
+  CHECK(d.dump_database() == before);
+}
