@@ -12,7 +12,6 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/model/error.h"
-#include "lib/model/json_reader.h"
 
 namespace jaild::api {
 namespace {
@@ -48,22 +47,24 @@ int audit_log::open_file() const {
 }
 
 void audit_log::record(const audit_record& r) {
-  nlohmann::json line = {
-      {"time", utc_time(r.time_ms)},
-      {"who", r.who},
-      {"role", r.held ? nlohmann::json(std::string(role_name(*r.held))) : nlohmann::json()},
-      {"method", r.method},
-      {"target", r.target},
-      {"status", r.status},
-      {"duration_ms", r.duration_ms},
-  };
-  if (!r.code.empty()) line["code"] = r.code;
+  // Ordered as a person reads it: when, who, how they came, what, the result.
+  nlohmann::ordered_json line;
+  line["time"] = utc_time(r.time_ms);
+  line["who"] = r.who;
+  line["role"] = r.held ? nlohmann::ordered_json(std::string(role_name(*r.held))) : nullptr;
   if (r.from) {
     line["via"] = r.from->via == transport::https ? "https" : "unix";
     if (!r.from->address.empty()) line["address"] = r.from->address;
     if (r.from->pid) line["pid"] = *r.from->pid;
   }
-  const auto text = model::dump_json(line) + "\n";
+  line["method"] = r.method;
+  line["target"] = r.target;
+  line["status"] = r.status;
+  if (!r.code.empty()) line["code"] = r.code;
+  line["duration_ms"] = r.duration_ms;
+  // Client text (a target) may be invalid UTF-8: replaced, never a throw.
+  const auto text =
+      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   std::lock_guard lock(mutex_);
   if (fd_ < 0) return;
   // O_APPEND: one write is one line, even beside another writer.
