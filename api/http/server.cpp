@@ -257,7 +257,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       // 414 and 431 have no code of their own: the body tells the status sent.
       auto body = nlohmann::json::parse(resp.body);
       body["status"] = status;
-      resp.body = body.dump();
+      resp.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       resp.status = status;
     }
     answer(std::move(resp));

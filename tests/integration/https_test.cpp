@@ -221,3 +221,61 @@ TEST_CASE("api: no GET changes the database, for every GET the OpenAPI document 
   CHECK(checked >= 13);
   CHECK(d.dump_database() == before);
 }
+
+TEST_CASE("https: events stream over TLS, and the OpenAPI document is served", "[integration]") {
+  https_daemon h;
+  h.start();
+  const auto viewer = h.token("viewer");
+  REQUIRE(h.d.curl("POST", "/v1/jails", R"({"name":"web","path":"/jails/web"})").status == 201);
+  auto events = h.curl("GET", "/v1/events?since=0&follow=false", h.bearer(viewer));
+  CHECK(events.status == 200);
+  CHECK(events.body.find("event: jail.created") != std::string::npos);
+  auto doc = h.curl("GET", "/v1/openapi.json", h.bearer(viewer));
+  REQUIRE(doc.status == 200);
+  CHECK(doc.json()["paths"].contains("/v1/tokens"));
+  CHECK(doc.json()["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer");
+}
+
+TEST_CASE("https: configuration mistakes stop jaild with the reason", "[integration]") {
+  temp_dir dir;
+  const auto conf = dir / "jaild.conf";
+  struct bad {
+    std::string text;
+    std::vector<std::string> flags;
+    std::string message;
+  };
+  const std::vector<bad> cases{
+      {"[https]\nlisten = \"localhost\"\n", {}, ":2:10: 'localhost' is not HOST:PORT"},
+      {"[https]\nlisten = \"127.0.0.1:99999\"\n", {}, "has no port from 0 to 65535"},
+      {"[https]\nlisten = \"127.0.0.1:8443\"\n", {}, "needs a certificate and a key"},
+      {"", {"--listen", "[::1]8443"}, "is not HOST:PORT"},
+      {"[https]\nlisten = \"127.0.0.1:8443\"\nciphers = \"ALL\"\n", {},
+       "unknown key 'https.ciphers'"},
+      {"[auth]\nviewer_groups = \"users\"\n", {}, "expected a list of strings"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text << " " << (c.flags.empty() ? "" : c.flags[0]));
+    std::ofstream(conf) << c.text;
+    std::vector<std::string> argv{jaild_binary(), "--config", conf.string(), "--check"};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    auto r = run(argv);
+    CHECK(r.status == 2);
+    INFO(r.err);
+    CHECK(r.err.find(c.message) != std::string::npos);
+  }
+  // An unknown group, a missing certificate and a port in use are found at start-up.
+  std::ofstream(conf) << "[auth]\noperator_groups = [\"no-such-group-here\"]\n";
+  auto r = run({jaild_binary(), "--config", conf.string(), "--state-dir",
+                (dir / "state").string()},
+               {}, {}, std::chrono::seconds(20));
+  CHECK(r.status == 1);
+  CHECK(r.err.find("'no-such-group-here' is not a group") != std::string::npos);
+  std::ofstream(conf) << "[https]\ncert = \"" << (dir / "none.crt").string() << "\"\nkey = \""
+                      << (dir / "none.key").string() << "\"\n";
+  r = run({jaild_binary(), "--config", conf.string(), "--state-dir", (dir / "state").string(),
+           "--listen", "127.0.0.1:" + std::to_string(free_port())},
+          {}, {}, std::chrono::seconds(20));
+  CHECK(r.status == 1);
+  CHECK(r.err.find("cannot load the certificate") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "state" / "jaild.sock"));
+}
