@@ -29,7 +29,7 @@ struct route {
   role needs = role::viewer;
   run_on where = run_on::io;
   handler handle;
-  std::string summary;    // one line, also checked against docs/openapi.yaml
+  std::string summary;    // one line; docs/openapi.yaml must document the route (tests/unit/api/openapi_test.cpp)
 };
 
 class router {
