@@ -1,0 +1,120 @@
+// The jail cgroups: one directory per jail in each hierarchy jaild uses, below
+// jaild's own cgroup (delegation style, never at a hierarchy root):
+//   v1: <mount of memory, pids, cpu, cpuacct, cpuset>/<jaild's own path>/jaild/<name>.<instance>
+//   v2: <mount>/<jaild's own path>/jaild/<name>.<instance>
+// The version is detected at run time: v1 when a v1 memory hierarchy is
+// mounted (this is the hybrid layout of hosts like this one), else v2 when the
+// unified hierarchy offers the memory controller.
+//
+// A jail's leaf name is "<name>.<instance>": jail names have no dots, so the
+// name is everything before the first dot, and list_jails() can find a jail's
+// name from a cgroup directory that nothing inside the jail can rename.
+//
+// Thread-safe: creating and removing the shared "jaild" parent directories is
+// serialised; everything else touches one jail's own directories.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/host/linux/limits.h"
+#include "lib/host/linux/proc_text.h"
+
+namespace jaild::host::linux_host {
+
+namespace fs = std::filesystem;
+
+inline constexpr std::string_view cgroup_parent_name = "jaild";
+// On v2, jaild moves itself into this leaf when its own cgroup must delegate
+// controllers (a v2 cgroup with processes cannot enable them for children).
+inline constexpr std::string_view cgroup_v2_daemon_leaf = "jaild.daemon";
+
+// Where jaild's own cgroup is in each hierarchy it uses.
+struct cgroup_layout {
+  cgroup_version version = cgroup_version::v1;
+  // v1: controller -> directory of jaild's own cgroup in that hierarchy
+  // ("cpu" and "cpuacct" map to the same directory when co-mounted). v2: the
+  // single key "" -> jaild's own directory.
+  std::map<std::string, fs::path> own;
+};
+
+// The controllers jaild uses on v1, in the order directories are created.
+const std::vector<std::string>& v1_controllers();
+
+// Pure: the layout from /proc/self/cgroup and /proc/self/mountinfo. For v2,
+// `v2_controllers` is the content of the unified root's cgroup.controllers.
+// nullopt when neither a v1 memory hierarchy nor a v2 memory controller exists.
+std::optional<cgroup_layout> cgroup_layout_from(std::string_view proc_cgroup,
+                                                std::string_view mountinfo,
+                                                std::string_view v2_controllers);
+
+// Pure: "web.7f3a" for jail "web", instance "7f3a"; and back to the name.
+std::string cgroup_leaf(std::string_view jail_name, std::string_view instance);
+std::string jail_name_of_leaf(std::string_view leaf);
+
+struct cgroup_usage {
+  std::optional<std::uint64_t> memory_bytes;
+  std::optional<std::uint64_t> procs;
+  std::optional<std::uint64_t> cpu_ns;
+};
+
+class cgroups {
+ public:
+  explicit cgroups(cgroup_layout layout) : layout_(std::move(layout)) {}
+
+  // Reads /proc/self/cgroup and mountinfo; null when no usable hierarchy.
+  static std::unique_ptr<cgroups> discover();
+
+  cgroup_version version() const { return layout_.version; }
+  const cgroup_layout& layout() const { return layout_; }
+
+  // The directories of one jail, one per hierarchy (deduplicated).
+  std::vector<fs::path> jail_dirs(std::string_view leaf) const;
+  // The directory of one controller ("memory"; v2 ignores the controller).
+  fs::path dir(std::string_view controller, std::string_view leaf) const;
+
+  // Creates the jail's directories (and the shared parents when missing) and
+  // gives its cpuset the CPUs (`cpus`, or all of jaild's when empty) and the
+  // memory nodes before any task joins. Returns 0 or the errno, with *what set
+  // to the path that failed.
+  int create(std::string_view leaf, const std::string& cpus, std::string* what);
+  // Writes limit files; 0 or the errno of the first failure (and *what).
+  int apply(std::string_view leaf, const std::vector<cgroup_write>& writes, std::string* what);
+  int set_cpus(std::string_view leaf, const std::string& cpus, std::string* what);
+  // Moves a process into every directory of the jail.
+  int attach(std::string_view leaf, pid_t pid, std::string* what);
+  // Processes in the jail (from the pids hierarchy on v1).
+  std::vector<pid_t> procs(std::string_view leaf) const;
+  // Processes in one directory (for cleanup from ledger attributes).
+  static std::vector<pid_t> procs_of(const fs::path& dir);
+  cgroup_usage usage(std::string_view leaf) const;
+
+  // Removes directories (ENOENT is success) and then the shared parents that
+  // are left empty. Returns 0 or the errno of the first directory that stays.
+  int remove(const std::vector<fs::path>& dirs, std::string* what);
+
+  // The leaf a process is in, when it is one of jaild's jails.
+  std::optional<std::string> leaf_of(pid_t pid) const;
+  // Every jail leaf under jaild's parent.
+  std::vector<std::string> leaves() const;
+
+ private:
+  fs::path parent(const std::string& controller) const;
+  int ensure_parent(const std::string& controller, std::string* what);
+  // The controller whose directory lists the jail's processes.
+  std::string tracking_controller() const;
+
+  cgroup_layout layout_;
+  std::mutex parents_mutex_;
+};
+
+}  // namespace jaild::host::linux_host
