@@ -1,0 +1,66 @@
+// Starts a jail: clone3 into new mount, PID, UTS and IPC namespaces (and a
+// network namespace when asked), then, in the child, pivot_root into the
+// jail's path, /proc, a minimal /dev (tmpfs with null, zero, full, random,
+// urandom, tty, /dev/pts, /dev/shm), the hostname, rlimits, CPU affinity and
+// the capability bounding set, and exec of jaild-init from a memfd as PID 1.
+//
+// The child of clone3 in a multithreaded daemon may only make system calls, so
+// everything it needs is prepared in the parent first. The parent places the
+// child (cgroups) before letting it go on, so that every process of the jail
+// is in the jail's cgroups from its first instruction.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lib/host/linux/sys.h"
+
+namespace jaild::host::linux_host {
+
+struct launch_options {
+  std::string root;                   // the jail's path (a directory)
+  std::string hostname;
+  bool new_netns = true;
+  int init_fd = -1;                   // the jaild-init executable (memfd)
+  int status_fd = -1;                 // becomes init's fd 3
+  int console_fd = -1;                // init's stdout and stderr; -1 = /dev/null
+  std::vector<std::string> argv;      // init's argv
+  std::vector<std::string> env;       // init's environment, "K=V"
+  std::vector<int> cpus;              // affinity; empty = inherit
+  std::optional<std::uint64_t> nofile;         // RLIMIT_NOFILE (soft = hard)
+  std::optional<std::uint64_t> address_space;  // RLIMIT_AS
+  std::vector<int> drop_capabilities;
+  int cgroup_fd = -1;                 // v2: CLONE_INTO_CGROUP; -1 = none
+  // Runs in the parent between clone3 and the child's first step; returns 0
+  // or an errno and sets *what.
+  std::function<int(pid_t, std::string*)> place;
+};
+
+class launch_error : public std::runtime_error {
+ public:
+  launch_error(int err, const std::string& what) : std::runtime_error(what), err_(err) {}
+  int err() const { return err_; }
+
+ private:
+  int err_;
+};
+
+struct launched {
+  pid_t pid = -1;
+  unique_fd pidfd;
+};
+
+// Throws launch_error naming the step that failed; a child that failed has
+// been reaped.
+launched launch_jail(const launch_options& options);
+
+// The flags used, for the journal: "CLONE_NEWNS|CLONE_NEWPID|...".
+std::string clone_flags_text(bool new_netns);
+
+}  // namespace jaild::host::linux_host
