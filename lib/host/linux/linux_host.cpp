@@ -1,87 +1,143 @@
+// The Linux adapter's entry points that are not about one part of a jail:
+// construction, info(), check() and destroy()'s dispatch by object kind.
 #include "lib/host/linux/linux_host.h"
 
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <fstream>
-
+#include "lib/host/linux/adapter.h"
+#include "lib/host/linux/fstab.h"
+#include "lib/host/linux/init_image.h"
+#include "lib/host/linux/limits.h"
 #include "lib/model/error.h"
+#include "lib/model/rctl.h"
+#include "lib/model/validate.h"
 
 namespace jaild::host::linux_host {
 namespace {
 
 bool file_exists(const char* path) { return ::access(path, F_OK) == 0; }
 
-class linux_adapter final : public host {
- public:
-  explicit linux_adapter(platform_options options) : options_(std::move(options)) {}
-
-  platform_info info() override {
-    platform_info p;
-    p.platform = "linux";
-    struct utsname u {};
-    if (uname(&u) == 0) {
-      p.kernel = std::string(u.sysname) + " " + u.release;
-      p.hostname = u.nodename;
-    }
-    p.cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-    p.prerequisites.push_back(
-        {"namespaces", file_exists("/proc/self/ns/pid") && file_exists("/proc/self/ns/net"),
-         "the kernel lacks PID or network namespaces (CONFIG_PID_NS, CONFIG_NET_NS)",
-         {"jails"}});
-    const bool v1_memory = file_exists("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-    const bool v2 = file_exists("/sys/fs/cgroup/cgroup.controllers");
-    p.prerequisites.push_back({"cgroups", v1_memory || v2,
-                               "no memory cgroup controller is mounted (v1 or v2)",
-                               {"limits", "cpuset"}});
-    p.details = {{"cgroup", v2 ? "v2" : (v1_memory ? "v1" : "none")},
-                 {"state_dir", options_.state_dir.string()}};
-    return p;
-  }
-
-  std::vector<std::string> check(const model::jail_spec& spec) override {
-    std::vector<std::string> warnings;
-    if (!spec.ip4.empty() || !spec.ip6.empty())
-      warnings.push_back(
-          "shared-IP jail: Linux adds the address but does not restrict the jail to it");
-    return warnings;
-  }
-
-  // The lifecycle is issue 4's work; until then every step says so.
-  [[noreturn]] static void not_yet() {
-    throw error(errc::unsupported_on_platform,
-                "this build of jaild cannot run jails on Linux yet (the Linux adapter is "
-                "incomplete)");
-  }
-  void run_host_hook(const jail_context&, std::string_view, const std::string&,
-                     step_sinks) override { not_yet(); }
-  void add_aliases(const jail_context&, step_sinks) override { not_yet(); }
-  void mount_filesystems(const jail_context&, step_sinks) override { not_yet(); }
-  void create_interfaces(const jail_context&, step_sinks) override { not_yet(); }
-  running_jail create_jail(const jail_context&, step_sinks) override { not_yet(); }
-  void apply_limits(const jail_context&, const running_jail&, step_sinks) override { not_yet(); }
-  void attach_interfaces(const jail_context&, const running_jail&, step_sinks) override {
-    not_yet();
-  }
-  void run_jail_hook(const jail_context&, const running_jail&, std::string_view,
-                     const std::string&, step_sinks) override { not_yet(); }
-  void stop_jail(const jail_context&, const running_jail&, step_sinks) override { not_yet(); }
-  void destroy(const object&, step_sinks) override { not_yet(); }
-  void update_limits(const jail_context&, const running_jail&, step_sinks) override {
-    not_yet();
-  }
-  exec_result exec(const running_jail&, const exec_request&) override { not_yet(); }
-  std::map<std::string, double> usage(const running_jail&) override { return {}; }
-  bool alive(const running_jail&) override { return false; }
-  std::vector<running_jail> list_jails() override { return {}; }
-  bool watch(const running_jail&, std::function<void(exit_info)>) override { return false; }
-  void unwatch(const running_jail&) override {}
-
- private:
-  platform_options options_;
-};
-
 }  // namespace
+
+linux_adapter::linux_adapter(platform_options options)
+    : options_(std::move(options)), cgroups_(cgroups::discover()) {}
+
+linux_adapter::~linux_adapter() = default;
+
+platform_info linux_adapter::info() {
+  platform_info p;
+  p.platform = "linux";
+  struct utsname u {};
+  if (uname(&u) == 0) {
+    p.kernel = std::string(u.sysname) + " " + u.release;
+    p.hostname = u.nodename;
+  }
+  p.cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  p.prerequisites.push_back(
+      {"namespaces", file_exists("/proc/self/ns/pid") && file_exists("/proc/self/ns/net"),
+       "the kernel lacks PID or network namespaces (CONFIG_PID_NS, CONFIG_NET_NS)",
+       {"jails"}});
+  p.prerequisites.push_back({"cgroups", cgroups_ != nullptr,
+                             "no usable cgroup hierarchy: jaild needs the v1 memory, pids, cpu, "
+                             "cpuacct and cpuset hierarchies, or cgroup v2 with the memory "
+                             "controller",
+                             {"jails", "limits", "cpuset"}});
+  {
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+    if (fd >= 0) ::close(fd);
+    p.prerequisites.push_back({"pidfd", fd >= 0,
+                               "the kernel lacks pidfd_open (Linux 5.3 or later is needed)",
+                               {"jails"}});
+  }
+  p.prerequisites.push_back({"jaild-init", init_image_fd() >= 0,
+                             "jaild cannot make the memfd for its init: " + errno_text(errno),
+                             {"jails"}});
+  nlohmann::json own = nlohmann::json::object();
+  if (cgroups_)
+    for (const auto& [controller, dir] : cgroups_->layout().own)
+      own[controller.empty() ? "unified" : controller] = dir.string();
+  p.details = {{"cgroup", cgroups_ ? (cgroups_->version() == cgroup_version::v2 ? "v2" : "v1")
+                                   : "none"},
+               {"cgroup_parents", own},
+               {"state_dir", options_.state_dir.string()},
+               {"shared_ip_restricted", false},
+               {"limits", {"memoryuse", "maxproc", "pcpu", "openfiles", "vmemoryuse"}}};
+  return p;
+}
+
+std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
+  std::vector<std::string> warnings;
+  if (auto refused = unsupported_limits(spec.limits); !refused.empty()) {
+    std::string detail;
+    for (const auto& r : refused) detail += (detail.empty() ? "" : "; ") + r;
+    throw error(errc::unsupported_on_platform, detail, "/limits");
+  }
+  for (const auto& text : spec.limits) {
+    auto rule = model::parse_rctl_rule(text, nullptr);
+    if (rule && (rule->resource == "openfiles" || rule->resource == "vmemoryuse"))
+      warnings.push_back("'" + text + "': Linux enforces " + rule->resource +
+                         " per process (an rlimit), not for the jail as a whole");
+  }
+  if (!spec.cpuset.empty()) {
+    std::string why;
+    auto cpus = model::check::parse_cpu_list(spec.cpuset, &why);
+    if (!cpus) throw error(errc::invalid_value, why, "/cpuset");
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    ::sched_getaffinity(0, sizeof allowed, &allowed);
+    for (int c : *cpus)
+      if (c >= CPU_SETSIZE || !CPU_ISSET(static_cast<std::size_t>(c), &allowed))
+        throw error(errc::invalid_value,
+                    "cpuset " + spec.cpuset + " names CPU " + std::to_string(c) +
+                        ", which this host does not give jaild",
+                    "/cpuset");
+  }
+  std::string problem;
+  const auto mounts = parse_fstab(spec.mount.entries, "", &problem);
+  if (!problem.empty()) throw error(errc::invalid_value, problem, "/mount/entries");
+  for (const auto& m : mounts)
+    if (!m.supported())
+      throw error(errc::unsupported_on_platform,
+                  "mount of " + m.target + ": the file system type " + m.fstype +
+                      " is not supported on Linux (nullfs and tmpfs are)",
+                  "/mount/entries");
+  if (!spec.ip4.empty() || !spec.ip6.empty())
+    warnings.push_back(
+        "shared-IP jail: Linux adds the address but does not restrict the jail to it");
+  if (!spec.persist && spec.command.empty())
+    warnings.push_back(
+        "a non-persistent jail without a command ends on Linux when the last process that "
+        "its init can see ends; processes started by exec.start in the foreground are not "
+        "among them");
+  return warnings;
+}
+
+void linux_adapter::destroy(const object& obj, step_sinks sinks) {
+  switch (obj.kind) {
+    case object_kind::jail: return destroy_jail(obj, sinks);
+    case object_kind::cgroup: return destroy_cgroup(obj, sinks);
+    case object_kind::epair: return destroy_epair(obj, sinks);
+    case object_kind::bridge: return destroy_bridge(obj, sinks);
+    case object_kind::alias: return destroy_alias(obj, sinks);
+    case object_kind::mount: return destroy_mount(obj, sinks);
+    case object_kind::file: {
+      step_timer step(sinks.steps, "file.remove", {"rm", "-f", obj.key});
+      if (::unlink(obj.key.c_str()) != 0 && errno != ENOENT)
+        step.fail(errno, obj.key + ": " + errno_text(errno));
+      step.ok();
+      sinks.objects.forget(obj);
+      return;
+    }
+    case object_kind::rctl:
+    case object_kind::devfs_ruleset:
+      // FreeBSD's kinds: nothing of them exists on Linux.
+      sinks.objects.forget(obj);
+      return;
+  }
+}
 
 std::unique_ptr<host> make(const platform_options& options) {
   return std::make_unique<linux_adapter>(options);

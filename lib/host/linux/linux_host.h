@@ -1,6 +1,6 @@
 // The Linux adapter: jails on namespaces, cgroups, veth pairs and bridges
-// (DESIGN.md section 4). This file grows with issue 4; today it answers info()
-// and check() for real and refuses the lifecycle with a clear error.
+// (DESIGN.md section 4; docs/linux.md). The implementation is linux_adapter
+// (adapter.h); the daemon reaches it through make_platform_host().
 #pragma once
 
 #include <memory>

@@ -1,0 +1,129 @@
+// The Linux adapter's class (private to lib/host/linux). Its methods live in
+// one file per concept: adapter_jail.cpp (the jail's init: create, stop,
+// adopt, watch), adapter_network.cpp (aliases, veths, bridges),
+// adapter_limits.cpp (cgroups and rlimits, usage), adapter_exec.cpp (hooks and
+// exec), adapter_mounts.cpp (fstab mounts), linux_host.cpp (info, check,
+// destroy and the factory).
+//
+// Thread-safety: calls for different jails run concurrently. Shared state is
+// the table of jail inits (inits_mutex_), the bridges that several jails join
+// (bridges_mutex_), the pcpu samples (samples_mutex_) and the cgroup parents
+// (inside `cgroups`).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "lib/host/linux/cgroup.h"
+#include "lib/host/linux/spawn.h"
+#include "lib/host/linux/sys.h"
+#include "lib/host/linux/watcher.h"
+#include "lib/host/platform.h"
+
+namespace jaild::host::linux_host {
+
+// The ifalias jaild gives the bridges it creates: the kernel keeps it, so a
+// restarted jaild still knows which bridges are its own to remove.
+inline constexpr const char* bridge_mark = "jaild";
+
+// A jail's init as the adapter knows it.
+struct tracked_init {
+  pid_t pid = -1;
+  std::string token;
+  unique_fd pidfd;
+  unique_fd status;        // the memfd that init's fd 3 is; -1 if unknown
+  bool child = false;      // jaild is the parent (it can waitid)
+  std::mutex mutex;
+  std::optional<exit_info> ended;
+  std::uint64_t watch_key = 0;
+};
+
+class linux_adapter final : public host {
+ public:
+  explicit linux_adapter(platform_options options);
+  ~linux_adapter() override;
+
+  platform_info info() override;
+  std::vector<std::string> check(const model::jail_spec& spec) override;
+  void run_host_hook(const jail_context& ctx, std::string_view stage, const std::string& command,
+                     step_sinks sinks) override;
+  void add_aliases(const jail_context& ctx, step_sinks sinks) override;
+  void mount_filesystems(const jail_context& ctx, step_sinks sinks) override;
+  void create_interfaces(const jail_context& ctx, step_sinks sinks) override;
+  running_jail create_jail(const jail_context& ctx, step_sinks sinks) override;
+  void apply_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
+  void attach_interfaces(const jail_context& ctx, const running_jail& jail,
+                         step_sinks sinks) override;
+  void run_jail_hook(const jail_context& ctx, const running_jail& jail, std::string_view stage,
+                     const std::string& command, step_sinks sinks) override;
+  void stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
+  void destroy(const object& obj, step_sinks sinks) override;
+  void update_limits(const jail_context& ctx, const running_jail& jail,
+                     step_sinks sinks) override;
+  exec_result exec(const running_jail& jail, const exec_request& req) override;
+  std::map<std::string, double> usage(const running_jail& jail) override;
+  bool alive(const running_jail& jail) override;
+  std::vector<running_jail> list_jails() override;
+  bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) override;
+  void unwatch(const running_jail& jail) override;
+
+ private:
+  // adapter_jail.cpp
+  cgroups& require_cgroups();
+  std::shared_ptr<tracked_init> track(const running_jail& jail);
+  std::optional<exit_info> reap(tracked_init& t);
+  void forget_init(pid_t pid);
+  void destroy_jail(const object& obj, step_sinks sinks);
+  void destroy_cgroup(const object& obj, step_sinks sinks);
+  // Kills every process in the directories and waits until they have gone.
+  void kill_members(const std::vector<fs::path>& dirs, step_timer& step);
+
+  // adapter_network.cpp
+  void destroy_epair(const object& obj, step_sinks sinks);
+  void destroy_bridge(const object& obj, step_sinks sinks);
+  void destroy_alias(const object& obj, step_sinks sinks);
+  // Removes a bridge that jaild made once nothing is on it; whether it went.
+  bool remove_bridge_if_unused(const std::string& bridge, step_sinks sinks);
+
+  // adapter_limits.cpp
+  void apply_all_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks,
+                        const char* step);
+
+  // adapter_exec.cpp
+  jail_entry enter(const running_jail& jail, const std::string& user, const std::string& cwd,
+                   std::string* home, std::string* user_name);
+  void run_hook(const jail_context& ctx, const running_jail* jail, std::string_view stage,
+                const std::string& command, step_sinks sinks);
+
+  // adapter_mounts.cpp
+  void destroy_mount(const object& obj, step_sinks sinks);
+
+  platform_options options_;
+  std::unique_ptr<cgroups> cgroups_;
+
+  std::mutex inits_mutex_;
+  std::map<pid_t, std::shared_ptr<tracked_init>> inits_;
+
+  std::mutex bridges_mutex_;
+
+  struct cpu_sample {
+    std::string token;
+    std::uint64_t cpu_ns = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex samples_mutex_;
+  std::map<pid_t, cpu_sample> samples_;
+
+  std::once_flag watcher_once_;
+  std::unique_ptr<pidfd_watcher> watcher_;
+};
+
+// The start time of a process (its identity with the PID), "" when gone.
+std::string process_token(pid_t pid);
+
+}  // namespace jaild::host::linux_host

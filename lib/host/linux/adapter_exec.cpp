@@ -1,0 +1,224 @@
+// exec.* hooks (on the host, or inside the jail for start and stop) and exec
+// into a running jail, all through run_process with an argv.
+#include <fcntl.h>
+#include <pwd.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <charconv>
+
+#include "lib/host/linux/adapter.h"
+#include "lib/host/linux/passwd.h"
+#include "lib/host/linux/proc_text.h"
+#include "lib/model/error.h"
+
+extern char** environ;
+
+namespace jaild::host::linux_host {
+namespace {
+
+constexpr std::size_t hook_output_limit = 64 * 1024;
+constexpr std::size_t exec_output_limit = 1024 * 1024;
+constexpr const char* default_path = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
+
+std::vector<std::string> own_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) out.emplace_back(*e);
+  return out;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
+  for (auto& e : env)
+    if (e.compare(0, key.size() + 1, key + "=") == 0) {
+      e = key + "=" + value;
+      return;
+    }
+  env.push_back(key + "=" + value);
+}
+
+std::string first_line(const std::string& s) {
+  auto end = s.find('\n');
+  std::string line = s.substr(0, end);
+  if (line.size() > 200) line = line.substr(0, 200) + "...";
+  return line;
+}
+
+}  // namespace
+
+jail_entry linux_adapter::enter(const running_jail& jail, const std::string& user,
+                                const std::string& cwd, std::string* home,
+                                std::string* user_name) {
+  auto t = track(jail);
+  if (!t || reap(*t)) throw error(errc::host_failure, "the jail " + jail.name + " is not running");
+  const auto pid = static_cast<pid_t>(jail.pid);
+  const std::string proc = "/proc/" + std::to_string(pid);
+  jail_entry e;
+  e.pidfd.reset(::dup(t->pidfd.get()));
+  ::fcntl(e.pidfd.get(), F_SETFD, FD_CLOEXEC);
+  e.root.reset(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!e.pidfd || !e.root)
+    throw error(errc::host_failure, "cannot open the jail's root: " + errno_text(errno));
+  if (cgroups_) {
+    if (auto leaf = cgroups_->leaf_of(pid))
+      for (const auto& d : cgroups_->jail_dirs(*leaf)) {
+        unique_fd fd(::open((d / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) throw error(errc::host_failure, "cannot open " + (d / "cgroup.procs").string());
+        e.cgroup_procs.push_back(std::move(fd));
+      }
+  }
+  // The init is the template: what it may do, an exec'd process may do.
+  const std::string status = read_text(proc + "/status").value_or("");
+  const std::uint64_t bounding = status_capability_bounding_set(status).value_or(~0ull);
+  int last = 40;
+  if (auto text = read_text("/proc/sys/kernel/cap_last_cap"))
+    std::from_chars(text->data(), text->data() + text->size(), last);
+  for (int c = 0; c <= last && c < 64; ++c)
+    if (!(bounding & (1ull << c))) e.drop_capabilities.push_back(c);
+  rlimit r{};
+  if (::prlimit(pid, RLIMIT_NOFILE, nullptr, &r) == 0) e.nofile = r.rlim_max;
+  if (::prlimit(pid, RLIMIT_AS, nullptr, &r) == 0 && r.rlim_max != RLIM_INFINITY)
+    e.address_space = r.rlim_max;
+  if (::sched_getaffinity(pid, sizeof e.cpus, &e.cpus) == 0) e.set_affinity = true;
+
+  // The jail's own users, not the host's.
+  const auto passwd = read_text(proc + "/root/etc/passwd").value_or("");
+  const auto group = read_text(proc + "/root/etc/group").value_or("");
+  auto u = resolve_user(user, passwd, group);
+  if (!u) throw error(errc::invalid_value, "no user " + user + " in the jail's /etc/passwd", "/user");
+  e.uid = u->uid;
+  e.gid = u->gid;
+  e.groups = u->groups;
+  e.cwd = cwd.empty() ? "/" : cwd;
+  if (home) *home = u->home;
+  if (user_name) *user_name = u->name.empty() ? std::to_string(u->uid) : u->name;
+  return e;
+}
+
+void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
+                             std::string_view stage, const std::string& command,
+                             step_sinks sinks) {
+  const auto& spec = ctx.spec;
+  spawn_request r;
+  r.argv = {"/bin/sh", "-c", command};
+  r.timeout = spec.exec.timeout;
+  r.output_limit = hook_output_limit;
+  jail_entry entry;
+  if (jail) {
+    std::string home, name;
+    entry = enter(*jail, spec.exec.jail_user, "/", &home, &name);
+    r.jail = &entry;
+    // jail(8)'s exec.clean: HOME, SHELL, TERM and USER of the target user.
+    r.env = spec.exec.clean ? std::vector<std::string>{} : own_environment();
+    set_env(r.env, "PATH", default_path);
+    set_env(r.env, "HOME", home);
+    set_env(r.env, "SHELL", "/bin/sh");
+    set_env(r.env, "USER", name);
+    set_env(r.env, "TERM", "dumb");
+  } else {
+    r.env = spec.exec.clean ? std::vector<std::string>{} : own_environment();
+    set_env(r.env, "PATH", default_path);
+    if (spec.exec.clean) {
+      set_env(r.env, "HOME", "/");
+      set_env(r.env, "SHELL", "/bin/sh");
+      set_env(r.env, "TERM", "dumb");
+    }
+    if (!spec.exec.system_user.empty()) {
+      passwd pw{};
+      passwd* found = nullptr;
+      std::vector<char> buf(16384);
+      if (::getpwnam_r(spec.exec.system_user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 ||
+          !found)
+        throw error(errc::invalid_value, "no host user " + spec.exec.system_user,
+                    "/exec/system_user");
+      r.switch_user = true;
+      r.uid = found->pw_uid;
+      r.gid = found->pw_gid;
+      int count = 64;
+      std::vector<gid_t> groups(static_cast<std::size_t>(count));
+      if (::getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) >= 0)
+        groups.resize(static_cast<std::size_t>(count));
+      else
+        groups = {found->pw_gid};
+      r.groups = groups;
+      set_env(r.env, "USER", spec.exec.system_user);
+      set_env(r.env, "HOME", found->pw_dir);
+    }
+  }
+  set_env(r.env, "JAIL_NAME", spec.name);
+  set_env(r.env, "JAIL_PATH", spec.path);
+  if (jail) set_env(r.env, "JAIL_JID", std::to_string(jail->jid));
+
+  unique_fd console;
+  if (!spec.exec.consolelog.empty()) {
+    console.reset(::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                         0640));
+    if (!console)
+      throw error(errc::host_failure,
+                  "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
+    r.tee_fd = console.get();
+  }
+
+  step_timer step(sinks.steps, "exec." + std::string(stage), r.argv);
+  spawn_result res;
+  try {
+    res = run_process(r);
+  } catch (const std::system_error& e) {
+    step.fail(e.code().value(), e.what());
+  }
+  const std::string name = "exec." + std::string(stage);
+  step.record().output = res.output;
+  if (res.timed_out)
+    step.fail_with(res.exit_code, res.error.empty() ? "killed at exec.timeout" : res.error,
+                   errc::timeout,
+                   name + ": '" + command + "' did not finish within exec.timeout (" +
+                       std::to_string(spec.exec.timeout.count()) + " ms) and was killed");
+  if (res.exit_code != 0) {
+    std::string why = "'" + command + "' exited with status " + std::to_string(res.exit_code);
+    if (!res.error.empty()) why += ": " + first_line(res.error);
+    step.fail_with(res.exit_code, res.error.empty() ? why : res.error, errc::host_failure,
+                   name + ": " + why);
+  }
+  // A step with an error reads as failed: the stderr of a hook that succeeded
+  // goes with its output.
+  std::string output = res.output;
+  if (!res.error.empty()) output += (output.empty() ? "" : "\n") + std::string("stderr: ") + res.error;
+  step.ok(output);
+}
+
+void linux_adapter::run_host_hook(const jail_context& ctx, std::string_view stage,
+                                  const std::string& command, step_sinks sinks) {
+  run_hook(ctx, nullptr, stage, command, sinks);
+}
+
+void linux_adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
+                                  std::string_view stage, const std::string& command,
+                                  step_sinks sinks) {
+  run_hook(ctx, &jail, stage, command, sinks);
+}
+
+exec_result linux_adapter::exec(const running_jail& jail, const exec_request& req) {
+  if (req.argv.empty()) throw error(errc::invalid_value, "argv cannot be empty", "/argv");
+  std::string home, name;
+  jail_entry entry = enter(jail, req.user, req.cwd, &home, &name);
+  spawn_request r;
+  r.argv = req.argv;
+  r.env = {"PATH=" + std::string(default_path), "HOME=" + home, "USER=" + name,
+           "SHELL=/bin/sh", "TERM=dumb"};
+  for (const auto& [k, v] : req.env) set_env(r.env, k, v);
+  r.input = req.input;
+  r.timeout = req.timeout;
+  r.output_limit = exec_output_limit;
+  r.jail = &entry;
+  spawn_result res;
+  try {
+    res = run_process(r);
+  } catch (const std::system_error& e) {
+    throw error(errc::host_failure, std::string("exec: ") + e.what());
+  }
+  return {res.exit_code, std::move(res.output), std::move(res.error), res.timed_out, res.duration};
+}
+
+}  // namespace jaild::host::linux_host

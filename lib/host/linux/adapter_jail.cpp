@@ -1,0 +1,400 @@
+// The jail itself: its cgroups, the clone of its init, stop, adoption after a
+// jaild restart, and crash detection through pidfds.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <thread>
+
+#include "lib/host/linux/adapter.h"
+#include "lib/host/linux/init_image.h"
+#include "lib/host/linux/isolation.h"
+#include "lib/host/linux/launcher.h"
+#include "lib/host/linux/limits.h"
+#include "lib/model/error.h"
+#include "lib/model/validate.h"
+
+namespace jaild::host::linux_host {
+namespace {
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+int pidfd_signal(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+// Waits until the process of a pidfd has ended; false at the deadline.
+bool wait_ended(int pidfd, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{pidfd, POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::max<long long>(left.count(), 0)));
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return true;  // a bad fd: nothing left to wait for
+  }
+}
+
+std::string init_mode(const model::jail_spec& spec) {
+  if (!spec.command.empty()) return "command";
+  return spec.persist ? "persist" : "transient";
+}
+
+std::uint64_t own_hard_limit(__rlimit_resource resource) {
+  rlimit r{};
+  ::getrlimit(resource, &r);
+  return r.rlim_max;
+}
+
+}  // namespace
+
+std::string process_token(pid_t pid) {
+  auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return {};
+  auto t = stat_start_time(*stat);
+  return t ? std::to_string(*t) : std::string();
+}
+
+cgroups& linux_adapter::require_cgroups() {
+  if (!cgroups_)
+    throw error(errc::prerequisite_missing,
+                "no usable cgroup hierarchy: jaild needs cgroup v1 memory, pids, cpu, cpuacct "
+                "and cpuset hierarchies, or cgroup v2 with the memory controller");
+  return *cgroups_;
+}
+
+running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sinks) {
+  const auto& spec = ctx.spec;
+  const limit_plan plan = plan_limits(spec.limits);
+  std::vector<int> cpus;
+  if (!spec.cpuset.empty()) {
+    std::string why;
+    auto parsed = model::check::parse_cpu_list(spec.cpuset, &why);
+    if (!parsed) throw error(errc::invalid_value, why, "/cpuset");
+    cpus = *parsed;
+  }
+  struct stat st {};
+  if (::stat(spec.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw error(errc::host_failure, "the jail's path " + spec.path + " is not a directory");
+  // pivot_root needs the mount points; a fresh root may lack them.
+  for (const char* d : {"/proc", "/dev"}) ::mkdir((spec.path + d).c_str(), 0755);
+
+  cgroups& cg = require_cgroups();
+  const std::string leaf = cgroup_leaf(spec.name, ctx.instance);
+  const auto dirs = cg.jail_dirs(leaf);
+  nlohmann::json dir_list = nlohmann::json::array();
+  for (const auto& d : dirs) dir_list.push_back(d.string());
+
+  {
+    std::vector<std::string> argv{"mkdir"};
+    for (const auto& d : dirs) argv.push_back(d.string());
+    step_timer step(sinks.steps, "cgroup.create", argv);
+    sinks.objects.record({object_kind::cgroup, spec.name, "jaild/" + leaf, {{"dirs", dir_list}}});
+    std::string what;
+    if (int err = cg.create(leaf, spec.cpuset, &what)) step.fail(err, what + ": " + errno_text(err));
+    const auto writes = cgroup_writes(plan, cg.version());
+    if (int err = cg.apply(leaf, writes, &what)) step.fail(err, what + ": " + errno_text(err));
+    step.ok();
+  }
+
+  const int image = init_image_fd();
+  if (image < 0)
+    throw error(errc::host_failure, "cannot prepare jaild-init: " + errno_text(errno));
+  unique_fd status(::memfd_create("jaild-status", MFD_CLOEXEC));
+  if (!status) throw error(errc::host_failure, "memfd: " + errno_text(errno));
+  unique_fd console;
+  if (!spec.exec.consolelog.empty()) {
+    console.reset(::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                         0640));
+    if (!console)
+      throw error(errc::host_failure,
+                  "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
+  }
+
+  launch_options o;
+  o.root = spec.path;
+  o.hostname = spec.hostname.empty() ? spec.name : spec.hostname;
+  o.new_netns = needs_own_netns(spec);
+  o.init_fd = image;
+  o.status_fd = status.get();
+  o.console_fd = console.get();
+  o.argv = {"jaild-init", init_mode(spec), "jail=" + spec.name, "--"};
+  for (const auto& a : spec.command) o.argv.push_back(a);
+  o.env = {"PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin", "HOME=/",
+           "TERM=dumb", "JAIL_NAME=" + spec.name};
+  o.cpus = cpus;
+  if (plan.open_files) o.nofile = rlimit_value(*plan.open_files, own_hard_limit(RLIMIT_NOFILE));
+  if (plan.address_space)
+    o.address_space = rlimit_value(*plan.address_space, own_hard_limit(RLIMIT_AS));
+  const int last_cap = [] {
+    auto text = read_text("/proc/sys/kernel/cap_last_cap");
+    int v = 40;
+    if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+    return v;
+  }();
+  o.drop_capabilities = capability_list(dropped_capabilities(spec), last_cap);
+  unique_fd cgroup_dir;
+  if (cg.version() == cgroup_version::v2) {
+    cgroup_dir.reset(::open(dirs.front().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    o.cgroup_fd = cgroup_dir.get();
+  } else {
+    o.place = [&cg, &leaf](pid_t pid, std::string* what) { return cg.attach(leaf, pid, what); };
+  }
+
+  std::vector<std::string> argv{"clone3", clone_flags_text(o.new_netns), "pivot_root", spec.path};
+  argv.insert(argv.end(), o.argv.begin(), o.argv.end());
+  step_timer step(sinks.steps, "jail.create", argv);
+  sinks.objects.record({object_kind::jail, spec.name, leaf, {{"dirs", dir_list}}});
+  launched l;
+  try {
+    l = launch_jail(o);
+  } catch (const launch_error& e) {
+    step.fail(e.err(), std::string(e.what()) + ": " + errno_text(e.err()));
+  }
+
+  auto t = std::make_shared<tracked_init>();
+  t->pid = l.pid;
+  t->token = process_token(l.pid);
+  t->pidfd = std::move(l.pidfd);
+  t->status = std::move(status);
+  t->child = true;
+  running_jail j{spec.name, l.pid, l.pid, t->token};
+  {
+    std::lock_guard lock(inits_mutex_);
+    inits_[l.pid] = t;
+  }
+  step.ok("init pid " + std::to_string(l.pid));
+  return j;
+}
+
+std::shared_ptr<tracked_init> linux_adapter::track(const running_jail& jail) {
+  if (jail.pid <= 0) return nullptr;
+  const auto pid = static_cast<pid_t>(jail.pid);
+  {
+    std::lock_guard lock(inits_mutex_);
+    if (auto it = inits_.find(pid); it != inits_.end()) {
+      if (it->second->token == jail.token) return it->second;
+    }
+  }
+  // Adoption: a jail that this jaild did not start (it was restarted).
+  unique_fd pidfd(pidfd_open(pid));
+  if (!pidfd) return nullptr;
+  // The token is checked after the pidfd exists, so the pidfd is the jail's
+  // init and not a process that reused its PID.
+  if (jail.token.empty() || process_token(pid) != jail.token) return nullptr;
+  if (!cgroups_ || !cgroups_->leaf_of(pid)) return nullptr;
+  auto t = std::make_shared<tracked_init>();
+  t->pid = pid;
+  t->token = jail.token;
+  t->pidfd = std::move(pidfd);
+  // init's fd 3 is the status memfd: open it now, read it after init ends.
+  t->status.reset(::open(("/proc/" + std::to_string(pid) + "/fd/3").c_str(), O_RDONLY | O_CLOEXEC));
+  std::lock_guard lock(inits_mutex_);
+  auto& slot = inits_[pid];
+  if (slot && slot->token == jail.token) return slot;
+  slot = t;
+  return t;
+}
+
+std::optional<exit_info> linux_adapter::reap(tracked_init& t) {
+  std::lock_guard lock(t.mutex);
+  if (t.ended) return t.ended;
+  pollfd p{t.pidfd.get(), POLLIN, 0};
+  if (::poll(&p, 1, 0) == 0) return std::nullopt;  // still running
+  if (t.child) {
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(t.pidfd.get()), &info,
+                 WEXITED | WNOHANG) == 0 &&
+        info.si_pid != 0) {
+      const int code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+      t.ended = exit_info{code, true};
+      return t.ended;
+    }
+  }
+  // Not jaild's child (or already reaped): what init wrote before it ended.
+  t.ended = exit_info{-1, false};
+  if (t.status) {
+    char buf[64] = {};
+    ssize_t n = ::pread(t.status.get(), buf, sizeof buf - 1, 0);
+    int code = 0;
+    if (n > 5 && std::string_view(buf, 5) == "exit ") {
+      auto [end, ec] = std::from_chars(buf + 5, buf + n, code);
+      if (ec == std::errc()) t.ended = exit_info{code, true};
+    }
+  }
+  return t.ended;
+}
+
+void linux_adapter::forget_init(pid_t pid) {
+  std::lock_guard lock(inits_mutex_);
+  inits_.erase(pid);
+}
+
+void linux_adapter::stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  step_timer step(sinks.steps, "jail.stop", {"kill", "-TERM", std::to_string(jail.pid)});
+  auto t = track(jail);
+  if (!t) {
+    step.ok("the jail's init had already ended");
+    return;
+  }
+  if (pidfd_signal(t->pidfd.get(), SIGTERM) != 0 && errno != ESRCH)
+    step.fail(errno, "SIGTERM: " + errno_text(errno));
+  bool ended = wait_ended(t->pidfd.get(), ctx.spec.stop_timeout);
+  std::string note = ended ? "ended after SIGTERM" : "";
+  if (!ended) {
+    // stop.timeout passed: SIGKILL to PID 1 of the namespace ends every process in it.
+    pidfd_signal(t->pidfd.get(), SIGKILL);
+    ended = wait_ended(t->pidfd.get(), std::chrono::seconds(10));
+    note = "SIGKILL after stop.timeout";
+  }
+  if (!ended) step.fail(ETIMEDOUT, "the jail's init did not end after SIGKILL", errc::timeout);
+  auto info = reap(*t);
+  if (info && info->known) note += ", exit status " + std::to_string(info->status);
+  {
+    std::lock_guard lock(t->mutex);
+    if (t->watch_key == 0) forget_init(t->pid);
+  }
+  step.ok(note);
+}
+
+void linux_adapter::kill_members(const std::vector<fs::path>& dirs, step_timer& step) {
+  std::vector<unique_fd> victims;
+  for (const auto& d : dirs) {
+    for (pid_t pid : cgroups::procs_of(d)) {
+      unique_fd fd(pidfd_open(pid));
+      if (!fd) continue;
+      // Still a member now that the pidfd pins the process: not a reused PID.
+      auto cg = read_text("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
+      if (cg.find("/" + d.filename().string()) == std::string::npos) continue;
+      pidfd_signal(fd.get(), SIGKILL);
+      victims.push_back(std::move(fd));
+    }
+  }
+  for (auto& v : victims) wait_ended(v.get(), std::chrono::seconds(5));
+  if (!victims.empty())
+    step.record().output += "killed " + std::to_string(victims.size()) + " process(es); ";
+}
+
+void linux_adapter::destroy_jail(const object& obj, step_sinks sinks) {
+  std::vector<fs::path> dirs;
+  for (const auto& d : obj.attrs.value("dirs", nlohmann::json::array())) dirs.emplace_back(d.get<std::string>());
+  std::vector<std::string> argv{"kill", "-KILL"};
+  for (const auto& d : dirs) argv.push_back("cgroup:" + d.string());
+  step_timer step(sinks.steps, "jail.remove", argv);
+  kill_members(dirs, step);
+  // Reap what is ours, so no zombie stays behind.
+  std::vector<std::shared_ptr<tracked_init>> ours;
+  {
+    std::lock_guard lock(inits_mutex_);
+    for (const auto& [pid, t] : inits_) ours.push_back(t);
+  }
+  for (const auto& t : ours) {
+    if (!reap(*t)) continue;
+    std::lock_guard lock(t->mutex);
+    if (t->watch_key == 0) forget_init(t->pid);
+  }
+  step.ok(std::string(step.record().output));
+  sinks.objects.forget(obj);
+}
+
+void linux_adapter::destroy_cgroup(const object& obj, step_sinks sinks) {
+  std::vector<fs::path> dirs;
+  std::vector<std::string> argv{"rmdir"};
+  for (const auto& d : obj.attrs.value("dirs", nlohmann::json::array())) {
+    dirs.emplace_back(d.get<std::string>());
+    argv.push_back(dirs.back().string());
+  }
+  step_timer step(sinks.steps, "cgroup.remove", argv);
+  kill_members(dirs, step);
+  std::string what;
+  int err = 0;
+  // A task that has just died can keep a v1 cgroup busy for a moment.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    err = cgroups_ ? cgroups_->remove(dirs, &what) : 0;
+    if (!cgroups_) {
+      for (const auto& d : dirs)
+        if (::rmdir(d.c_str()) != 0 && errno != ENOENT) err = errno;
+    }
+    if (err != EBUSY) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (err) step.fail(err, what + ": " + errno_text(err));
+  step.ok(std::string(step.record().output));
+  sinks.objects.forget(obj);
+}
+
+bool linux_adapter::alive(const running_jail& jail) {
+  auto t = track(jail);
+  if (!t) return false;
+  return !reap(*t).has_value();
+}
+
+std::vector<running_jail> linux_adapter::list_jails() {
+  std::vector<running_jail> out;
+  if (!cgroups_) return out;
+  for (const auto& leaf : cgroups_->leaves()) {
+    for (pid_t pid : cgroups_->procs(leaf)) {
+      auto status = read_text("/proc/" + std::to_string(pid) + "/status");
+      if (!status || status_innermost_pid(*status) != 1) continue;
+      const std::string token = process_token(pid);
+      if (token.empty()) continue;
+      out.push_back({jail_name_of_leaf(leaf), pid, pid, token});
+      break;
+    }
+  }
+  return out;
+}
+
+bool linux_adapter::watch(const running_jail& jail, std::function<void(exit_info)> on_exit) {
+  auto t = track(jail);
+  if (!t || reap(*t)) return false;
+  std::call_once(watcher_once_, [this] { watcher_ = std::make_unique<pidfd_watcher>(); });
+  std::uint64_t previous = 0;
+  {
+    std::lock_guard lock(t->mutex);
+    previous = std::exchange(t->watch_key, 0);
+  }
+  // Outside t->mutex: remove() waits for a running callback, which takes it.
+  if (previous) watcher_->remove(previous);
+  std::weak_ptr<tracked_init> weak = t;
+  std::lock_guard lock(t->mutex);
+  t->watch_key = watcher_->add(t->pidfd.get(), [this, weak, cb = std::move(on_exit)] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto info = reap(*self).value_or(exit_info{-1, false});
+    {
+      std::lock_guard inner(self->mutex);
+      self->watch_key = 0;
+    }
+    forget_init(self->pid);
+    cb(info);
+  });
+  return true;
+}
+
+void linux_adapter::unwatch(const running_jail& jail) {
+  std::shared_ptr<tracked_init> t;
+  {
+    std::lock_guard lock(inits_mutex_);
+    auto it = inits_.find(static_cast<pid_t>(jail.pid));
+    if (it == inits_.end() || it->second->token != jail.token) return;
+    t = it->second;
+  }
+  std::uint64_t key = 0;
+  {
+    std::lock_guard lock(t->mutex);
+    key = std::exchange(t->watch_key, 0);
+  }
+  if (key && watcher_) watcher_->remove(key);
+}
+
+}  // namespace jaild::host::linux_host

@@ -1,0 +1,60 @@
+// The Linux adapter's check(): what it refuses and what it warns about.
+// check() reads no more than /proc and the CPU mask, so it runs unprivileged.
+#include <catch2/catch.hpp>
+
+#include "lib/host/platform.h"
+#include "lib/model/error.h"
+
+using namespace jaild;
+
+namespace {
+model::jail_spec spec() {
+  model::jail_spec s;
+  s.name = "web";
+  s.path = "/jails/web";
+  return s;
+}
+}  // namespace
+
+TEST_CASE("linux check: limits Linux cannot enforce are refused by name", "[host_linux]") {
+  auto host = host::make_platform_host({"/tmp"});
+  auto s = spec();
+  s.limits = {"memoryuse:deny=1G", "wallclock:sigkill=3600"};
+  try {
+    host->check(s);
+    FAIL("check must refuse wallclock");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::unsupported_on_platform);
+    CHECK(std::string(e.what()).find("'wallclock:sigkill=3600'") != std::string::npos);
+    CHECK(std::string(e.what()).find("not supported on Linux") != std::string::npos);
+  }
+}
+
+TEST_CASE("linux check: warnings for what Linux runs with a weaker guarantee", "[host_linux]") {
+  auto host = host::make_platform_host({"/tmp"});
+  auto s = spec();
+  CHECK(host->check(s).empty());
+  s.ip4 = {"eth0|192.0.2.5/24"};
+  s.limits = {"openfiles:deny=1024"};
+  auto w = host->check(s);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].find("per process") != std::string::npos);
+  CHECK(w[1] == "shared-IP jail: Linux adds the address but does not restrict the jail to it");
+}
+
+TEST_CASE("linux check: a cpuset beyond the host's CPUs and an unknown mount type",
+          "[host_linux]") {
+  auto host = host::make_platform_host({"/tmp"});
+  auto s = spec();
+  s.cpuset = "1023";
+  CHECK_THROWS_AS(host->check(s), error);
+  s.cpuset = "0";
+  CHECK_NOTHROW(host->check(s));
+  s.mount.entries = {"pool/data /jails/web/data zfs rw"};
+  try {
+    host->check(s);
+    FAIL("check must refuse zfs");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::unsupported_on_platform);
+  }
+}
