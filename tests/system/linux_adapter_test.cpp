@@ -199,16 +199,18 @@ TEST_CASE("linux adapter: exec hooks run on the host and inside, with timeouts",
   CHECK(h.journal().last("exec.poststart").status == 4);
   CHECK(h.journal().last("exec.poststart").error == "broken\n");
 
-  // A hook past exec.timeout: its whole process group is killed.
+  // A hook past exec.timeout: its whole process group is killed. (A sleep
+  // time unique to this test, so that pgrep sees only its own.)
+  const std::string sleep_mark = "30." + prefix().substr(2);
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    a.run_host_hook(ctx, "prestop", "sleep 30 & sleep 30", h.sinks());
+    a.run_host_hook(ctx, "prestop", "sleep " + sleep_mark + " & sleep " + sleep_mark, h.sinks());
     FAIL("a hook past its timeout must throw");
   } catch (const error& e) {
     CHECK(e.code() == errc::timeout);
   }
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
-  CHECK(run({"pgrep", "-f", "^sleep 30$"}).status != 0);
+  CHECK(run({"pgrep", "-f", "^sleep " + sleep_mark + "$"}).status != 0);
 
   // Inside the jail: start and stop hooks see the jail's root and hostname.
   ctx.spec.exec.timeout = std::chrono::seconds(20);

@@ -149,24 +149,29 @@ TEST_CASE("linux limits: pcpu is a CFS quota, and usage reads back in RCTL names
   ctx.spec.limits = {"pcpu:deny=20"};
   auto& a = h.adapter();
   auto j = start(h, ctx);
+  const auto throttled = [&] {
+    auto stat = read_cgroup_file(j.pid, "cpu", "cpu.stat");
+    auto at = stat.find("nr_throttled ");
+    return at == std::string::npos ? -1 : std::stol(stat.substr(at + 13));
+  };
   a.usage(j);  // first sample
   exec_in(a, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 &"});
   ::usleep(1'500'000);
   auto u = a.usage(j);
   INFO("pcpu " << u["pcpu"]);
-  CHECK(u["pcpu"] > 10);
+  // Upper bounds only: a loaded CI host may give the loop less, never more.
   CHECK(u["pcpu"] < 30);  // a busy loop held to 20 % of one CPU
-  CHECK(u["cputime"] > 0.1);
+  CHECK(throttled() > 0);
+  CHECK(u["cputime"] > 0.05);
   CHECK(u["maxproc"] == 2);
   CHECK(u["memoryuse"] > 0);
-  ctx.spec.limits = {"pcpu:deny=60"};
+  ctx.spec.limits = {"pcpu:deny=5"};
   a.update_limits(ctx, j, h.sinks());
   a.usage(j);
   ::usleep(1'500'000);
   u = a.usage(j);
   INFO("pcpu after the change " << u["pcpu"]);
-  CHECK(u["pcpu"] > 45);
-  CHECK(u["pcpu"] < 70);
+  CHECK(u["pcpu"] < 9);
   a.stop_jail(ctx, j, h.sinks());
 }
 

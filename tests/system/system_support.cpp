@@ -218,6 +218,25 @@ std::string route_device(const std::string& addr) {
   return r.output.substr(start, r.output.find(' ', start) - start);
 }
 
+std::string read_cgroup_file(std::int64_t pid, const std::string& controller,
+                             const std::string& file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string line, unified;
+  while (std::getline(in, line)) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    std::string controllers = "," + line.substr(first + 1, second - first - 1) + ",";
+    std::string path = line.substr(second + 1);
+    if (controllers == ",,") unified = path;
+    if (controllers.find("," + controller + ",") != std::string::npos) {
+      std::ifstream f("/sys/fs/cgroup/" + controller + path + "/" + file);
+      return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    }
+  }
+  std::ifstream f("/sys/fs/cgroup" + unified + "/" + file);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
 host::running_jail start(harness& h, const host::jail_context& ctx) {
   auto& a = h.adapter();
   a.create_interfaces(ctx, h.sinks());

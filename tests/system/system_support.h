@@ -109,6 +109,11 @@ command_result run(const std::vector<std::string>& argv);
 // The interface `ip route get ADDR` names ("" when there is no route).
 std::string route_device(const std::string& addr);
 
+// A file of the cgroup a process is in: v1 hierarchies mounted at
+// /sys/fs/cgroup/<controller>, or the v2 hierarchy at /sys/fs/cgroup.
+std::string read_cgroup_file(std::int64_t pid, const std::string& controller,
+                             const std::string& file);
+
 // Starts the jail pipeline: interfaces, jail, limits, attach. Returns the jail.
 host::running_jail start(harness& h, const host::jail_context& ctx);
 

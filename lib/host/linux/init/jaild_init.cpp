@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: jaild-init persist|command|transient jail=NAME -- [COMMAND...]\n");
     return 2;
   }
+  // Everything below assumes a PID namespace of the jail's own: kill(-1)
+  // from anywhere else would signal every process of the host.
+  if (getpid() != 1) {
+    fprintf(stderr, "jaild-init: must be PID 1 of a jail's PID namespace\n");
+    return 2;
+  }
   mode m = mode::persist;
   if (strcmp(argv[1], "command") == 0) m = mode::command;
   else if (strcmp(argv[1], "transient") == 0) m = mode::transient;
