@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "lib/host/linux/cgroup.h"
+#include "lib/host/linux/netlink.h"
 #include "lib/host/linux/spawn.h"
 #include "lib/host/linux/sys.h"
 #include "lib/host/linux/watcher.h"
@@ -84,6 +85,8 @@ class linux_adapter final : public host {
   void kill_members(const std::vector<fs::path>& dirs, step_timer& step);
 
   // adapter_network.cpp
+  // The bridge of an interface, made (and ledgered) when missing; its ifindex.
+  int ensure_bridge(rtnl& nl, const resolved_interface& i, step_sinks sinks);
   void destroy_epair(const object& obj, step_sinks sinks);
   void destroy_bridge(const object& obj, step_sinks sinks);
   void destroy_alias(const object& obj, step_sinks sinks);

@@ -63,9 +63,9 @@ jail_entry linux_adapter::enter(const running_jail& jail, const std::string& use
     throw error(errc::host_failure, "cannot open the jail's root: " + errno_text(errno));
   if (cgroups_) {
     if (auto leaf = cgroups_->leaf_of(pid))
-      for (const auto& d : cgroups_->jail_dirs(*leaf)) {
-        unique_fd fd(::open((d / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-        if (!fd) throw error(errc::host_failure, "cannot open " + (d / "cgroup.procs").string());
+      for (const auto& f : cgroups_->join_files(*leaf)) {
+        unique_fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!fd) throw error(errc::host_failure, "cannot open " + f.string());
         e.cgroup_procs.push_back(std::move(fd));
       }
   }

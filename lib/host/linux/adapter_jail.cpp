@@ -143,11 +143,18 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   }();
   o.drop_capabilities = capability_list(dropped_capabilities(spec), last_cap);
   unique_fd cgroup_dir;
+  std::vector<unique_fd> join;
   if (cg.version() == cgroup_version::v2) {
     cgroup_dir.reset(::open(dirs.front().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_dir) throw error(errc::host_failure, dirs.front().string() + ": " + errno_text(errno));
     o.cgroup_fd = cgroup_dir.get();
   } else {
-    o.place = [&cg, &leaf](pid_t pid, std::string* what) { return cg.attach(leaf, pid, what); };
+    for (const auto& f : cg.join_files(leaf)) {
+      unique_fd fd(::open(f.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd) throw error(errc::host_failure, f.string() + ": " + errno_text(errno));
+      o.join_fds.push_back(fd.get());
+      join.push_back(std::move(fd));
+    }
   }
 
   std::vector<std::string> argv{"clone3", clone_flags_text(o.new_netns), "pivot_root", spec.path};

@@ -65,41 +65,36 @@ void linux_adapter::destroy_alias(const object& obj, step_sinks sinks) {
   sinks.objects.forget(obj);
 }
 
+int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sinks sinks) {
+  step_timer step(sinks.steps, "bridge.ensure",
+                  {"netlink", "link", "add", i.bridge, "type", "bridge"});
+  try {
+    if (int bridge = nl.ifindex(i.bridge)) {
+      step.ok("exists");
+      return bridge;
+    }
+    sinks.objects.record({object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}});
+    nl.create_bridge(i.bridge, bridge_mark);
+    const int bridge = nl.ifindex(i.bridge);
+    for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
+    step.ok("created");
+    return bridge;
+  } catch (const netlink_error& e) {
+    step.fail(e.code(), e.what());
+  }
+}
+
+// The bridges now, so that a missing one fails the start early; the veth
+// pairs are ledgered here and made by attach_interfaces, directly into the
+// jail's network namespace (see rtnl::create_veth).
 void linux_adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
   if (ctx.interfaces.empty()) return;
   rtnl nl;
   for (const auto& i : ctx.interfaces) {
-    // Bridges are shared: one jail must not remove a bridge another is joining.
     std::lock_guard lock(bridges_mutex_);
-    int bridge = 0;
-    {
-      step_timer step(sinks.steps, "bridge.ensure", {"netlink", "link", "add", i.bridge, "type", "bridge"});
-      try {
-        bridge = nl.ifindex(i.bridge);
-        if (bridge) {
-          step.ok("exists");
-        } else {
-          sinks.objects.record({object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}});
-          nl.create_bridge(i.bridge, bridge_mark);
-          bridge = nl.ifindex(i.bridge);
-          for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
-          step.ok("created");
-        }
-      } catch (const netlink_error& e) {
-        step.fail(e.code(), e.what());
-      }
-    }
-    step_timer step(sinks.steps, "epair.create",
-                    {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type", "veth",
-                     "peer", i.jail_end, "address", i.mac});
+    ensure_bridge(nl, i, sinks);
     sinks.objects.record({object_kind::epair, ctx.spec.name, i.host_end,
                           {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
-    try {
-      nl.create_veth(i.host_end, i.jail_end, i.mac, bridge);
-    } catch (const netlink_error& e) {
-      step.fail(e.code(), e.what());
-    }
-    step.ok();
   }
 }
 
@@ -110,11 +105,23 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
   if (!alive(jail)) throw error(errc::host_failure, "the jail " + jail.name + " is not running");
   rtnl host_nl;
   for (const auto& i : ctx.interfaces) {
-    step_timer step(sinks.steps, "epair.attach",
-                    {"netlink", "link", "set", i.jail_end, "netns", std::to_string(pid)});
+    // Bridges are shared: one jail must not remove a bridge another is
+    // joining, so ensuring it and joining it happen under one lock.
+    std::lock_guard lock(bridges_mutex_);
+    const int bridge = ensure_bridge(host_nl, i, sinks);
+    sinks.objects.record({object_kind::epair, ctx.spec.name, i.host_end,
+                          {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
+    step_timer step(sinks.steps, "epair.create",
+                    {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type",
+                     "veth", "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid),
+                     "up"});
     try {
-      // Already inside after a retried step: nothing to move.
-      if (const int index = host_nl.ifindex(i.jail_end)) host_nl.move_to_netns_of(index, pid);
+      if (!host_nl.ifindex(i.host_end)) {
+        host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);
+      } else if (const int index = host_nl.ifindex(i.jail_end)) {
+        // A pair left on the host by a retried step: move its jail end in.
+        host_nl.move_to_netns_of(index, pid);
+      }
       step.ok();
     } catch (const netlink_error& e) {
       step.fail(e.code(), e.what());

@@ -245,13 +245,11 @@ int cgroups::apply(std::string_view leaf, const std::vector<cgroup_write>& write
   return 0;
 }
 
-int cgroups::attach(std::string_view leaf, pid_t pid, std::string* what) {
-  const std::string text = std::to_string(pid);
-  for (const auto& d : jail_dirs(leaf)) {
-    *what = (d / "cgroup.procs").string();
-    if (int e = write_text(d / "cgroup.procs", text)) return e;
-  }
-  return 0;
+std::vector<fs::path> cgroups::join_files(std::string_view leaf) const {
+  std::vector<fs::path> out;
+  const char* file = layout_.version == cgroup_version::v1 ? "tasks" : "cgroup.procs";
+  for (const auto& d : jail_dirs(leaf)) out.push_back(d / file);
+  return out;
 }
 
 std::vector<pid_t> cgroups::procs_of(const fs::path& dir) {

@@ -25,7 +25,7 @@ namespace {
 
 // Steps of the child, for the error message. Order matters only for reading.
 enum child_step : int {
-  step_go,
+  step_join_cgroups,
   step_setsid,
   step_cgroupns,
   step_private,
@@ -51,7 +51,7 @@ enum child_step : int {
 
 const char* step_name(int s) {
   static const char* names[] = {
-      "wait for the parent",       "setsid",
+      "join the jail's cgroups",   "setsid",
       "unshare the cgroup namespace", "make mounts private",
       "bind-mount the jail's root",   "chdir into the jail's root",
       "mount a tmpfs on /dev",        "create device nodes in /dev",
@@ -84,7 +84,9 @@ constexpr link_entry links[] = {{"/proc/self/fd", "dev/fd"},
 
 // Everything the child needs, made in the parent: no allocation after clone3.
 struct child_plan {
-  int go_fd, report_fd, init_fd, status_fd, console_fd;
+  int report_fd, init_fd, status_fd, console_fd;
+  const int* join;
+  std::size_t join_count;
   const char* root;
   const char* hostname;
   std::size_t hostname_len;
@@ -111,11 +113,11 @@ int high(int fd) { return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
 
 [[noreturn]] void child_main(child_plan p) {
   p.report_fd = high(p.report_fd);
-  char go = 0;
-  if (::read(p.go_fd, &go, 1) != 1) child_fail(p, step_go);
+  for (std::size_t i = 0; i < p.join_count; ++i)
+    if (::write(p.join[i], "0", 1) != 1) child_fail(p, step_join_cgroups);
   if (::setsid() < 0) child_fail(p, step_setsid);
-  // The parent has put the child into its cgroups: the cgroup namespace made
-  // now is rooted there, so the jail sees its own cgroup as "/".
+  // In its cgroups now: the cgroup namespace made here is rooted there, so
+  // the jail sees its own cgroup as "/".
   if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL) child_fail(p, step_cgroupns);
 
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
@@ -195,6 +197,12 @@ int high(int fd) { return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
   // Nothing of jaild's may leak into the jail.
   if (::close_range(4u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) child_fail(p, step_fds);
 
+  // jaild-init takes every signal with sigwaitinfo. Blocked from here, a
+  // SIGTERM that comes before init's first instruction waits for it: as PID 1
+  // with the default action it would otherwise be dropped.
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_BLOCK, &all, nullptr);
   ::syscall(SYS_execveat, init, "", p.argv, p.envp, AT_EMPTY_PATH);
   child_fail(p, step_exec);
 }
@@ -216,16 +224,15 @@ std::string clone_flags_text(bool new_netns) {
 }
 
 launched launch_jail(const launch_options& o) {
-  int go[2], report[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) throw launch_error(errno, "pipe");
-  unique_fd go_read(go[0]), go_write(go[1]);
+  int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw launch_error(errno, "pipe");
   unique_fd report_read(report[0]), report_write(report[1]);
 
   c_strings argv(o.argv), envp(o.env);
   child_plan plan{};
-  plan.go_fd = go_read.get();
   plan.report_fd = report_write.get();
+  plan.join = o.join_fds.data();
+  plan.join_count = o.join_fds.size();
   plan.init_fd = o.init_fd;
   plan.status_fd = o.status_fd;
   plan.console_fd = o.console_fd;
@@ -267,7 +274,6 @@ launched launch_jail(const launch_options& o) {
   launched out;
   out.pid = static_cast<pid_t>(r);
   out.pidfd.reset(pidfd);
-  go_read.reset();
   report_write.reset();
 
   auto abandon = [&] {
@@ -275,20 +281,6 @@ launched launch_jail(const launch_options& o) {
     siginfo_t info{};
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(out.pidfd.get()), &info, WEXITED);
   };
-
-  if (o.place) {
-    std::string what;
-    if (int err = o.place(out.pid, &what)) {
-      abandon();
-      throw launch_error(err, "place the jail's init in its cgroups (" + what + ")");
-    }
-  }
-  if (::write(go_write.get(), "g", 1) != 1) {
-    int err = errno;
-    abandon();
-    throw launch_error(err, "signal the jail's init");
-  }
-  go_write.reset();
 
   int child_report[2] = {0, 0};
   ssize_t n;

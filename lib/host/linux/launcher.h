@@ -5,15 +5,14 @@
 // the capability bounding set, and exec of jaild-init from a memfd as PID 1.
 //
 // The child of clone3 in a multithreaded daemon may only make system calls, so
-// everything it needs is prepared in the parent first. The parent places the
-// child (cgroups) before letting it go on, so that every process of the jail
-// is in the jail's cgroups from its first instruction.
+// everything it needs is prepared in the parent first. The child joins the
+// jail's cgroups before anything else (v2: it is born there, CLONE_INTO_CGROUP),
+// so that every process of the jail is in them from its first instruction.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -37,9 +36,7 @@ struct launch_options {
   std::optional<std::uint64_t> address_space;  // RLIMIT_AS
   std::vector<int> drop_capabilities;
   int cgroup_fd = -1;                 // v2: CLONE_INTO_CGROUP; -1 = none
-  // Runs in the parent between clone3 and the child's first step; returns 0
-  // or an errno and sets *what.
-  std::function<int(pid_t, std::string*)> place;
+  std::vector<int> join_fds;          // v1: the jail's `tasks` files, open for writing
 };
 
 class launch_error : public std::runtime_error {

@@ -143,7 +143,7 @@ std::string rtnl::ifalias(const std::string& name) {
 }
 
 void rtnl::create_veth(const std::string& host_end, const std::string& jail_end,
-                       const std::string& mac, int master) {
+                       const std::string& mac, int master, pid_t peer_netns_pid) {
   veth_ptr link(rtnl_link_veth_alloc());
   if (!link.get()) throw netlink_error(NLE_NOMEM, "netlink: cannot allocate a veth");
   rtnl_link_set_name(link.get(), host_end.c_str());
@@ -151,6 +151,9 @@ void rtnl::create_veth(const std::string& host_end, const std::string& jail_end,
   rtnl_link_set_flags(link.get(), IFF_UP);
   rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
   rtnl_link_set_name(peer, jail_end.c_str());
+  // (libnl 3.7 sends the peer's flags in a way the kernel refuses, so the
+  // jail end is brought up from inside the jail.)
+  if (peer_netns_pid > 0) rtnl_link_set_ns_pid(peer, peer_netns_pid);
   if (!mac.empty()) {
     addr_ptr a = parse_address(mac, AF_LLC, "netlink: MAC");
     rtnl_link_set_addr(peer, a.get());

@@ -25,7 +25,7 @@ namespace jaild::host::linux_host {
 struct jail_entry {
   unique_fd pidfd;                       // the jail's init
   unique_fd root;                        // its root directory (O_PATH)
-  std::vector<unique_fd> cgroup_procs;   // the jail's cgroup.procs files, open for writing
+  std::vector<unique_fd> cgroup_procs;   // cgroups::join_files of the jail, open for writing
   std::vector<int> drop_capabilities;    // not in the init's bounding set
   std::optional<std::uint64_t> nofile, address_space;
   bool set_affinity = false;
