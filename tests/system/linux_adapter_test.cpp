@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "lib/host/interface_names.h"
 #include "lib/model/error.h"
 #include "tests/system/system_support.h"
 
@@ -188,6 +189,12 @@ TEST_CASE("linux adapter: exec hooks run on the host and inside, with timeouts",
   a.run_host_hook(ctx, "prepare", "echo \"[$JAILD_TEST_SECRET]\"", h.sinks());
   CHECK(h.journal().last("exec.prepare").output == "[]\n");
 
+  // exec.system_user: the host hook runs as that user.
+  ctx.spec.exec.system_user = "nobody";
+  a.run_host_hook(ctx, "prepare", "id -un", h.sinks());
+  CHECK(h.journal().last("exec.prepare").output == "nobody\n");
+  ctx.spec.exec.system_user.clear();
+
   // A failing hook: host_failure, exit status and stderr in the journal.
   try {
     a.run_host_hook(ctx, "poststart", "echo broken >&2; exit 4", h.sinks());
@@ -244,6 +251,17 @@ TEST_CASE("linux adapter: the death of a jail's init is seen at once and nothing
     auto ctx = make_context("kill", root.path());
     ctx.spec.limits = {"memoryuse:deny=64M", "maxproc:deny=50"};
     ctx.spec.cpuset = "0";
+    // A VNET interface on a bridge jaild makes: the kernel ends the veth with
+    // the jail's network namespace, destroy() must still find the rest.
+    ctx.spec.vnet = model::vnet_spec{};
+    auto names = host::vnet_interface_names(ctx.instance, 0);
+    host::resolved_interface itf;
+    itf.host_end = names.host_end;
+    itf.jail_end = names.jail_end;
+    itf.bridge = prefix() + "kbr";
+    itf.ip4 = {"10.254.253.2/24"};
+    itf.mac = "02:00:00:aa:00:42";
+    ctx.interfaces = {itf};
     auto& a = h.adapter();
     auto j = start(h, ctx);
     exec_in(a, j, {"sh", "-c", "sleep 1000 & sleep 1000 &"});
@@ -258,8 +276,10 @@ TEST_CASE("linux adapter: the death of a jail's init is seen at once and nothing
     CHECK(latch.info->status == 128 + SIGKILL);
     CHECK_FALSE(a.alive(j));
     CHECK_FALSE(a.watch(j, [](host::exit_info) {}));
+    CHECK(h.ledger().has(host::object_kind::bridge, itf.bridge));
     h.destroy_all();
     CHECK(h.ledger().live().empty());
+    CHECK(run({"ip", "link", "show", itf.bridge}).status != 0);
   }
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
@@ -301,6 +321,31 @@ TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next o
     CHECK(latch.info->status == 0);
     h.destroy_all();
     CHECK(h.ledger().live().empty());
+  }
+  CHECK(to_string(count_host_objects()) == to_string(before));
+}
+
+TEST_CASE("linux adapter: a non-persistent jail ends when its last process does",
+          "[system]") {
+  require_prerequisites();
+  const auto before = count_host_objects();
+  {
+    rootfs root("trans");
+    harness h;
+    auto ctx = make_context("trans", root.path());
+    ctx.spec.persist = false;
+    auto& a = h.adapter();
+    auto j = start(h, ctx);
+    exit_latch latch;
+    REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
+    // A daemon left by exec.start is the jail's only process; init keeps the
+    // jail while it runs and ends with it.
+    a.run_jail_hook(ctx, j, "start", "sleep 1 > /dev/null 2>&1 &", h.sinks());
+    CHECK(a.alive(j));
+    REQUIRE(latch.wait(std::chrono::seconds(10)));
+    CHECK(latch.info->known);
+    CHECK(latch.info->status == 0);
+    h.destroy_all();
   }
   CHECK(to_string(count_host_objects()) == to_string(before));
 }

@@ -78,7 +78,7 @@ class linux_adapter final : public host {
   cgroups& require_cgroups();
   std::shared_ptr<tracked_init> track(const running_jail& jail);
   std::optional<exit_info> reap(tracked_init& t);
-  void forget_init(pid_t pid);
+  void forget_init(pid_t pid, const std::string& token);
   void destroy_jail(const object& obj, step_sinks sinks);
   void destroy_cgroup(const object& obj, step_sinks sinks);
   // Kills every process in the directories and waits until they have gone.

@@ -241,9 +241,16 @@ std::optional<exit_info> linux_adapter::reap(tracked_init& t) {
   return t.ended;
 }
 
-void linux_adapter::forget_init(pid_t pid) {
-  std::lock_guard lock(inits_mutex_);
-  inits_.erase(pid);
+void linux_adapter::forget_init(pid_t pid, const std::string& token) {
+  {
+    // Only this init: its PID may already belong to a newer jail.
+    std::lock_guard lock(inits_mutex_);
+    if (auto it = inits_.find(pid); it != inits_.end() && it->second->token == token)
+      inits_.erase(it);
+  }
+  std::lock_guard lock(samples_mutex_);
+  if (auto it = samples_.find(pid); it != samples_.end() && it->second.token == token)
+    samples_.erase(it);
 }
 
 void linux_adapter::stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
@@ -268,7 +275,7 @@ void linux_adapter::stop_jail(const jail_context& ctx, const running_jail& jail,
   if (info && info->known) note += ", exit status " + std::to_string(info->status);
   {
     std::lock_guard lock(t->mutex);
-    if (t->watch_key == 0) forget_init(t->pid);
+    if (t->watch_key == 0) forget_init(t->pid, t->token);
   }
   step.ok(note);
 }
@@ -307,7 +314,7 @@ void linux_adapter::destroy_jail(const object& obj, step_sinks sinks) {
   for (const auto& t : ours) {
     if (!reap(*t)) continue;
     std::lock_guard lock(t->mutex);
-    if (t->watch_key == 0) forget_init(t->pid);
+    if (t->watch_key == 0) forget_init(t->pid, t->token);
   }
   step.ok(std::string(step.record().output));
   sinks.objects.forget(obj);
@@ -382,7 +389,7 @@ bool linux_adapter::watch(const running_jail& jail, std::function<void(exit_info
       std::lock_guard inner(self->mutex);
       self->watch_key = 0;
     }
-    forget_init(self->pid);
+    forget_init(self->pid, self->token);
     cb(info);
   });
   return true;

@@ -72,6 +72,18 @@ struct child_fds {
   int in, out, err;
 };
 
+// The children here come from a raw clone3 of a multithreaded process, so
+// glibc still believes it has the parent's threads: its setuid() and friends
+// would signal those threads and wait for them forever (seen as a hung hook
+// once jaild had its watcher thread). Raw system calls change the one real
+// thread, which is the whole process.
+int switch_user(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
+  if (::syscall(SYS_setgroups, groups.size(), groups.data()) != 0) return -1;
+  if (::syscall(SYS_setresgid, gid, gid, gid) != 0) return -1;
+  if (::syscall(SYS_setresuid, uid, uid, uid) != 0) return -1;
+  return 0;
+}
+
 void arrange_fds(const child_fds& f) {
   // Sources are above 2 (pipes made after 0..2 exist), so dup2 cannot clobber.
   if (::dup2(f.in, 0) < 0 || ::dup2(f.out, 1) < 0 || ::dup2(f.err, 2) < 0) ::_exit(126);
@@ -85,8 +97,7 @@ void arrange_fds(const child_fds& f) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   arrange_fds(f);
-  if (r.switch_user && (::setgroups(r.groups.size(), r.groups.data()) != 0 ||
-                        ::setgid(r.gid) != 0 || ::setuid(r.uid) != 0)) {
+  if (r.switch_user && switch_user(r.uid, r.gid, r.groups) != 0) {
     say("jaild: cannot switch to the exec.system_user\n");
     ::_exit(126);
   }
@@ -129,9 +140,7 @@ void arrange_fds(const child_fds& f) {
     if (j.set_affinity && ::sched_setaffinity(0, sizeof j.cpus, &j.cpus) != 0) die("affinity");
     for (int cap : j.drop_capabilities)
       if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) die("capabilities");
-    if (::setgroups(j.groups.size(), j.groups.data()) != 0 || ::setgid(j.gid) != 0 ||
-        ::setuid(j.uid) != 0)
-      die("user");
+    if (switch_user(j.uid, j.gid, j.groups) != 0) die("user");
     if (::chdir(j.cwd.c_str()) != 0) {
       say("jaild: cannot chdir to ", j.cwd.c_str(), "\n");
       ::_exit(126);
