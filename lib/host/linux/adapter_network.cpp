@@ -108,9 +108,8 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
     // Bridges are shared: one jail must not remove a bridge another is
     // joining, so ensuring it and joining it happen under one lock.
     std::lock_guard lock(bridges_mutex_);
+    // (The pair was ledgered by create_interfaces, which always runs first.)
     const int bridge = ensure_bridge(host_nl, i, sinks);
-    sinks.objects.record({object_kind::epair, ctx.spec.name, i.host_end,
-                          {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
     step_timer step(sinks.steps, "epair.create",
                     {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type",
                      "veth", "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid),
