@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
@@ -70,7 +70,9 @@ struct list_ledger : host::ledger {
   }
 };
 
-double ms(clock_type::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(clock_type::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 // Nearest-rank percentile, as in shared/research/peer_bench.md.
 double percentile(std::vector<double> v, double p) {
@@ -166,11 +168,16 @@ int main(int argc, char** argv) {
   std::string json_path, runc = "runc", crun = "crun";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--iterations") iterations = std::stoi(argv[i + 1]);
-    else if (a == "--warmup") warmup = std::stoi(argv[i + 1]);
-    else if (a == "--json") json_path = argv[i + 1];
-    else if (a == "--runc") runc = argv[i + 1];
-    else if (a == "--crun") crun = argv[i + 1];
+    if (a == "--iterations")
+      iterations = std::stoi(argv[i + 1]);
+    else if (a == "--warmup")
+      warmup = std::stoi(argv[i + 1]);
+    else if (a == "--json")
+      json_path = argv[i + 1];
+    else if (a == "--runc")
+      runc = argv[i + 1];
+    else if (a == "--crun")
+      crun = argv[i + 1];
   }
   if (::geteuid() != 0) {
     std::cerr << "linux_adapter_bench needs root\n";
@@ -339,8 +346,10 @@ int main(int argc, char** argv) {
     }
     return s;
   };
-  if (run_quiet({runc, "--version"}) == 0) results.push_back(oci(runc, "runc run /bin/true", {}));
-  else std::cerr << "runc not found: skipped\n";
+  if (run_quiet({runc, "--version"}) == 0)
+    results.push_back(oci(runc, "runc run /bin/true", {}));
+  else
+    std::cerr << "runc not found: skipped\n";
 
   // --- crun, in a private mount namespace with hugetlb moved to v1 ----------
   // crun 1.8 refuses this hybrid host while hugetlb is on cgroup2; binding it
@@ -398,8 +407,12 @@ int main(int argc, char** argv) {
     std::snprintf(line, sizeof line, "| %s | %.2f | %.2f | %.2f | %.2f |\n", s.name.c_str(), med,
                   p99, mn, mx);
     std::cout << line;
-    rows.push_back({{"name", s.name}, {"median_ms", med}, {"p99_ms", p99}, {"min_ms", mn},
-                    {"max_ms", mx}, {"n", s.samples.size()}});
+    rows.push_back({{"name", s.name},
+                    {"median_ms", med},
+                    {"p99_ms", p99},
+                    {"min_ms", mn},
+                    {"max_ms", mx},
+                    {"n", s.samples.size()}});
   }
   out["results"] = rows;
   std::cout << "\nsteps of the adapter's VNET jail, from its journal:\n\n"
@@ -410,7 +423,8 @@ int main(int argc, char** argv) {
     std::snprintf(line, sizeof line, "| %s | %.3f | %.3f |\n", s.name.c_str() + 7,
                   percentile(s.samples, 50), percentile(s.samples, 99));
     std::cout << line;
-    steps.push_back({{"step", s.name.substr(7)}, {"median_ms", percentile(s.samples, 50)},
+    steps.push_back({{"step", s.name.substr(7)},
+                     {"median_ms", percentile(s.samples, 50)},
                      {"p99_ms", percentile(s.samples, 99)}});
   }
   out["adapter_steps"] = steps;

@@ -23,9 +23,8 @@ using namespace jaild::systest;
 
 namespace {
 
-host::exec_result exec_in(host::host& a, const host::running_jail& j,
-                          std::vector<std::string> argv, std::string user = "",
-                          std::string input = "") {
+host::exec_result exec_in(host::host& a, const host::running_jail& j, std::vector<std::string> argv,
+                          std::string user = "", std::string input = "") {
   host::exec_request r;
   r.argv = std::move(argv);
   r.user = std::move(user);
@@ -136,8 +135,7 @@ TEST_CASE("linux adapter: a persistent jail is an isolated process tree", "[syst
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux adapter: a command jail ends with its command and keeps its status",
-          "[system]") {
+TEST_CASE("linux adapter: a command jail ends with its command and keeps its status", "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();
   {
@@ -284,8 +282,7 @@ TEST_CASE("linux adapter: the death of a jail's init is seen at once and nothing
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next one",
-          "[system]") {
+TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next one", "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();
   {
@@ -299,8 +296,8 @@ TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next o
     const auto j = host::running_jail_from_json(out["jail"]);
     harness h;
     for (const auto& o : out["objects"])
-      h.ledger().record({*host::object_kind_from_name(o["kind"].get<std::string>()),
-                         o["owner"], o["key"], o["attrs"]});
+      h.ledger().record({*host::object_kind_from_name(o["kind"].get<std::string>()), o["owner"],
+                         o["key"], o["attrs"]});
     auto& a = h.adapter();
     CHECK(a.alive(j));
     auto listed = a.list_jails();
@@ -325,8 +322,7 @@ TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next o
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux adapter: a non-persistent jail ends when its last process does",
-          "[system]") {
+TEST_CASE("linux adapter: a non-persistent jail ends when its last process does", "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();
   {

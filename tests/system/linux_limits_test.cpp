@@ -56,8 +56,7 @@ TEST_CASE("linux limits: memoryuse stops an allocator", "[system]") {
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux limits: maxproc stops a fork loop, and a live change takes effect",
-          "[system]") {
+TEST_CASE("linux limits: maxproc stops a fork loop, and a live change takes effect", "[system]") {
   require_prerequisites();
   rootfs root("pids");
   harness h;
@@ -78,8 +77,7 @@ TEST_CASE("linux limits: maxproc stops a fork loop, and a live change takes effe
   a.stop_jail(ctx, j, h.sinks());
 }
 
-TEST_CASE("linux limits: openfiles and vmemoryuse become rlimits of every process",
-          "[system]") {
+TEST_CASE("linux limits: openfiles and vmemoryuse become rlimits of every process", "[system]") {
   require_prerequisites();
   rootfs root("rlim");
   harness h;
@@ -119,7 +117,8 @@ TEST_CASE("linux limits: a cpuset confines every process of the jail, and change
     return r.output.substr(r.output.find(':') + 1);
   };
   CHECK(allowed() == "\t1\n");
-  auto init_status = run({"grep", "Cpus_allowed_list", "/proc/" + std::to_string(j.pid) + "/status"});
+  auto init_status =
+      run({"grep", "Cpus_allowed_list", "/proc/" + std::to_string(j.pid) + "/status"});
   CHECK(init_status.output.find("\t1\n") != std::string::npos);
   // Every process of the jail, and a busy one runs on CPU 1 only (field 39
   // of stat: the CPU it last ran on).
@@ -129,7 +128,8 @@ TEST_CASE("linux limits: a cpuset confines every process of the jail, and change
   };
   const std::string busy =
       exec_in(a, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 & echo $!"}).output;
-  const std::string last_cpu = "sleep 0.3; cut -d' ' -f39 /proc/" + busy.substr(0, busy.size() - 1) + "/stat";
+  const std::string last_cpu =
+      "sleep 0.3; cut -d' ' -f39 /proc/" + busy.substr(0, busy.size() - 1) + "/stat";
   CHECK(every() == "Cpus_allowed_list:\t1\n");
   CHECK(exec_in(a, j, {"sh", "-c", last_cpu}).output == "1\n");
   ctx.spec.cpuset = "0";
@@ -140,8 +140,7 @@ TEST_CASE("linux limits: a cpuset confines every process of the jail, and change
   a.stop_jail(ctx, j, h.sinks());
 }
 
-TEST_CASE("linux limits: pcpu is a CFS quota, and usage reads back in RCTL names",
-          "[system]") {
+TEST_CASE("linux limits: pcpu is a CFS quota, and usage reads back in RCTL names", "[system]") {
   require_prerequisites();
   rootfs root("pcpu");
   harness h;

@@ -116,9 +116,10 @@ TEST_CASE("linux network: two VNET jails on one bridge talk; all is removed afte
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux network: a bridge jaild did not make stays, and a shared bridge stays "
-          "while a jail uses it",
-          "[system]") {
+TEST_CASE(
+    "linux network: a bridge jaild did not make stays, and a shared bridge stays "
+    "while a jail uses it",
+    "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();
   const std::string bridge = prefix() + "own";

@@ -56,7 +56,8 @@ rootfs::rootfs(const std::string& name) {
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
   ::chmod(path_.c_str(), 0755);
-  for (const char* d : {"bin", "sbin", "etc", "proc", "dev", "tmp", "root", "www", "mnt", "var/run"})
+  for (const char* d :
+       {"bin", "sbin", "etc", "proc", "dev", "tmp", "root", "www", "mnt", "var/run"})
     fs::create_directories(path_ / d);
   fs::permissions(path_ / "tmp", fs::perms::all | fs::perms::sticky_bit);
   fs::copy_file("/bin/busybox", path_ / "bin/busybox");
@@ -66,8 +67,7 @@ rootfs::rootfs(const std::string& name) {
     if (!a.empty() && a != "busybox") fs::create_symlink("busybox", path_ / "bin" / a);
   for (const char* helper : {"alloc", "forker"})
     fs::copy_file(fs::path(JAILD_TEST_HELPERS) / helper, path_ / "bin" / helper);
-  write_file(path_ / "etc/passwd",
-             "root:x:0:0:root:/root:/bin/sh\nwww:x:80:80:web:/www:/bin/sh\n");
+  write_file(path_ / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww:x:80:80:web:/www:/bin/sh\n");
   write_file(path_ / "etc/group", "root:x:0:\nwww:x:80:\nstaff:x:20:www\n");
   write_file(path_ / "www/index.html", "hello from " + name + "\n");
 }
@@ -103,7 +103,8 @@ void test_ledger::record(const host::object& obj) {
 
 void test_ledger::forget(const host::object& obj) {
   std::lock_guard lock(mutex_);
-  std::erase_if(live_, [&](const host::object& o) { return o.kind == obj.kind && o.key == obj.key; });
+  std::erase_if(live_,
+                [&](const host::object& o) { return o.kind == obj.kind && o.key == obj.key; });
 }
 
 std::vector<host::object> test_ledger::live() const {
@@ -181,7 +182,8 @@ host_counts count_host_objects() {
 
 std::string to_string(const host_counts& c) {
   return "veths=" + std::to_string(c.veths) + " bridges=" + std::to_string(c.bridges) +
-         " jaild_cgroups=" + std::to_string(c.jaild_cgroups) + " mounts=" + std::to_string(c.mounts);
+         " jaild_cgroups=" + std::to_string(c.jaild_cgroups) +
+         " mounts=" + std::to_string(c.mounts);
 }
 
 command_result run(const std::vector<std::string>& argv) {
@@ -202,7 +204,8 @@ command_result run(const std::vector<std::string>& argv) {
   command_result r;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(out[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0)
+    r.output.append(buf, static_cast<std::size_t>(n));
   ::close(out[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -37,8 +37,8 @@ struct tracked_init {
   pid_t pid = -1;
   std::string token;
   unique_fd pidfd;
-  unique_fd status;        // the memfd that init's fd 3 is; -1 if unknown
-  bool child = false;      // jaild is the parent (it can waitid)
+  unique_fd status;    // the memfd that init's fd 3 is; -1 if unknown
+  bool child = false;  // jaild is the parent (it can waitid)
   std::mutex mutex;
   std::optional<exit_info> ended;
   std::uint64_t watch_key = 0;
@@ -64,8 +64,7 @@ class linux_adapter final : public host {
                      const std::string& command, step_sinks sinks) override;
   void stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void destroy(const object& obj, step_sinks sinks) override;
-  void update_limits(const jail_context& ctx, const running_jail& jail,
-                     step_sinks sinks) override;
+  void update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   exec_result exec(const running_jail& jail, const exec_request& req) override;
   std::map<std::string, double> usage(const running_jail& jail) override;
   bool alive(const running_jail& jail) override;

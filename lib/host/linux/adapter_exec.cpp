@@ -1,8 +1,8 @@
 // exec.* hooks (on the host, or inside the jail for start and stop) and exec
 // into a running jail, all through run_process with an argv.
 #include <fcntl.h>
-#include <pwd.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -49,8 +49,7 @@ std::string first_line(const std::string& s) {
 }  // namespace
 
 jail_entry linux_adapter::enter(const running_jail& jail, const std::string& user,
-                                const std::string& cwd, std::string* home,
-                                std::string* user_name) {
+                                const std::string& cwd, std::string* home, std::string* user_name) {
   auto t = track(jail);
   if (!t || reap(*t)) throw error(errc::host_failure, "the jail " + jail.name + " is not running");
   const auto pid = static_cast<pid_t>(jail.pid);
@@ -87,7 +86,8 @@ jail_entry linux_adapter::enter(const running_jail& jail, const std::string& use
   const auto passwd = read_text(proc + "/root/etc/passwd").value_or("");
   const auto group = read_text(proc + "/root/etc/group").value_or("");
   auto u = resolve_user(user, passwd, group);
-  if (!u) throw error(errc::invalid_value, "no user " + user + " in the jail's /etc/passwd", "/user");
+  if (!u)
+    throw error(errc::invalid_value, "no user " + user + " in the jail's /etc/passwd", "/user");
   e.uid = u->uid;
   e.gid = u->gid;
   e.groups = u->groups;
@@ -98,8 +98,7 @@ jail_entry linux_adapter::enter(const running_jail& jail, const std::string& use
 }
 
 void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
-                             std::string_view stage, const std::string& command,
-                             step_sinks sinks) {
+                             std::string_view stage, const std::string& command, step_sinks sinks) {
   const auto& spec = ctx.spec;
   spawn_request r;
   r.argv = {"/bin/sh", "-c", command};
@@ -153,8 +152,8 @@ void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
 
   unique_fd console;
   if (!spec.exec.consolelog.empty()) {
-    console.reset(::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                         0640));
+    console.reset(
+        ::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (!console)
       throw error(errc::host_failure,
                   "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
@@ -184,7 +183,8 @@ void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
   // A step with an error reads as failed: the stderr of a hook that succeeded
   // goes with its output.
   std::string output = res.output;
-  if (!res.error.empty()) output += (output.empty() ? "" : "\n") + std::string("stderr: ") + res.error;
+  if (!res.error.empty())
+    output += (output.empty() ? "" : "\n") + std::string("stderr: ") + res.error;
   step.ok(output);
 }
 
@@ -205,8 +205,8 @@ exec_result linux_adapter::exec(const running_jail& jail, const exec_request& re
   jail_entry entry = enter(jail, req.user, req.cwd, &home, &name);
   spawn_request r;
   r.argv = req.argv;
-  r.env = {"PATH=" + std::string(default_path), "HOME=" + home, "USER=" + name,
-           "SHELL=/bin/sh", "TERM=dumb"};
+  r.env = {"PATH=" + std::string(default_path), "HOME=" + home, "USER=" + name, "SHELL=/bin/sh",
+           "TERM=dumb"};
   for (const auto& [k, v] : req.env) set_env(r.env, k, v);
   r.input = req.input;
   r.timeout = req.timeout;

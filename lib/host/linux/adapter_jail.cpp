@@ -24,7 +24,9 @@
 namespace jaild::host::linux_host {
 namespace {
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 int pidfd_signal(int pidfd, int sig) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
@@ -100,21 +102,21 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     step_timer step(sinks.steps, "cgroup.create", argv);
     sinks.objects.record({object_kind::cgroup, spec.name, "jaild/" + leaf, {{"dirs", dir_list}}});
     std::string what;
-    if (int err = cg.create(leaf, spec.cpuset, &what)) step.fail(err, what + ": " + errno_text(err));
+    if (int err = cg.create(leaf, spec.cpuset, &what))
+      step.fail(err, what + ": " + errno_text(err));
     const auto writes = cgroup_writes(plan, cg.version());
     if (int err = cg.apply(leaf, writes, &what)) step.fail(err, what + ": " + errno_text(err));
     step.ok();
   }
 
   const int image = init_image_fd();
-  if (image < 0)
-    throw error(errc::host_failure, "cannot prepare jaild-init: " + errno_text(errno));
+  if (image < 0) throw error(errc::host_failure, "cannot prepare jaild-init: " + errno_text(errno));
   unique_fd status(::memfd_create("jaild-status", MFD_CLOEXEC));
   if (!status) throw error(errc::host_failure, "memfd: " + errno_text(errno));
   unique_fd console;
   if (!spec.exec.consolelog.empty()) {
-    console.reset(::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                         0640));
+    console.reset(
+        ::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (!console)
       throw error(errc::host_failure,
                   "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
@@ -146,7 +148,8 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   std::vector<unique_fd> join;
   if (cg.version() == cgroup_version::v2) {
     cgroup_dir.reset(::open(dirs.front().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup_dir) throw error(errc::host_failure, dirs.front().string() + ": " + errno_text(errno));
+    if (!cgroup_dir)
+      throw error(errc::host_failure, dirs.front().string() + ": " + errno_text(errno));
     o.cgroup_fd = cgroup_dir.get();
   } else {
     for (const auto& f : cg.join_files(leaf)) {
@@ -300,7 +303,8 @@ void linux_adapter::kill_members(const std::vector<fs::path>& dirs, step_timer& 
 
 void linux_adapter::destroy_jail(const object& obj, step_sinks sinks) {
   std::vector<fs::path> dirs;
-  for (const auto& d : obj.attrs.value("dirs", nlohmann::json::array())) dirs.emplace_back(d.get<std::string>());
+  for (const auto& d : obj.attrs.value("dirs", nlohmann::json::array()))
+    dirs.emplace_back(d.get<std::string>());
   std::vector<std::string> argv{"kill", "-KILL"};
   for (const auto& d : dirs) argv.push_back("cgroup:" + d.string());
   step_timer step(sinks.steps, "jail.remove", argv);

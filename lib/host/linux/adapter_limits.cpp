@@ -18,7 +18,8 @@ std::vector<pid_t> threads_of(pid_t pid) {
   DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
   if (!d) return out;
   while (dirent* e = ::readdir(d))
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') out.push_back(static_cast<pid_t>(std::stol(e->d_name)));
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+      out.push_back(static_cast<pid_t>(std::stol(e->d_name)));
   ::closedir(d);
   return out;
 }
@@ -69,7 +70,8 @@ void linux_adapter::apply_all_limits(const jail_context& ctx, const running_jail
   const auto writes = cgroup_writes(plan, cg.version());
   std::vector<std::string> argv;
   for (const auto& w : writes) argv.push_back(w.file + "=" + w.value);
-  argv.push_back("cpuset.cpus=" + (ctx.spec.cpuset.empty() ? std::string("(all)") : ctx.spec.cpuset));
+  argv.push_back("cpuset.cpus=" +
+                 (ctx.spec.cpuset.empty() ? std::string("(all)") : ctx.spec.cpuset));
   if (plan.open_files) argv.push_back("RLIMIT_NOFILE=" + std::to_string(*plan.open_files));
   if (plan.address_space) argv.push_back("RLIMIT_AS=" + std::to_string(*plan.address_space));
   step_timer step(sinks.steps, step_name, argv);
@@ -90,13 +92,15 @@ void linux_adapter::apply_all_limits(const jail_context& ctx, const running_jail
   for (int c : cpus) CPU_SET(static_cast<std::size_t>(c), &set);
   std::string problems;
   for (pid_t pid : cg.procs(*leaf)) {
-    auto limit = [&](__rlimit_resource resource, const char* name, std::optional<std::uint64_t> amount) {
+    auto limit = [&](__rlimit_resource resource, const char* name,
+                     std::optional<std::uint64_t> amount) {
       rlimit r{RLIM_INFINITY, RLIM_INFINITY};
       if (amount) {
         const auto v = static_cast<rlim_t>(rlimit_value(*amount, own_hard_limit(resource)));
         r = {v, v};
       } else {
-        r = {static_cast<rlim_t>(own_hard_limit(resource)), static_cast<rlim_t>(own_hard_limit(resource))};
+        r = {static_cast<rlim_t>(own_hard_limit(resource)),
+             static_cast<rlim_t>(own_hard_limit(resource))};
         rlimit current{};
         // Without a rule, leave what the process has unless it is above jaild's.
         if (::prlimit(pid, resource, nullptr, &current) == 0 && current.rlim_max <= r.rlim_max)
@@ -143,10 +147,12 @@ std::map<std::string, double> linux_adapter::usage(const running_jail& jail) {
       // The init's start time, in clock ticks since boot, against uptime.
       const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
       const auto uptime = read_text("/proc/uptime").value_or("0");
-      elapsed_ns = (std::stod(uptime) - std::stod(jail.token.empty() ? "0" : jail.token) / hz) * 1e9;
+      elapsed_ns =
+          (std::stod(uptime) - std::stod(jail.token.empty() ? "0" : jail.token) / hz) * 1e9;
     }
     if (elapsed_ns > 0)
-      out["pcpu"] = 100.0 * static_cast<double>(*u.cpu_ns - std::min(before, *u.cpu_ns)) / elapsed_ns;
+      out["pcpu"] =
+          100.0 * static_cast<double>(*u.cpu_ns - std::min(before, *u.cpu_ns)) / elapsed_ns;
     s = {jail.token, *u.cpu_ns, now};
   }
   double fds = 0, vmem = 0;

@@ -30,7 +30,9 @@ void linux_adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks)
     if (!e.supported())
       step.fail(EOPNOTSUPP, "the file system type " + e.fstype + " is not supported on Linux",
                 errc::unsupported_on_platform);
-    sinks.objects.record({object_kind::mount, ctx.spec.name, e.target,
+    sinks.objects.record({object_kind::mount,
+                          ctx.spec.name,
+                          e.target,
                           {{"source", e.source}, {"fstype", e.fstype}}});
     int rc = 0;
     if (e.fstype == "nullfs") {

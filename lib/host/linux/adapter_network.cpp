@@ -40,7 +40,9 @@ void linux_adapter::add_aliases(const jail_context& ctx, step_sinks sinks) {
         step.ok("already present on " + a->iface + "; left as it is");
         continue;
       }
-      sinks.objects.record({object_kind::alias, ctx.spec.name, a->iface + "|" + cidr,
+      sinks.objects.record({object_kind::alias,
+                            ctx.spec.name,
+                            a->iface + "|" + cidr,
                             {{"iface", a->iface}, {"cidr", cidr}, {"v6", w.v6}}});
       nl.add_address(index, cidr, w.v6);
       step.ok();
@@ -93,7 +95,9 @@ void linux_adapter::create_interfaces(const jail_context& ctx, step_sinks sinks)
   for (const auto& i : ctx.interfaces) {
     std::lock_guard lock(bridges_mutex_);
     ensure_bridge(nl, i, sinks);
-    sinks.objects.record({object_kind::epair, ctx.spec.name, i.host_end,
+    sinks.objects.record({object_kind::epair,
+                          ctx.spec.name,
+                          i.host_end,
                           {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
   }
 }
@@ -111,9 +115,8 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
     // (The pair was ledgered by create_interfaces, which always runs first.)
     const int bridge = ensure_bridge(host_nl, i, sinks);
     step_timer step(sinks.steps, "epair.create",
-                    {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type",
-                     "veth", "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid),
-                     "up"});
+                    {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type", "veth",
+                     "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid), "up"});
     try {
       if (!host_nl.ifindex(i.host_end)) {
         host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);

@@ -159,7 +159,8 @@ int cgroups::ensure_parent(const std::string& controller, std::string* what) {
     std::string wanted;
     const std::string available = read_text(own / "cgroup.controllers").value_or("");
     for (const char* c : {"cpu", "cpuset", "memory", "pids"})
-      if (available.find(c) != std::string::npos) wanted += std::string(wanted.empty() ? "" : " ") + "+" + c;
+      if (available.find(c) != std::string::npos)
+        wanted += std::string(wanted.empty() ? "" : " ") + "+" + c;
     int err = write_text(own / "cgroup.subtree_control", wanted);
     if (err == EBUSY) {
       // jaild's own cgroup holds processes (jaild itself): a v2 cgroup with

@@ -24,11 +24,13 @@ bool fstab_entry::read_only() const {
 }
 
 bool fstab_entry::skipped() const {
-  return fstype == "procfs" || fstype == "devfs" || fstype == "fdescfs" ||
-         fstype == "linprocfs" || fstype == "linsysfs";
+  return fstype == "procfs" || fstype == "devfs" || fstype == "fdescfs" || fstype == "linprocfs" ||
+         fstype == "linsysfs";
 }
 
-bool fstab_entry::supported() const { return fstype == "nullfs" || fstype == "tmpfs" || skipped(); }
+bool fstab_entry::supported() const {
+  return fstype == "nullfs" || fstype == "tmpfs" || skipped();
+}
 
 std::string fstab_entry::tmpfs_data() const {
   std::string out;
@@ -44,7 +46,8 @@ std::optional<fstab_entry> parse_fstab_line(std::string_view line, std::string* 
   auto f = fields(line);
   if (f.empty()) return std::nullopt;
   if (f.size() < 3) {
-    if (problem) *problem = "fstab line '" + std::string(line) + "' needs at least source, target and type";
+    if (problem)
+      *problem = "fstab line '" + std::string(line) + "' needs at least source, target and type";
     return std::nullopt;
   }
   fstab_entry e{f[0], f[1], f[2], {}};
@@ -66,8 +69,10 @@ std::vector<fstab_entry> parse_fstab(const std::vector<std::string>& lines,
   auto take = [&](std::string_view line) {
     std::string why;
     auto e = parse_fstab_line(line, &why);
-    if (e) out.push_back(std::move(*e));
-    else if (!why.empty() && problem && problem->empty()) *problem = why;
+    if (e)
+      out.push_back(std::move(*e));
+    else if (!why.empty() && problem && problem->empty())
+      *problem = why;
   };
   for (const auto& l : lines) take(l);
   while (!fstab_text.empty()) {

@@ -5,7 +5,9 @@
 namespace jaild::host::linux_host {
 namespace {
 
-constexpr std::uint64_t bit(int cap) { return std::uint64_t{1} << cap; }
+constexpr std::uint64_t bit(int cap) {
+  return std::uint64_t{1} << cap;
+}
 
 // A jail(8) boolean parameter: true, 1 or "true"/"1"/"yes".
 bool param_true(const nlohmann::json& params, const char* name) {
@@ -34,13 +36,12 @@ bool needs_own_netns(const model::jail_spec& spec) {
 }
 
 std::uint64_t dropped_capabilities(const model::jail_spec& spec) {
-  std::uint64_t drop = bit(CAP_SYS_MODULE) | bit(CAP_SYS_RAWIO) | bit(CAP_MKNOD) |
-                       bit(CAP_SYS_TIME) | bit(CAP_SYS_BOOT) | bit(CAP_SYS_PACCT) |
-                       bit(CAP_SYS_TTY_CONFIG) | bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) |
-                       bit(CAP_MAC_OVERRIDE) | bit(CAP_MAC_ADMIN) | bit(CAP_SYSLOG) |
-                       bit(CAP_WAKE_ALARM) | bit(CAP_BLOCK_SUSPEND) | bit(CAP_BPF) |
-                       bit(CAP_PERFMON) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_SYS_RESOURCE) |
-                       bit(CAP_CHECKPOINT_RESTORE);
+  std::uint64_t drop =
+      bit(CAP_SYS_MODULE) | bit(CAP_SYS_RAWIO) | bit(CAP_MKNOD) | bit(CAP_SYS_TIME) |
+      bit(CAP_SYS_BOOT) | bit(CAP_SYS_PACCT) | bit(CAP_SYS_TTY_CONFIG) | bit(CAP_AUDIT_CONTROL) |
+      bit(CAP_AUDIT_READ) | bit(CAP_MAC_OVERRIDE) | bit(CAP_MAC_ADMIN) | bit(CAP_SYSLOG) |
+      bit(CAP_WAKE_ALARM) | bit(CAP_BLOCK_SUSPEND) | bit(CAP_BPF) | bit(CAP_PERFMON) |
+      bit(CAP_DAC_READ_SEARCH) | bit(CAP_SYS_RESOURCE) | bit(CAP_CHECKPOINT_RESTORE);
   if (!param_true(spec.params, "allow.mount")) drop |= bit(CAP_SYS_ADMIN);
   const bool own_stack = spec.vnet.has_value();
   if (!own_stack) drop |= bit(CAP_NET_ADMIN);

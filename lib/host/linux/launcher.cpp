@@ -51,17 +51,28 @@ enum child_step : int {
 
 const char* step_name(int s) {
   static const char* names[] = {
-      "join the jail's cgroups",   "setsid",
-      "unshare the cgroup namespace", "make mounts private",
-      "bind-mount the jail's root",   "chdir into the jail's root",
-      "mount a tmpfs on /dev",        "create device nodes in /dev",
-      "create /dev symlinks",         "mount /dev/pts",
-      "mount /dev/shm",               "set the hostname",
-      "pivot_root",                   "detach the host's root",
-      "mount /proc",                  "make /proc/sys read-only",
-      "bring loopback up",            "set rlimits",
-      "set CPU affinity",             "drop capabilities",
-      "arrange file descriptors",     "exec jaild-init",
+      "join the jail's cgroups",
+      "setsid",
+      "unshare the cgroup namespace",
+      "make mounts private",
+      "bind-mount the jail's root",
+      "chdir into the jail's root",
+      "mount a tmpfs on /dev",
+      "create device nodes in /dev",
+      "create /dev symlinks",
+      "mount /dev/pts",
+      "mount /dev/shm",
+      "set the hostname",
+      "pivot_root",
+      "detach the host's root",
+      "mount /proc",
+      "make /proc/sys read-only",
+      "bring loopback up",
+      "set rlimits",
+      "set CPU affinity",
+      "drop capabilities",
+      "arrange file descriptors",
+      "exec jaild-init",
   };
   return s >= 0 && s <= step_exec ? names[s] : "unknown step";
 }
@@ -109,7 +120,9 @@ struct child_plan {
 }
 
 // Moves fd to a number >= 10 (so that arranging 0..3 cannot clobber it).
-int high(int fd) { return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
+int high(int fd) {
+  return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
 
 [[noreturn]] void child_main(child_plan p) {
   p.report_fd = high(p.report_fd);
@@ -291,8 +304,8 @@ launched launch_jail(const launch_options& o) {
   abandon();
   if (n != static_cast<ssize_t>(sizeof child_report))
     throw launch_error(EIO, "the jail's init ended before it started");
-  throw launch_error(child_report[1], std::string("in the jail's init: ") +
-                                          step_name(child_report[0]));
+  throw launch_error(child_report[1],
+                     std::string("in the jail's init: ") + step_name(child_report[0]));
 }
 
 }  // namespace jaild::host::linux_host

@@ -23,20 +23,20 @@
 namespace jaild::host::linux_host {
 
 struct launch_options {
-  std::string root;                   // the jail's path (a directory)
+  std::string root;  // the jail's path (a directory)
   std::string hostname;
   bool new_netns = true;
-  int init_fd = -1;                   // the jaild-init executable (memfd)
-  int status_fd = -1;                 // becomes init's fd 3
-  int console_fd = -1;                // init's stdout and stderr; -1 = /dev/null
-  std::vector<std::string> argv;      // init's argv
-  std::vector<std::string> env;       // init's environment, "K=V"
-  std::vector<int> cpus;              // affinity; empty = inherit
+  int init_fd = -1;                            // the jaild-init executable (memfd)
+  int status_fd = -1;                          // becomes init's fd 3
+  int console_fd = -1;                         // init's stdout and stderr; -1 = /dev/null
+  std::vector<std::string> argv;               // init's argv
+  std::vector<std::string> env;                // init's environment, "K=V"
+  std::vector<int> cpus;                       // affinity; empty = inherit
   std::optional<std::uint64_t> nofile;         // RLIMIT_NOFILE (soft = hard)
   std::optional<std::uint64_t> address_space;  // RLIMIT_AS
   std::vector<int> drop_capabilities;
-  int cgroup_fd = -1;                 // v2: CLONE_INTO_CGROUP; -1 = none
-  std::vector<int> join_fds;          // v1: the jail's `tasks` files, open for writing
+  int cgroup_fd = -1;         // v2: CLONE_INTO_CGROUP; -1 = none
+  std::vector<int> join_fds;  // v1: the jail's `tasks` files, open for writing
 };
 
 class launch_error : public std::runtime_error {

@@ -16,9 +16,8 @@ struct supported {
 };
 
 constexpr supported supported_resources[] = {
-    {"memoryuse", kind::jail_wide}, {"maxproc", kind::jail_wide},
-    {"pcpu", kind::jail_wide},      {"openfiles", kind::per_process},
-    {"vmemoryuse", kind::per_process},
+    {"memoryuse", kind::jail_wide},   {"maxproc", kind::jail_wide},      {"pcpu", kind::jail_wide},
+    {"openfiles", kind::per_process}, {"vmemoryuse", kind::per_process},
 };
 
 const supported* find_supported(const std::string& resource) {
@@ -76,11 +75,16 @@ limit_plan plan_limits(const std::vector<std::string>& rules) {
   limit_plan plan;
   for (const auto& text : rules) {
     auto rule = model::parse_rctl_rule(text, nullptr);
-    if (rule->resource == "memoryuse") keep_smallest(plan.memory_bytes, rule->amount);
-    else if (rule->resource == "maxproc") keep_smallest(plan.max_procs, rule->amount);
-    else if (rule->resource == "pcpu") keep_smallest(plan.cpu_percent, rule->amount);
-    else if (rule->resource == "openfiles") keep_smallest(plan.open_files, rule->amount);
-    else if (rule->resource == "vmemoryuse") keep_smallest(plan.address_space, rule->amount);
+    if (rule->resource == "memoryuse")
+      keep_smallest(plan.memory_bytes, rule->amount);
+    else if (rule->resource == "maxproc")
+      keep_smallest(plan.max_procs, rule->amount);
+    else if (rule->resource == "pcpu")
+      keep_smallest(plan.cpu_percent, rule->amount);
+    else if (rule->resource == "openfiles")
+      keep_smallest(plan.open_files, rule->amount);
+    else if (rule->resource == "vmemoryuse")
+      keep_smallest(plan.address_space, rule->amount);
   }
   return plan;
 }
@@ -98,8 +102,8 @@ std::vector<cgroup_write> cgroup_writes(const limit_plan& plan, cgroup_version v
     out.push_back({"cpu", "cpu.cfs_period_us", std::to_string(cpu_period_us)});
     out.push_back({"cpu", "cpu.cfs_quota_us", quota ? std::to_string(*quota) : "-1"});
   } else {
-    out.push_back({"memory", "memory.max",
-                   plan.memory_bytes ? std::to_string(*plan.memory_bytes) : "max"});
+    out.push_back(
+        {"memory", "memory.max", plan.memory_bytes ? std::to_string(*plan.memory_bytes) : "max"});
     out.push_back({"pids", "pids.max", plan.max_procs ? std::to_string(*plan.max_procs) : "max"});
     out.push_back({"cpu", "cpu.max",
                    (quota ? std::to_string(*quota) : std::string("max")) + " " +

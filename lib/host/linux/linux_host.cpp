@@ -18,7 +18,9 @@
 namespace jaild::host::linux_host {
 namespace {
 
-bool file_exists(const char* path) { return ::access(path, F_OK) == 0; }
+bool file_exists(const char* path) {
+  return ::access(path, F_OK) == 0;
+}
 
 }  // namespace
 
@@ -37,10 +39,12 @@ platform_info linux_adapter::info() {
   }
   p.cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   p.prerequisites.push_back(
-      {"namespaces", file_exists("/proc/self/ns/pid") && file_exists("/proc/self/ns/net"),
+      {"namespaces",
+       file_exists("/proc/self/ns/pid") && file_exists("/proc/self/ns/net"),
        "the kernel lacks PID or network namespaces (CONFIG_PID_NS, CONFIG_NET_NS)",
        {"jails"}});
-  p.prerequisites.push_back({"cgroups", cgroups_ != nullptr,
+  p.prerequisites.push_back({"cgroups",
+                             cgroups_ != nullptr,
                              "no usable cgroup hierarchy: jaild needs the v1 memory, pids, cpu, "
                              "cpuacct and cpuset hierarchies, or cgroup v2 with the memory "
                              "controller",
@@ -48,23 +52,25 @@ platform_info linux_adapter::info() {
   {
     const int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
     if (fd >= 0) ::close(fd);
-    p.prerequisites.push_back({"pidfd", fd >= 0,
+    p.prerequisites.push_back({"pidfd",
+                               fd >= 0,
                                "the kernel lacks pidfd_open (Linux 5.3 or later is needed)",
                                {"jails"}});
   }
-  p.prerequisites.push_back({"jaild-init", init_image_fd() >= 0,
+  p.prerequisites.push_back({"jaild-init",
+                             init_image_fd() >= 0,
                              "jaild cannot make the memfd for its init: " + errno_text(errno),
                              {"jails"}});
   nlohmann::json own = nlohmann::json::object();
   if (cgroups_)
     for (const auto& [controller, dir] : cgroups_->layout().own)
       own[controller.empty() ? "unified" : controller] = dir.string();
-  p.details = {{"cgroup", cgroups_ ? (cgroups_->version() == cgroup_version::v2 ? "v2" : "v1")
-                                   : "none"},
-               {"cgroup_parents", own},
-               {"state_dir", options_.state_dir.string()},
-               {"shared_ip_restricted", false},
-               {"limits", {"memoryuse", "maxproc", "pcpu", "openfiles", "vmemoryuse"}}};
+  p.details = {
+      {"cgroup", cgroups_ ? (cgroups_->version() == cgroup_version::v2 ? "v2" : "v1") : "none"},
+      {"cgroup_parents", own},
+      {"state_dir", options_.state_dir.string()},
+      {"shared_ip_restricted", false},
+      {"limits", {"memoryuse", "maxproc", "pcpu", "openfiles", "vmemoryuse"}}};
   return p;
 }
 
@@ -117,12 +123,18 @@ std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
 
 void linux_adapter::destroy(const object& obj, step_sinks sinks) {
   switch (obj.kind) {
-    case object_kind::jail: return destroy_jail(obj, sinks);
-    case object_kind::cgroup: return destroy_cgroup(obj, sinks);
-    case object_kind::epair: return destroy_epair(obj, sinks);
-    case object_kind::bridge: return destroy_bridge(obj, sinks);
-    case object_kind::alias: return destroy_alias(obj, sinks);
-    case object_kind::mount: return destroy_mount(obj, sinks);
+    case object_kind::jail:
+      return destroy_jail(obj, sinks);
+    case object_kind::cgroup:
+      return destroy_cgroup(obj, sinks);
+    case object_kind::epair:
+      return destroy_epair(obj, sinks);
+    case object_kind::bridge:
+      return destroy_bridge(obj, sinks);
+    case object_kind::alias:
+      return destroy_alias(obj, sinks);
+    case object_kind::mount:
+      return destroy_mount(obj, sinks);
     case object_kind::file: {
       step_timer step(sinks.steps, "file.remove", {"rm", "-f", obj.key});
       if (::unlink(obj.key.c_str()) != 0 && errno != ENOENT)

@@ -46,12 +46,24 @@ struct owned {
   T** out() { return &p; }
 };
 
-void free_link(rtnl_link* l) { rtnl_link_put(l); }
-void free_addr(nl_addr* a) { nl_addr_put(a); }
-void free_raddr(rtnl_addr* a) { rtnl_addr_put(a); }
-void free_route(rtnl_route* r) { rtnl_route_put(r); }
-void free_veth(rtnl_link* l) { rtnl_link_veth_release(l); }
-void free_cache(nl_cache* c) { nl_cache_free(c); }
+void free_link(rtnl_link* l) {
+  rtnl_link_put(l);
+}
+void free_addr(nl_addr* a) {
+  nl_addr_put(a);
+}
+void free_raddr(rtnl_addr* a) {
+  rtnl_addr_put(a);
+}
+void free_route(rtnl_route* r) {
+  rtnl_route_put(r);
+}
+void free_veth(rtnl_link* l) {
+  rtnl_link_veth_release(l);
+}
+void free_cache(nl_cache* c) {
+  nl_cache_free(c);
+}
 
 using link_ptr = owned<rtnl_link, free_link>;
 using addr_ptr = owned<nl_addr, free_addr>;
@@ -91,21 +103,22 @@ bool netlink_error::not_found() const {
   return code_ == NLE_OBJ_NOTFOUND || code_ == NLE_NODEV || code_ == NLE_NOADDR;
 }
 
-bool netlink_error::exists() const { return code_ == NLE_EXIST; }
+bool netlink_error::exists() const {
+  return code_ == NLE_EXIST;
+}
 
 rtnl::rtnl() : sock_(open_socket()) {}
 
 rtnl rtnl::in_netns_of(pid_t pid) {
-  unique_fd target(::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(),
-                          O_RDONLY | O_CLOEXEC));
-  if (!target) throw netlink_error(NLE_OBJ_NOTFOUND, "no network namespace of process " +
-                                                         std::to_string(pid) + ": " +
-                                                         errno_text(errno));
+  unique_fd target(
+      ::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target)
+    throw netlink_error(NLE_OBJ_NOTFOUND, "no network namespace of process " + std::to_string(pid) +
+                                              ": " + errno_text(errno));
   unique_fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!home) throw netlink_error(NLE_FAILURE, "cannot open this thread's network namespace");
   if (::setns(target.get(), CLONE_NEWNET) != 0)
-    throw netlink_error(NLE_PERM, "setns into the jail's network namespace: " +
-                                      errno_text(errno));
+    throw netlink_error(NLE_PERM, "setns into the jail's network namespace: " + errno_text(errno));
   nl_sock* sock = nullptr;
   std::string failure;
   try {
@@ -124,7 +137,9 @@ rtnl::~rtnl() {
   if (sock_) nl_socket_free(sock_);
 }
 
-rtnl::rtnl(rtnl&& o) noexcept : sock_(o.sock_) { o.sock_ = nullptr; }
+rtnl::rtnl(rtnl&& o) noexcept : sock_(o.sock_) {
+  o.sock_ = nullptr;
+}
 
 int rtnl::ifindex(const std::string& name) {
   link_ptr link;

@@ -50,8 +50,8 @@ class rtnl {
   // jail end is made up and directly inside that process's network
   // namespace: moving an existing link costs an RCU grace period (about 20 ms
   // on a busy 2-CPU host), creating it there does not. One request.
-  void create_veth(const std::string& host_end, const std::string& jail_end,
-                   const std::string& mac, int master, pid_t peer_netns_pid = 0);
+  void create_veth(const std::string& host_end, const std::string& jail_end, const std::string& mac,
+                   int master, pid_t peer_netns_pid = 0);
   // A bridge, up, with `alias` as its ifalias (jaild's mark on what it made).
   void create_bridge(const std::string& name, const std::string& alias);
   void set_up(int ifindex);

@@ -2,10 +2,11 @@
 // decide who "www" is, not the host's. Pure functions over the file texts.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 namespace jaild::host::linux_host {

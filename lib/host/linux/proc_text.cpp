@@ -46,8 +46,7 @@ std::vector<std::string_view> stat_fields(std::string_view stat) {
 
 std::optional<std::string_view> status_value(std::string_view status, std::string_view key) {
   for (auto line : split(status, '\n')) {
-    if (line.size() > key.size() && line.substr(0, key.size()) == key &&
-        line[key.size()] == ':')
+    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':')
       return line.substr(key.size() + 1);
   }
   return std::nullopt;

@@ -28,7 +28,7 @@ std::optional<std::uint64_t> status_capability_bounding_set(std::string_view sta
 struct cgroup_membership {
   int hierarchy = 0;
   std::vector<std::string> controllers;  // "memory", "name=systemd"; empty for v2
-  std::string path;                       // "/process_api/x"
+  std::string path;                      // "/process_api/x"
 };
 std::vector<cgroup_membership> parse_proc_cgroup(std::string_view text);
 

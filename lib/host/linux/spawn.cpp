@@ -91,7 +91,7 @@ void arrange_fds(const child_fds& f) {
 }
 
 [[noreturn]] void host_child(const child_fds& f, const spawn_request& r, char* const* argv,
-                            char* const* envp) {
+                             char* const* envp) {
   ::setpgid(0, 0);
   sigset_t none;
   sigemptyset(&none);
@@ -167,14 +167,11 @@ spawn_result run_process(const spawn_request& r) {
   c_strings argv(r.argv), envp(r.env);
 
   int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0)
-    throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(in, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   unique_fd in_r(in[0]), in_w(in[1]);
-  if (::pipe2(out, O_CLOEXEC) != 0)
-    throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   unique_fd out_r(out[0]), out_w(out[1]);
-  if (::pipe2(err, O_CLOEXEC) != 0)
-    throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(err, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   unique_fd err_r(err[0]), err_w(err[1]);
   const child_fds fds{in_r.get(), out_w.get(), err_w.get()};
 
@@ -229,8 +226,8 @@ spawn_result run_process(const spawn_request& r) {
     if (out_r) p[count++] = {out_r.get(), POLLIN, 0};
     if (err_r) p[count++] = {err_r.get(), POLLIN, 0};
     if (in_w) p[count++] = {in_w.get(), POLLOUT, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - clock_type::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
     if (left.count() <= 0) {
       // The whole process group: a hook's own children go with it.
       ::kill(-static_cast<pid_t>(pid), SIGKILL);
@@ -239,13 +236,15 @@ spawn_result run_process(const spawn_request& r) {
       break;
     }
     int n = ::poll(p, count, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
-    if (n < 0 && errno != EINTR)
-      throw std::system_error(errno, std::generic_category(), "poll");
+    if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
     for (nfds_t i = 0; i < count && n > 0; ++i) {
       if (!p[i].revents) continue;
-      if (p[i].fd == child.get()) exited = true;
-      else if (p[i].fd == out_r.get()) drain(out_r, result.output);
-      else if (p[i].fd == err_r.get()) drain(err_r, result.error);
+      if (p[i].fd == child.get())
+        exited = true;
+      else if (p[i].fd == out_r.get())
+        drain(out_r, result.output);
+      else if (p[i].fd == err_r.get())
+        drain(err_r, result.error);
       else if (p[i].fd == in_w.get()) {
         ssize_t w = ::write(in_w.get(), r.input.data() + written, r.input.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
@@ -260,12 +259,14 @@ spawn_result run_process(const spawn_request& r) {
   drain(err_r, result.error);
 
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child.get()), &info,
-                  WEXITED) != 0 &&
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child.get()), &info, WEXITED) !=
+             0 &&
          errno == EINTR) {
   }
-  if (info.si_code == CLD_EXITED) result.exit_code = info.si_status;
-  else result.exit_code = 128 + info.si_status;
+  if (info.si_code == CLD_EXITED)
+    result.exit_code = info.si_status;
+  else
+    result.exit_code = 128 + info.si_status;
   result.duration =
       std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
   return result;

@@ -23,10 +23,10 @@
 namespace jaild::host::linux_host {
 
 struct jail_entry {
-  unique_fd pidfd;                       // the jail's init
-  unique_fd root;                        // its root directory (O_PATH)
-  std::vector<unique_fd> cgroup_procs;   // cgroups::join_files of the jail, open for writing
-  std::vector<int> drop_capabilities;    // not in the init's bounding set
+  unique_fd pidfd;                      // the jail's init
+  unique_fd root;                       // its root directory (O_PATH)
+  std::vector<unique_fd> cgroup_procs;  // cgroups::join_files of the jail, open for writing
+  std::vector<int> drop_capabilities;   // not in the init's bounding set
   std::optional<std::uint64_t> nofile, address_space;
   bool set_affinity = false;
   cpu_set_t cpus{};
@@ -37,8 +37,8 @@ struct jail_entry {
 };
 
 struct spawn_request {
-  std::vector<std::string> argv;   // argv[0] is searched in PATH of `env` when it has no '/'
-  std::vector<std::string> env;    // "K=V"
+  std::vector<std::string> argv;  // argv[0] is searched in PATH of `env` when it has no '/'
+  std::vector<std::string> env;   // "K=V"
   std::string input;
   std::chrono::milliseconds timeout{60'000};
   std::size_t output_limit = 1 << 20;
@@ -52,7 +52,7 @@ struct spawn_request {
 };
 
 struct spawn_result {
-  int exit_code = 0;   // 128+N when killed by signal N
+  int exit_code = 0;  // 128+N when killed by signal N
   std::string output;
   std::string error;
   bool timed_out = false;

@@ -68,8 +68,7 @@ void step_timer::fail(int err, std::string message, errc code) {
   throw error(code, record_.step + ": " + message);
 }
 
-void step_timer::fail_with(int status, std::string recorded_error, errc code,
-                           std::string message) {
+void step_timer::fail_with(int status, std::string recorded_error, errc code, std::string message) {
   record_.status = status == 0 ? -1 : status;
   record_.error = std::move(recorded_error);
   finish();

@@ -20,8 +20,8 @@ TEST_CASE("interface names: a long or odd id becomes a stable hash that fits", "
     const char* instance;
     std::size_t index;
   };
-  for (auto r : {row{"0123456789abcdef", 0}, row{"with-dash", 3}, row{"", 0},
-                 row{"a.b", 1}, row{"0123456789a", 99}}) {
+  for (auto r : {row{"0123456789abcdef", 0}, row{"with-dash", 3}, row{"", 0}, row{"a.b", 1},
+                 row{"0123456789a", 99}}) {
     INFO(r.instance << " #" << r.index);
     auto n = vnet_interface_names(r.instance, r.index);
     CHECK(n.host_end.size() <= 15);

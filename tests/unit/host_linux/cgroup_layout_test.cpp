@@ -1,6 +1,6 @@
-#include "lib/host/linux/cgroup.h"
-
 #include <catch2/catch.hpp>
+
+#include "lib/host/linux/cgroup.h"
 
 using namespace jaild::host::linux_host;
 
@@ -63,8 +63,8 @@ TEST_CASE("cgroup layout: v2 when the unified hierarchy has the memory controlle
 }
 
 TEST_CASE("cgroup layout: nothing usable", "[host_linux]") {
-  CHECK_FALSE(cgroup_layout_from("0::/\n", "36 30 0:32 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
-                                 "hugetlb\n"));
+  CHECK_FALSE(cgroup_layout_from(
+      "0::/\n", "36 30 0:32 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n", "hugetlb\n"));
 }
 
 TEST_CASE("cgroup layout: a leaf names its jail", "[host_linux]") {

@@ -31,8 +31,8 @@ TEST_CASE("isolation: jail root loses what FreeBSD's jail root lacks", "[host_li
   for (int cap : {CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_MKNOD, CAP_SYS_TIME, CAP_SYS_BOOT,
                   CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF})
     CHECK(drops(s, cap));
-  for (int cap : {CAP_CHOWN, CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_NET_BIND_SERVICE,
-                  CAP_SYS_CHROOT, CAP_FOWNER})
+  for (int cap : {CAP_CHOWN, CAP_SETUID, CAP_SETGID, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+                  CAP_FOWNER})
     CHECK_FALSE(drops(s, cap));
   s.params["allow.mount"] = true;
   s.params["allow.raw_sockets"] = "1";

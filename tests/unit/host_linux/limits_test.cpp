@@ -19,8 +19,8 @@ TEST_CASE("linux limits: the five enforceable rules translate", "[host_linux]") 
 }
 
 TEST_CASE("linux limits: of several rules on one resource the smallest wins", "[host_linux]") {
-  CHECK(plan_limits({"memoryuse:deny=1G", "memoryuse:deny=256M/jail"}).memory_bytes ==
-        256ull << 20);
+  CHECK(plan_limits({"memoryuse:deny=1G", "memoryuse:deny=256M/jail"}).memory_bytes == 256ull
+                                                                                           << 20);
 }
 
 TEST_CASE("linux limits: everything else is refused by name", "[host_linux]") {

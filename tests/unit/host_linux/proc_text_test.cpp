@@ -24,8 +24,8 @@ TEST_CASE("proc text: status gives the innermost PID and the bounding set", "[ho
 }
 
 TEST_CASE("proc text: /proc/PID/cgroup of a hybrid host", "[host_linux]") {
-  auto m = parse_proc_cgroup(
-      "9:name=systemd:/\n4:memory:/process_api/c3c5\n2:cpu,cpuacct:/a\n0::/\n");
+  auto m =
+      parse_proc_cgroup("9:name=systemd:/\n4:memory:/process_api/c3c5\n2:cpu,cpuacct:/a\n0::/\n");
   REQUIRE(m.size() == 4);
   CHECK(m[0].controllers == std::vector<std::string>{"name=systemd"});
   CHECK(m[1].hierarchy == 4);
@@ -37,7 +37,8 @@ TEST_CASE("proc text: /proc/PID/cgroup of a hybrid host", "[host_linux]") {
 
 TEST_CASE("proc text: mountinfo with optional fields and escapes", "[host_linux]") {
   auto m = parse_mountinfo(
-      "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 shared:2 - ext3 /dev/root rw,errors=continue\n"
+      "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 shared:2 - ext3 /dev/root "
+      "rw,errors=continue\n"
       "40 25 0:35 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
   REQUIRE(m.size() == 2);
   CHECK(m[0].root == "/mnt1");

@@ -76,9 +76,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   mode m = mode::persist;
-  if (strcmp(argv[1], "command") == 0) m = mode::command;
-  else if (strcmp(argv[1], "transient") == 0) m = mode::transient;
-  else if (strcmp(argv[1], "persist") != 0) return 2;
+  if (strcmp(argv[1], "command") == 0)
+    m = mode::command;
+  else if (strcmp(argv[1], "transient") == 0)
+    m = mode::transient;
+  else if (strcmp(argv[1], "persist") != 0)
+    return 2;
   if (m == mode::command && argc < 5) return 2;
 
   // Every signal is taken synchronously with sigwaitinfo. As PID 1 of a PID
