@@ -20,8 +20,8 @@ extern char** environ;
 namespace jaild::host::linux_host {
 namespace {
 
-constexpr std::size_t hook_output_limit = 64 * 1024;
-constexpr std::size_t exec_output_limit = 1024 * 1024;
+constexpr std::size_t hook_output_limit = std::size_t{64} * 1024;
+constexpr std::size_t exec_output_limit = std::size_t{1024} * 1024;
 constexpr const char* default_path = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
 
 std::vector<std::string> own_environment() {
@@ -71,9 +71,7 @@ jail_entry linux_adapter::enter(const running_jail& jail, const std::string& use
   // The init is the template: what it may do, an exec'd process may do.
   const std::string status = read_text(proc + "/status").value_or("");
   const std::uint64_t bounding = status_capability_bounding_set(status).value_or(~0ull);
-  int last = 40;
-  if (auto text = read_text("/proc/sys/kernel/cap_last_cap"))
-    std::from_chars(text->data(), text->data() + text->size(), last);
+  const int last = capability_last();
   for (int c = 0; c <= last && c < 64; ++c)
     if (!(bounding & (1ull << c))) e.drop_capabilities.push_back(c);
   rlimit r{};

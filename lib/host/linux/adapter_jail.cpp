@@ -137,13 +137,7 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   if (plan.open_files) o.nofile = rlimit_value(*plan.open_files, own_hard_limit(RLIMIT_NOFILE));
   if (plan.address_space)
     o.address_space = rlimit_value(*plan.address_space, own_hard_limit(RLIMIT_AS));
-  const int last_cap = [] {
-    auto text = read_text("/proc/sys/kernel/cap_last_cap");
-    int v = 40;
-    if (text) std::from_chars(text->data(), text->data() + text->size(), v);
-    return v;
-  }();
-  o.drop_capabilities = capability_list(dropped_capabilities(spec), last_cap);
+  o.drop_capabilities = capability_list(dropped_capabilities(spec), capability_last());
   unique_fd cgroup_dir;
   std::vector<unique_fd> join;
   if (cg.version() == cgroup_version::v2) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 
 #include "lib/model/error.h"
@@ -44,6 +45,13 @@ int write_text(const std::filesystem::path& path, std::string_view value) {
   if (n < 0) return errno;
   if (static_cast<std::size_t>(n) != value.size()) return EIO;
   return 0;
+}
+
+int capability_last() {
+  int last = 40;  // CAP_CHECKPOINT_RESTORE, the last one of Linux 5.9 to 6.x
+  if (auto text = read_text("/proc/sys/kernel/cap_last_cap"))
+    std::from_chars(text->data(), text->data() + text->size(), last);
+  return last;
 }
 
 step_timer::step_timer(journal& j, std::string step, std::vector<std::string> argv)

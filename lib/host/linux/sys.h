@@ -48,6 +48,9 @@ std::optional<std::string> read_text(const std::filesystem::path& path);
 // Writes a value the way `echo VALUE > FILE` does; returns 0 or the errno.
 int write_text(const std::filesystem::path& path, std::string_view value);
 
+// The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap).
+int capability_last();
+
 // A step of the journal, timed from construction to finish(). finish() records
 // it; a failure is recorded and thrown as jaild::error(code).
 class step_timer {
