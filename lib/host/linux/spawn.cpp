@@ -52,10 +52,11 @@ void say(const char* a, const char* b = "", const char* c = "") {
     while (*path) {
       const char* end = std::strchr(path, ':');
       std::size_t len = end ? static_cast<std::size_t>(end - path) : std::strlen(path);
-      if (len + 1 + std::strlen(file) + 1 <= sizeof buf) {
+      const std::size_t file_len = std::strlen(file);
+      if (len + 1 + file_len + 1 <= sizeof buf) {
         std::memcpy(buf, path, len);
         buf[len] = '/';
-        std::strcpy(buf + len + 1, file);
+        std::memcpy(buf + len + 1, file, file_len + 1);  // with its NUL
         ::execve(buf, argv, envp);
         if (errno != ENOENT && errno != ENOTDIR) saved = errno;
       }

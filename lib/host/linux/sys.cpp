@@ -72,8 +72,9 @@ void step_timer::ok(std::string output) {
 }
 
 void step_timer::fail(int err, std::string message, errc code) {
-  failed_quietly(err, message);
-  throw error(code, record_.step + ": " + message);
+  std::string detail = record_.step + ": " + message;
+  failed_quietly(err, std::move(message));
+  throw error(code, std::move(detail));
 }
 
 void step_timer::fail_with(int status, std::string recorded_error, errc code, std::string message) {
