@@ -21,6 +21,7 @@
 
 #include "lib/host/linux/cgroup.h"
 #include "lib/host/linux/netlink.h"
+#include "lib/host/linux/netns_pool.h"
 #include "lib/host/linux/spawn.h"
 #include "lib/host/linux/sys.h"
 #include "lib/host/linux/watcher.h"
@@ -120,6 +121,8 @@ class linux_adapter final : public host {
   };
   std::mutex samples_mutex_;
   std::map<pid_t, cpu_sample> samples_;
+
+  netns_pool netns_pool_;
 
   std::once_flag watcher_once_;
   std::unique_ptr<pidfd_watcher> watcher_;

@@ -126,6 +126,11 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   o.root = spec.path;
   o.hostname = spec.hostname.empty() ? spec.name : spec.hostname;
   o.new_netns = needs_own_netns(spec);
+  unique_fd netns;
+  if (o.new_netns) {
+    netns = netns_pool_.take();
+    o.netns_fd = netns.get();
+  }
   o.init_fd = image;
   o.status_fd = status.get();
   o.console_fd = console.get();
@@ -154,7 +159,7 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     }
   }
 
-  std::vector<std::string> argv{"clone3", clone_flags_text(o.new_netns), "pivot_root", spec.path};
+  std::vector<std::string> argv{"clone3", clone_flags_text(o.new_netns, o.netns_fd >= 0), "pivot_root", spec.path};
   argv.insert(argv.end(), o.argv.begin(), o.argv.end());
   step_timer step(sinks.steps, "jail.create", argv);
   sinks.objects.record({object_kind::jail, spec.name, leaf, {{"dirs", dir_list}}});

@@ -26,6 +26,7 @@ namespace {
 // Steps of the child, for the error message. Order matters only for reading.
 enum child_step : int {
   step_join_cgroups,
+  step_netns,
   step_setsid,
   step_cgroupns,
   step_private,
@@ -95,7 +96,7 @@ constexpr link_entry links[] = {{"/proc/self/fd", "dev/fd"},
 
 // Everything the child needs, made in the parent: no allocation after clone3.
 struct child_plan {
-  int report_fd, init_fd, status_fd, console_fd;
+  int report_fd, init_fd, status_fd, console_fd, netns_fd;
   const int* join;
   std::size_t join_count;
   const char* root;
@@ -128,6 +129,7 @@ int high(int fd) {
   p.report_fd = high(p.report_fd);
   for (std::size_t i = 0; i < p.join_count; ++i)
     if (::write(p.join[i], "0", 1) != 1) child_fail(p, step_join_cgroups);
+  if (p.netns_fd >= 0 && ::setns(p.netns_fd, CLONE_NEWNET) != 0) child_fail(p, step_netns);
   if (::setsid() < 0) child_fail(p, step_setsid);
   // In its cgroups now: the cgroup namespace made here is rooted there, so
   // the jail sees its own cgroup as "/".
@@ -179,7 +181,7 @@ int high(int fd) {
       child_fail(p, step_proc_readonly);
   }
 
-  if (p.new_netns) {
+  if (p.new_netns && p.netns_fd < 0) {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq ifr{};
     std::memcpy(ifr.ifr_name, "lo", 3);
@@ -231,9 +233,10 @@ struct c_strings {
 
 }  // namespace
 
-std::string clone_flags_text(bool new_netns) {
+std::string clone_flags_text(bool new_netns, bool made_netns) {
   return std::string("CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC") +
-         (new_netns ? "|CLONE_NEWNET" : "") + "|CLONE_PIDFD, then CLONE_NEWCGROUP";
+         (new_netns && !made_netns ? "|CLONE_NEWNET" : "") + "|CLONE_PIDFD, then " +
+         (made_netns ? "setns(made netns), " : "") + "CLONE_NEWCGROUP";
 }
 
 launched launch_jail(const launch_options& o) {
@@ -253,6 +256,7 @@ launched launch_jail(const launch_options& o) {
   plan.hostname = o.hostname.c_str();
   plan.hostname_len = o.hostname.size();
   plan.new_netns = o.new_netns;
+  plan.netns_fd = o.new_netns ? o.netns_fd : -1;
   plan.argv = argv.ptrs.data();
   plan.envp = envp.ptrs.data();
   CPU_ZERO(&plan.cpus);
@@ -273,7 +277,7 @@ launched launch_jail(const launch_options& o) {
   int pidfd = -1;
   clone_args args{};
   args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-               (o.new_netns ? CLONE_NEWNET : 0);
+               (o.new_netns && o.netns_fd < 0 ? CLONE_NEWNET : 0);
   args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   if (o.cgroup_fd >= 0) {

@@ -26,6 +26,8 @@ struct launch_options {
   std::string root;  // the jail's path (a directory)
   std::string hostname;
   bool new_netns = true;
+  int netns_fd = -1;                  // with new_netns: a made namespace to enter instead
+                                      // of CLONE_NEWNET (netns_pool), loopback already up
   int init_fd = -1;                            // the jaild-init executable (memfd)
   int status_fd = -1;                          // becomes init's fd 3
   int console_fd = -1;                         // init's stdout and stderr; -1 = /dev/null
@@ -58,6 +60,6 @@ struct launched {
 launched launch_jail(const launch_options& options);
 
 // The flags used, for the journal: "CLONE_NEWNS|CLONE_NEWPID|...".
-std::string clone_flags_text(bool new_netns);
+std::string clone_flags_text(bool new_netns, bool made_netns);
 
 }  // namespace jaild::host::linux_host
