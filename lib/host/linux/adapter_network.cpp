@@ -116,7 +116,7 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
     const int bridge = ensure_bridge(host_nl, i, sinks);
     step_timer step(sinks.steps, "epair.create",
                     {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type", "veth",
-                     "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid), "up"});
+                     "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid)});
     try {
       if (!host_nl.ifindex(i.host_end)) {
         host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);
