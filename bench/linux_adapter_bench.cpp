@@ -307,6 +307,7 @@ int main(int argc, char** argv) {
       bool ended = false;
       const auto t0 = clock_type::now();
       auto j = adapter->create_jail(ctx, sinks);
+      adapter->start_main(ctx, j, sinks);  // runs the command
       if (adapter->watch(j, [&](host::exit_info) {
             std::lock_guard lock(m);
             ended = true;

@@ -146,9 +146,25 @@ TEST_CASE("linux adapter: a command jail ends with its command and keeps its sta
     ctx.spec.command = {"/bin/sh", "-c", "read x < /tmp/go; echo $x > /tmp/seen; exit 7"};
     ::mkfifo((root.path() / "tmp/go").c_str(), 0600);
     auto& a = h.adapter();
-    auto j = start(h, ctx);
+    // Until start_main (after exec.start, as jail(8) runs `command`), init
+    // holds the jail and the command has not run.
+    auto j = start(h, ctx, false);
     exit_latch latch;
     REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
+    a.run_jail_hook(ctx, j, "start", "echo started > /tmp/hooked", h.sinks());
+    // (init's own argv carries the command, so look for a line that starts with it)
+    CHECK(exec_in(a, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") ==
+          std::string::npos);
+    a.start_main(ctx, j, h.sinks());
+    // init starts it when it takes the signal: a moment later.
+    bool running = false;
+    for (int i = 0; i < 100 && !running; ++i) {
+      running = exec_in(a, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") !=
+                std::string::npos;
+      if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(running);
+    CHECK(h.journal().last("jail.start_main").ok());
     CHECK(a.alive(j));
     // The command runs inside: it reads what the host writes into the fifo.
     std::ofstream(root.path() / "tmp/go") << "go\n";
@@ -331,12 +347,14 @@ TEST_CASE("linux adapter: a non-persistent jail ends when its last process does"
     auto ctx = make_context("trans", root.path());
     ctx.spec.persist = false;
     auto& a = h.adapter();
-    auto j = start(h, ctx);
+    auto j = start(h, ctx, false);
     exit_latch latch;
     REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
-    // A daemon left by exec.start is the jail's only process; init keeps the
-    // jail while it runs and ends with it.
+    // A daemon left by exec.start is the jail's only process; once
+    // start_main drops persist, init keeps the jail while it runs and ends
+    // with it.
     a.run_jail_hook(ctx, j, "start", "sleep 1 > /dev/null 2>&1 &", h.sinks());
+    a.start_main(ctx, j, h.sinks());
     CHECK(a.alive(j));
     REQUIRE(latch.wait(std::chrono::seconds(10)));
     CHECK(latch.info->known);

@@ -240,12 +240,13 @@ std::string read_cgroup_file(std::int64_t pid, const std::string& controller,
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
-host::running_jail start(harness& h, const host::jail_context& ctx) {
+host::running_jail start(harness& h, const host::jail_context& ctx, bool main) {
   auto& a = h.adapter();
   a.create_interfaces(ctx, h.sinks());
   auto j = a.create_jail(ctx, h.sinks());
   a.apply_limits(ctx, j, h.sinks());
   a.attach_interfaces(ctx, j, h.sinks());
+  if (main) a.start_main(ctx, j, h.sinks());
   return j;
 }
 

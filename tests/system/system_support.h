@@ -114,7 +114,8 @@ std::string route_device(const std::string& addr);
 std::string read_cgroup_file(std::int64_t pid, const std::string& controller,
                              const std::string& file);
 
-// Starts the jail pipeline: interfaces, jail, limits, attach. Returns the jail.
-host::running_jail start(harness& h, const host::jail_context& ctx);
+// Starts the jail pipeline: interfaces, jail, limits, attach and, unless
+// `main` is false (a test that runs exec.start first), start_main.
+host::running_jail start(harness& h, const host::jail_context& ctx, bool main = true);
 
 }  // namespace jaild::systest

@@ -47,7 +47,6 @@ bool wait_ended(int pidfd, std::chrono::milliseconds timeout) {
 }
 
 std::string init_mode(const model::jail_spec& spec) {
-  if (!spec.command.empty()) return "command";
   return spec.persist ? "persist" : "transient";
 }
 
@@ -183,6 +182,25 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   }
   step.ok("init pid " + std::to_string(l.pid));
   return j;
+}
+
+void linux_adapter::start_main(const jail_context& ctx, const running_jail& jail,
+                               step_sinks sinks) {
+  // A persistent jail without a command has nothing to start: init holds it.
+  if (ctx.spec.command.empty() && ctx.spec.persist) return;
+  std::vector<std::string> argv{"kill", "-USR1", std::to_string(jail.pid)};
+  if (!ctx.spec.command.empty()) {
+    argv.emplace_back("(command:");
+    argv.insert(argv.end(), ctx.spec.command.begin(), ctx.spec.command.end());
+    argv.back() += ")";
+  }
+  if (!ctx.spec.persist) argv.emplace_back("(persist off)");
+  step_timer step(sinks.steps, "jail.start_main", argv);
+  auto t = track(jail);
+  if (!t || reap(*t)) step.fail(ESRCH, "the jail's init has ended");
+  // init runs the command and, without persist, lets the jail end.
+  if (pidfd_signal(t->pidfd.get(), SIGUSR1) != 0) step.fail(errno, "SIGUSR1: " + errno_text(errno));
+  step.ok();
 }
 
 std::shared_ptr<tracked_init> linux_adapter::track(const running_jail& jail) {

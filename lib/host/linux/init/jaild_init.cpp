@@ -1,15 +1,20 @@
 // jaild-init: PID 1 of every Linux jail. It keeps the jail alive while it has
 // no processes (jail(8)'s persist), reaps orphans, and stops the jail on
 // SIGTERM the way jail(8) does (SIGTERM to every process, then it ends when
-// they have gone; jaild sends SIGKILL after stop.timeout). In a command jail
-// (jail(8)'s `command`) it runs the command and the jail ends with it, with the
-// command's exit status.
+// they have gone; jaild sends SIGKILL after stop.timeout).
+//
+// jail(8) creates every jail persistent, and only after exec.start starts its
+// `command` and drops persist. jaild does the same with SIGUSR1 (the Host
+// port's start_main): until then init holds the jail; on it, init runs the
+// command, if there is one, and in a non-persistent jail lets the jail end:
+// with the command and its exit status when there is one (a command jail),
+// else when the last process that init can see has ended.
 //
 // It runs after pivot_root, where the host's shared libraries are out of
 // reach, so it is linked statically and uses nothing but libc. jaild starts it
 // from a memfd opened before pivot_root.
 //
-//   jaild-init persist|command|transient jail=NAME -- [COMMAND ARGS...]
+//   jaild-init persist|transient jail=NAME -- [COMMAND ARGS...]
 //
 // fd 3 is a status file shared with jaild: "exit N\n" is written there before
 // init ends, so that a jaild that is not init's parent (after a restart) can
@@ -26,7 +31,6 @@ namespace {
 
 constexpr int status_fd = 3;
 
-enum class mode { persist, command, transient };
 
 void write_status(int code) {
   char buf[32];
@@ -64,9 +68,29 @@ int other_processes() {
 
 }  // namespace
 
+// Runs the command with every signal unblocked, in a session of its own.
+pid_t start_command(char** command) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("jaild-init: fork");
+    return -1;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    close(status_fd);
+    setsid();
+    execvp(command[0], command);
+    fprintf(stderr, "jaild-init: cannot run %s: %s\n", command[0], strerror(errno));
+    _exit(127);
+  }
+  return pid;
+}
+
 int main(int argc, char** argv) {
   if (argc < 4 || strcmp(argv[3], "--") != 0) {
-    fprintf(stderr, "usage: jaild-init persist|command|transient jail=NAME -- [COMMAND...]\n");
+    fprintf(stderr, "usage: jaild-init persist|transient jail=NAME -- [COMMAND...]\n");
     return 2;
   }
   // Everything below assumes a PID namespace of the jail's own: kill(-1)
@@ -75,42 +99,24 @@ int main(int argc, char** argv) {
     fprintf(stderr, "jaild-init: must be PID 1 of a jail's PID namespace\n");
     return 2;
   }
-  mode m = mode::persist;
-  if (strcmp(argv[1], "command") == 0)
-    m = mode::command;
-  else if (strcmp(argv[1], "transient") == 0)
-    m = mode::transient;
+  bool persist = true;
+  if (strcmp(argv[1], "transient") == 0)
+    persist = false;
   else if (strcmp(argv[1], "persist") != 0)
     return 2;
-  if (m == mode::command && argc < 5) return 2;
+  char** command_argv = argc > 4 ? argv + 4 : nullptr;
 
-  // Every signal is taken synchronously with sigwaitinfo. As PID 1 of a PID
-  // namespace, init receives only the signals it has handlers for from inside
-  // the jail, and SIGKILL from the host always works.
+  // Every signal is taken synchronously with sigwaitinfo (jaild blocked them
+  // before the exec already, so none sent early is lost). As PID 1 of a PID
+  // namespace, init gets a signal from outside only while it is blocked or
+  // handled; SIGKILL from the host always works.
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
 
+  bool started = false;   // SIGUSR1 (start_main) came
+  bool stopping = false;  // SIGTERM came
   pid_t command = -1;
-  if (m == mode::command) {
-    command = fork();
-    if (command < 0) {
-      perror("jaild-init: fork");
-      finish(127);
-    }
-    if (command == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      close(status_fd);
-      setsid();
-      execvp(argv[4], argv + 4);
-      fprintf(stderr, "jaild-init: cannot run %s: %s\n", argv[4], strerror(errno));
-      _exit(127);
-    }
-  }
-
-  bool stopping = false;
   while (true) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);
@@ -118,6 +124,12 @@ int main(int argc, char** argv) {
     if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGPWR) {
       stopping = true;
       kill(-1, SIGTERM);
+    } else if (sig == SIGUSR1 && !started && !stopping) {
+      started = true;
+      if (command_argv) {
+        command = start_command(command_argv);
+        if (command < 0 && !persist) finish(127);
+      }
     } else if (sig != SIGCHLD) {
       continue;
     }
@@ -132,9 +144,11 @@ int main(int argc, char** argv) {
         children_left = false;  // ECHILD
         break;
       }
-      if (pid == command) finish(exit_code(wstatus));
+      // A command jail that is not persistent ends with its command.
+      if (pid == command && !persist) finish(exit_code(wstatus));
     }
     if (stopping && !children_left) finish(0);
-    if (m == mode::transient && !children_left && other_processes() == 0) finish(0);
+    if (started && !persist && !command_argv && !children_left && other_processes() == 0)
+      finish(0);
   }
 }
