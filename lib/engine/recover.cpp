@@ -115,6 +115,27 @@ nlohmann::json engine::reconcile() {
       runtimes_.erase(rt.name);
   }
 
+  // A start or stop that had not got as far as recording the jail's handle:
+  // what it created is in the ledger and goes with the sweep below.
+  {
+    std::lock_guard lock(runtime_mutex_);
+    for (auto& [name, rt] : runtimes_) {
+      if (rt->handle) continue;
+      if (rt->state == model::jail_state::starting) {
+        rt->instance.clear();
+        rt->interfaces.clear();
+        rt->last_error = "jaild stopped while the jail was starting; rolled back";
+        set_state(*rt, model::jail_state::failed, rt->last_error);
+        ++rolled_back;
+      } else if (rt->state == model::jail_state::stopping) {
+        rt->instance.clear();
+        rt->interfaces.clear();
+        set_state(*rt, model::jail_state::stopped, "jaild stopped while the jail was stopping");
+        ++rolled_back;
+      }
+    }
+  }
+
   // Ledger objects no kept jail owns: leftovers of a crash between "recorded"
   // and "created", of deleted jails, or of bridges nobody uses any more.
   std::set<std::string> bridges_in_use;

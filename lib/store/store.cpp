@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,27 +21,27 @@ namespace {
 using jaild::errc;
 using jaild::error;
 
-// Reads the pid that the holder of the lock wrote into the lock file.
-std::string lock_holder(int fd) {
-  char buf[32] = {};
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return "another process";
-  std::string pid(buf, static_cast<std::size_t>(n));
-  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-  return "another jaild (pid " + pid + ")";
-}
-
+// The state lock is a POSIX record lock (fcntl F_SETLK), not flock(2): a
+// record lock belongs to the process and is never inherited, so no child of
+// jaild (a hook, an exec that waits for its command) can keep it after jaild
+// dies, and F_GETLK names the process that holds it.
 int take_lock(const std::filesystem::path& db_path) {
   const auto lock_path = db_path.string() + ".lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     throw error(errc::store_unavailable,
                 fmt::format("cannot open lock file {}: {}", lock_path, std::strerror(errno)));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  struct flock whole {};
+  whole.l_type = F_WRLCK;
+  whole.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_SETLK, &whole) != 0) {
     const int err = errno;
-    std::string who = lock_holder(fd);
+    struct flock holder = whole;
+    std::string who = "another process";
+    if (::fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK)
+      who = fmt::format("another jaild (pid {})", holder.l_pid);
     ::close(fd);
-    if (err == EWOULDBLOCK)
+    if (err == EAGAIN || err == EACCES)
       throw error(errc::store_locked,
                   fmt::format("{} is using {}; stop it first, or give this one another "
                               "--state-dir",
@@ -50,10 +49,11 @@ int take_lock(const std::filesystem::path& db_path) {
     throw error(errc::store_unavailable,
                 fmt::format("cannot lock {}: {}", lock_path, std::strerror(err)));
   }
+  // The pid, for a person looking at the file.
   const auto pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 ||
       pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    // The pid is only for the message above; the lock itself is held.
+    // Only informational; the lock itself is held.
   }
   return fd;
 }

@@ -4,10 +4,12 @@
 // WAL mode, one connection. Spec changes commit with synchronous=FULL (on disk
 // when they return); runtime records (ledger, operations, state events) with
 // synchronous=NORMAL, which survives a crash of jaild but not a power loss,
-// and a power loss also removes the kernel state they describe. The file is locked for the life of the store (an flock on
-// DB.lock), so a second jaild on the same state directory is refused with a
-// clear message. Schema changes are numbered migrations; the file is copied
-// to DB.vN.bak before a migration touches it.
+// and a power loss also removes the kernel state they describe. The file is
+// locked for the life of the store (a POSIX record lock on DB.lock, owned by
+// the process and never inherited by its children), so a second jaild on the
+// same state directory is refused with a clear message. Schema changes are
+// numbered migrations; the file is copied to DB.vN.bak before a migration
+// touches it.
 //
 // Thread-safety: every method may be called from any thread; calls are
 // serialised on one mutex.

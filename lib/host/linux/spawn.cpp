@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+
+#include <algorithm>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -105,6 +107,23 @@ void arrange_fds(const child_fds& f) {
   exec_searching(argv, envp);
 }
 
+// Closes every descriptor from 3 up except those in `keep`.
+template <typename Fds>
+void close_all_but(const Fds& keep) {
+  int kept[64];
+  std::size_t n = 0;
+  for (const auto& fd : keep)
+    if (n < 64 && fd.get() > 2) kept[n++] = fd.get();
+  std::sort(kept, kept + n);
+  unsigned from = 3;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<unsigned>(kept[i]);
+    if (k > from) ::close_range(from, k - 1, 0);
+    from = k + 1;
+  }
+  ::close_range(from, ~0u, 0);
+}
+
 [[noreturn]] void die(const char* what) {
   say("jaild: cannot enter the jail: ", what, "\n");
   ::_exit(126);
@@ -125,6 +144,11 @@ void arrange_fds(const child_fds& f) {
                                  CLONE_NEWNET | CLONE_NEWCGROUP) != 0)
     die("setns");
   if (::fchdir(j.root.get()) != 0 || ::chroot(".") != 0) die("chroot");
+  // This process waits for the command and never execs, so close-on-exec
+  // does not help: jaild's own descriptors (its listening socket, its
+  // database, its state lock) must not outlive jaild here. Keep only what the
+  // command's process still needs.
+  close_all_but(j.cgroup_procs);
   long pid = ::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) die("fork");
   if (pid == 0) {

@@ -598,3 +598,25 @@ TEST_CASE("engine: a failed live change is reported and marks drift", "[engine]"
   CHECK(f.status("a").last_error.find("live change of limits failed") != std::string::npos);
   CHECK(f.status("a").state == model::jail_state::running);
 }
+
+TEST_CASE("engine: recovery settles a start that had not recorded its jail yet", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"early","path":"/j/early"})");
+  f.eng->shutdown();
+  f.eng.reset();
+  // As a SIGKILL between "starting" and the handle being stored leaves it.
+  store::runtime_row row;
+  row.name = "early";
+  row.state = "starting";
+  row.desired = "running";
+  row.instance = "9z";
+  f.db->save_runtime(row);
+  f.db->ledger_add({0, "jail", "early", "early", {}, 0});
+  f.boot_engine();
+  auto summary = f.eng->reconcile();
+  CHECK(summary["rolled_back"] == 1);
+  CHECK(f.status("early").state == model::jail_state::failed);
+  CHECK(f.status("early").last_error.find("rolled back") != std::string::npos);
+  CHECK(f.db->ledger_rows().empty());
+  CHECK_FALSE(f.calls_with("destroy jail:early").empty());
+}
