@@ -1,0 +1,72 @@
+// Debian's Prometheus scraping a live jaild over HTTPS with a viewer token:
+// the target is up and jaild's series are in Prometheus's own storage.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/https_support.h"
+
+using namespace jaild::test;
+using nlohmann::json;
+
+TEST_CASE("metrics: Prometheus scrapes jaild over HTTPS and sees the target up",
+          "[integration]") {
+  https_daemon h;
+  h.start();
+  REQUIRE(h.d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})").status == 201);
+  const auto token = h.token("viewer");
+
+  temp_dir prom{"jaild-prom"};
+  std::ofstream(prom / "token") << token;
+  std::ofstream(prom / "prometheus.yml")
+      << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+         "scrape_configs:\n"
+         "  - job_name: jaild\n"
+         "    scheme: https\n"
+         "    tls_config:\n      ca_file: "
+      << h.ca.ca_cert().string()
+      << "\n    authorization:\n      type: Bearer\n      credentials_file: "
+      << (prom / "token").string() << "\n    static_configs:\n      - targets: ['127.0.0.1:"
+      << h.port << "']\n";
+  const auto web_port = free_port();
+  const std::string api = "http://127.0.0.1:" + std::to_string(web_port);
+  background prometheus({"/usr/bin/prometheus", "--config.file=" + (prom / "prometheus.yml").string(),
+                         "--storage.tsdb.path=" + (prom / "data").string(),
+                         "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
+                        prom / "prometheus.log");
+
+  auto get = [&](const std::string& path) {
+    auto r = run({"curl", "-sS", "--max-time", "2", api + path});
+    auto j = json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? json() : j;
+  };
+  bool up = false;
+  json targets;
+  for (int i = 0; i < 300 && !up; ++i) {  // up to 30 s: Prometheus starts, then scrapes each second
+    targets = get("/api/v1/targets");
+    if (targets.is_object())
+      for (const auto& t : targets["data"]["activeTargets"]) up = up || t["health"] == "up";
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(targets.dump() << "\n" << prometheus.log().substr(0, 4000));
+  REQUIRE(up);
+
+  // The series are in Prometheus's storage (a scrape of the up target has landed).
+  json result;
+  for (int i = 0; i < 50; ++i) {
+    result = get("/api/v1/query?query=jaild_jail_state%7Bjail%3D%22web%22%7D");
+    if (result.is_object() && !result["data"]["result"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(result.is_object());
+  REQUIRE(result["data"]["result"].size() == 1);
+  CHECK(result["data"]["result"][0]["metric"]["state"] == "stopped");
+  for (const char* series : {"jaild_build_info", "jaild_http_requests_total",
+                             "jaild_http_request_duration_seconds_bucket", "jaild_jail_up"}) {
+    INFO(series);
+    auto q = get(std::string("/api/v1/query?query=") + series);
+    CHECK_FALSE(q["data"]["result"].empty());
+  }
+  prometheus.stop(15);
+}
