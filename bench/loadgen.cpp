@@ -2,7 +2,7 @@
 // (wrk speaks no UNIX socket). One thread per connection, each sending GET
 // requests back to back and timing every one with CLOCK_MONOTONIC.
 //
-//   loadgen --unix PATH | --tcp HOST:PORT  --path /v1/health
+//   loadgen --unix PATH | --tcp HOST:PORT [--tls --cacert CA]  --path /v1/health
 //           [--connections N] [--duration S] [--warmup S] [--header "K: V"]
 //
 // Prints one JSON object: requests, errors, non-2xx, seconds, rps, latency
@@ -19,9 +19,13 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -32,7 +36,8 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 struct options {
-  std::string unix_path, tcp, path = "/v1/health";
+  std::string unix_path, tcp, path = "/v1/health", cacert;
+  bool tls = false;
   int connections = 1;
   double duration = 5, warmup = 1;
   std::vector<std::string> headers;
@@ -68,6 +73,45 @@ int connect_to(const options& o) {
   return fd;
 }
 
+// One connection: a socket, with TLS on top when asked for.
+class connection {
+ public:
+  connection(const options& o, SSL_CTX* ctx) : fd_(connect_to(o)) {
+    if (fd_ < 0 || !ctx) return;
+    ssl_ = SSL_new(ctx);
+    SSL_set_fd(ssl_, fd_);
+    // SSL_set_tlsext_host_name is a macro with a C cast; call what it expands to.
+    static char host[] = "localhost";
+    SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, host);
+    if (SSL_connect(ssl_) != 1) {
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~connection() {
+    if (ssl_) SSL_free(ssl_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  ssize_t read(char* buf, std::size_t n) {
+    if (ssl_) return SSL_read(ssl_, buf, static_cast<int>(n));
+    return ::read(fd_, buf, n);
+  }
+  bool write_all(const std::string& data) {
+    if (ssl_) return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) ==
+                     static_cast<int>(data.size());
+    return ::write(fd_, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  }
+
+ private:
+  int fd_;
+  SSL* ssl_ = nullptr;
+};
+
 // Reads one whole response (Content-Length or chunked); returns its status
 // and body size, or status -1 on a broken connection.
 struct reply {
@@ -77,7 +121,7 @@ struct reply {
 
 class reader {
  public:
-  explicit reader(int fd) : fd_(fd) {}
+  explicit reader(connection& c) : conn_(&c) {}
 
   reply read_response() {
     reply r;
@@ -117,12 +161,12 @@ class reader {
  private:
   bool fill() {
     char tmp[65536];
-    const ssize_t n = ::read(fd_, tmp, sizeof tmp);
+    const ssize_t n = conn_->read(tmp, sizeof tmp);
     if (n <= 0) return false;
     buf_.append(tmp, static_cast<std::size_t>(n));
     return true;
   }
-  int fd_;
+  connection* conn_;
   std::string buf_;
 };
 
@@ -143,10 +187,21 @@ int main(int argc, char** argv) {
   app.add_option("-d,--duration", o.duration, "seconds measured");
   app.add_option("-w,--warmup", o.warmup, "seconds before measuring");
   app.add_option("-H,--header", o.headers, "extra request header");
+  app.add_flag("--tls", o.tls, "HTTPS over --tcp");
+  app.add_option("--cacert", o.cacert, "CA that signed the server's certificate");
   CLI11_PARSE(app, argc, argv);
   if (o.unix_path.empty() == o.tcp.empty()) {
     std::cerr << "loadgen: give exactly one of --unix and --tcp\n";
     return 2;
+  }
+  SSL_CTX* ctx = nullptr;
+  if (o.tls) {
+    ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (o.cacert.empty() || SSL_CTX_load_verify_locations(ctx, o.cacert.c_str(), nullptr) != 1) {
+      std::cerr << "loadgen: --tls needs a readable --cacert\n";
+      return 2;
+    }
   }
   std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: loadgen\r\n",
                                     o.path);
@@ -162,27 +217,26 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, i] {
       auto& res = results[static_cast<std::size_t>(i)];
       res.latencies_ms.reserve(1 << 20);
-      int fd = connect_to(o);
-      if (fd < 0) {
+      auto conn = std::make_unique<connection>(o, ctx);
+      if (!conn->ok()) {
         ++res.errors;
         return;
       }
-      reader rd(fd);
+      auto rd = std::make_unique<reader>(*conn);
       while (true) {
         const auto t0 = clock_type::now();
         if (t0 >= until) break;
-        if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+        if (!conn->write_all(request)) {
           ++res.errors;
           break;
         }
-        const auto r = rd.read_response();
+        const auto r = rd->read_response();
         const auto t1 = clock_type::now();
         if (r.status < 0) {
           ++res.errors;
-          close(fd);
-          fd = connect_to(o);
-          if (fd < 0) break;
-          rd = reader(fd);
+          conn = std::make_unique<connection>(o, ctx);
+          if (!conn->ok()) break;
+          rd = std::make_unique<reader>(*conn);
           continue;
         }
         if (t0 < measure_from) continue;
@@ -190,7 +244,6 @@ int main(int argc, char** argv) {
         if (r.status < 200 || r.status > 299) ++res.non2xx;
         res.bytes += r.body;
       }
-      if (fd >= 0) close(fd);
     });
   }
   for (auto& t : threads) t.join();
@@ -211,7 +264,7 @@ int main(int argc, char** argv) {
   };
   nlohmann::json out = {
       {"path", o.path},
-      {"transport", o.unix_path.empty() ? "tcp" : "unix"},
+      {"transport", !o.unix_path.empty() ? "unix" : (o.tls ? "https" : "tcp")},
       {"connections", o.connections},
       {"seconds", o.duration},
       {"requests", all.size()},

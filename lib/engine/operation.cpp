@@ -56,6 +56,7 @@ void operation::begin() {
   std::lock_guard lock(mutex_);
   state_ = op_state::running;
   started_ms_ = store::now_ms();
+  began_ = std::chrono::steady_clock::now();
 }
 
 void operation::add_step(host::step_record step) {
@@ -67,6 +68,7 @@ void operation::succeed() {
   std::lock_guard lock(mutex_);
   state_ = op_state::succeeded;
   finished_ms_ = store::now_ms();
+  ended_ = std::chrono::steady_clock::now();
 }
 
 void operation::fail(errc code, std::string message) {
@@ -75,6 +77,7 @@ void operation::fail(errc code, std::string message) {
   code_ = code;
   error_ = std::move(message);
   finished_ms_ = store::now_ms();
+  ended_ = std::chrono::steady_clock::now();
   if (!started_ms_) started_ms_ = finished_ms_;
 }
 
@@ -111,6 +114,10 @@ nlohmann::json operation::to_json() const {
                       {"steps", steps}};
   if (state_ == op_state::failed) j["code"] = errc_name(code_);
   if (started_ms_ && finished_ms_) j["duration_ms"] = *finished_ms_ - *started_ms_;
+  if (began_ != std::chrono::steady_clock::time_point{} &&
+      ended_ != std::chrono::steady_clock::time_point{})
+    j["duration_us"] =
+        std::chrono::duration_cast<std::chrono::microseconds>(ended_ - began_).count();
   return j;
 }
 

@@ -6,6 +6,7 @@
 // by anyone; every member is read and written under its mutex.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -67,6 +68,8 @@ class operation {
   bool completed_ = false;
   std::int64_t created_ms_;
   std::optional<std::int64_t> started_ms_, finished_ms_;
+  // Steady-clock times for the duration in microseconds (wall-clock ms are too coarse).
+  std::chrono::steady_clock::time_point began_{}, ended_{};
   errc code_ = errc::internal;
   std::string error_;
   std::vector<host::step_record> steps_;
