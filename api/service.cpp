@@ -83,7 +83,9 @@ void service::dispatch(request req, std::function<void(response)> answer) {
   // Every answer is counted under its route's pattern (or "none").
   auto done = [this, started, method = req.method,
                route = m.found ? m.found->pattern : std::string("none"),
+               gzip_ok = accepts_gzip(req.header("accept-encoding")),
                answer = std::move(answer)](response resp) {
+    resp = encoder_.encode(std::move(resp), gzip_ok);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     metrics_->observe(method, route, resp.status, took.count());
     answer(std::move(resp));

@@ -11,6 +11,7 @@
 
 #include "api/audit.h"
 #include "api/auth.h"
+#include "api/encoding.h"
 #include "api/request.h"
 #include "api/router.h"
 #include "lib/engine/engine.h"
@@ -57,6 +58,7 @@ class service {
   service_options options_;
   executor run_blocking_;
   router router_;
+  encoder encoder_;
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<class feed_hub> feeds_;  // live Server-Sent Event streams
   std::shared_ptr<class request_metrics> metrics_;

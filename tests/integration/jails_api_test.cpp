@@ -209,3 +209,43 @@ TEST_CASE("jails API: jailctl --columns and --no-header shape the table", "[inte
   CHECK(r.status == 2);
   CHECK(r.err.find("no column 'bogus'") != std::string::npos);
 }
+
+TEST_CASE("jails API: the list goes out gzip-compressed to clients that accept it",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(d.curl("POST", "/v1/jails",
+                   json{{"name", "j" + std::to_string(i)},
+                        {"path", "/jails/j" + std::to_string(i)}}.dump())
+                .status == 201);
+  const auto plain = d.curl("GET", "/v1/jails");
+  REQUIRE(plain.status == 200);
+
+  // curl --compressed asks for gzip and inflates what comes back.
+  const std::vector<std::string> base{"curl", "-sS", "--unix-socket", d.socket().string(),
+                                      "http://localhost/v1/jails"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto argv = base;
+    argv.insert(argv.begin() + 2, extra.begin(), extra.end());
+    return run(argv);
+  };
+  auto inflated = with({"--compressed", "-D", "/dev/stderr"});
+  REQUIRE(inflated.status == 0);
+  CHECK(inflated.out == plain.body);
+  CHECK(inflated.err.find("Content-Encoding: gzip") != std::string::npos);
+  CHECK(inflated.err.find("Vary: Accept-Encoding") != std::string::npos);
+
+  // The bytes on the wire are gzip, and much smaller.
+  auto raw = with({"-H", "Accept-Encoding: gzip"});
+  REQUIRE(raw.status == 0);
+  REQUIRE(raw.out.size() > 2);
+  CHECK(static_cast<unsigned char>(raw.out[0]) == 0x1f);
+  CHECK(static_cast<unsigned char>(raw.out[1]) == 0x8b);
+  CHECK(raw.out.size() * 5 < plain.body.size());
+
+  // A client that refuses gzip, or says nothing, gets identity.
+  auto refused = with({"-H", "Accept-Encoding: gzip;q=0, identity", "-D", "/dev/stderr"});
+  CHECK(refused.out == plain.body);
+  CHECK(refused.err.find("Content-Encoding") == std::string::npos);
+}
