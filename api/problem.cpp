@@ -16,7 +16,7 @@ struct status_row {
   std::string_view title;
 };
 
-constexpr std::array<status_row, 34> table{{
+constexpr std::array<status_row, 35> table{{
     {errc::malformed_json, 400, "Malformed JSON"},
     {errc::invalid_type, 400, "Wrong type"},
     {errc::invalid_value, 400, "Invalid value"},
@@ -24,6 +24,7 @@ constexpr std::array<status_row, 34> table{{
     {errc::missing_field, 400, "Missing field"},
     {errc::invalid_name, 400, "Invalid jail name"},
     {errc::bad_request, 400, "Bad request"},
+    {errc::jailconf_syntax, 400, "Invalid jail.conf"},
     {errc::body_too_large, 413, "Body too large"},
     {errc::unsupported_media_type, 415, "Unsupported media type"},
     {errc::not_found, 404, "Not found"},

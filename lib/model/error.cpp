@@ -6,7 +6,7 @@
 namespace jaild {
 namespace {
 
-constexpr std::array<std::pair<errc, std::string_view>, 34> names{{
+constexpr std::array<std::pair<errc, std::string_view>, 35> names{{
     {errc::malformed_json, "malformed_json"},
     {errc::invalid_type, "invalid_type"},
     {errc::invalid_value, "invalid_value"},
@@ -14,6 +14,7 @@ constexpr std::array<std::pair<errc, std::string_view>, 34> names{{
     {errc::missing_field, "missing_field"},
     {errc::invalid_name, "invalid_name"},
     {errc::bad_request, "bad_request"},
+    {errc::jailconf_syntax, "jailconf_syntax"},
     {errc::body_too_large, "body_too_large"},
     {errc::unsupported_media_type, "unsupported_media_type"},
     {errc::not_found, "not_found"},

@@ -20,6 +20,7 @@ enum class errc {
   missing_field,           // a required field is absent
   invalid_name,            // a jail name that FreeBSD or jaild refuses
   bad_request,             // any other malformed request (query string, header)
+  jailconf_syntax,         // jail.conf text that jail(8) would refuse; the detail starts FILE:LINE:COL
   body_too_large,
   unsupported_media_type,
   not_found,               // no such route
