@@ -48,7 +48,7 @@ std::string describe(const token& t) {
   if (t.kind != token_kind::word) return token_kind_name(t.kind);
   std::string text;
   for (const auto& p : t.word.pieces) text += p.variable ? "${" + p.text + "}" : p.text;
-  return quoted(text);
+  return quote_text(text);
 }
 
 lexer::lexer(std::shared_ptr<const std::string> file, std::string_view text)

@@ -155,9 +155,9 @@ class parser {
     if (pattern.empty()) fail_at(target.pos, "'.include' needs a file name");
     if (pattern.front() != '/') {
       const auto dir = directory_of(file_name);
-      if (dir.empty() || dir.front() != '/')
-        fail_at(target.pos, fmt::format("relative '.include \"{}\"' needs the absolute path of the "
-                                        "including file to be known",
+      if (dir.empty())
+        fail_at(target.pos, fmt::format("relative '.include \"{}\"' needs to know the directory of "
+                                        "the including file; give the file's path",
                                         pattern));
       pattern = (dir == "/" ? "" : dir) + "/" + pattern;
     }

@@ -12,9 +12,9 @@
 // before them when that one is a "*" block too, as jail(8) does.
 //
 // `.include` names a file or a glob; a relative name is taken relative to the
-// directory of the including file. A glob that matches nothing includes
-// nothing; a plain name that does not exist is an error. Includes nest at
-// most 32 deep (jail(8)'s limit).
+// directory of the including file (so that file's name must have one). A glob
+// that matches nothing includes nothing; a plain name that does not exist is
+// an error. Includes nest at most 32 deep (jail(8)'s limit).
 #pragma once
 
 #include <string>

@@ -12,7 +12,7 @@ void fail_at(const position& where, const std::string& message, errc code) {
   throw error(code, where.to_string() + ": " + message);
 }
 
-std::string quoted(std::string_view text) {
+std::string quote_text(std::string_view text) {
   constexpr std::size_t limit = 60;
   std::string out = "'";
   std::size_t shown = 0;

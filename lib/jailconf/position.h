@@ -25,6 +25,6 @@ struct position {
 
 // Text quoted for a message: printable ASCII as is, other bytes escaped, and
 // cut after 60 characters so one huge value cannot flood a log line.
-std::string quoted(std::string_view text);
+std::string quote_text(std::string_view text);
 
 }  // namespace jaild::jailconf

@@ -125,6 +125,6 @@ TEST_CASE("parser: .include reads files and globs relative to the including file
     parse(".include \"x.conf\";", "request", none);
     FAIL("a relative include without a known directory was accepted");
   } catch (const jaild::error& e) {
-    CHECK_THAT(e.what(), Catch::Contains("needs the absolute path of the including file"));
+    CHECK_THAT(e.what(), Catch::Contains("needs to know the directory of the including file"));
   }
 }
