@@ -20,6 +20,7 @@ service::service(engine::engine& engine, service_options options, executor run_b
   if (!options_.audit_log.empty()) audit_ = std::make_unique<audit_log>(options_.audit_log);
   add_system_routes();
   add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
+  add_jailconf_routes();  // before the jail routes: /v1/jails/export is not a jail
   add_jail_routes();
   add_event_routes();
   add_network_routes();

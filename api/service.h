@@ -53,6 +53,7 @@ class service {
   void add_network_routes();
   void add_metrics_routes();
   void add_token_routes();
+  void add_jailconf_routes();  // handlers/jailconf.cpp
 
   engine::engine& engine_;
   service_options options_;

@@ -66,6 +66,8 @@ struct stop_options_api {
   std::string reason = "requested";
 };
 
+struct import_entry;  // import.h
+
 class engine {
  public:
   engine(store::store& db, host::host& platform, engine_options options = {});
@@ -127,6 +129,12 @@ class engine {
   std::vector<nlohmann::json> list_operations(const std::string& jail, std::size_t limit);
   // {"waves": [[...], ...], "parallel_starts": N}
   nlohmann::json boot_plan() const;
+
+  // jail.conf import (import.cpp, import.h): plans against the snapshot,
+  // then creates and replaces `specs` with apply_specs, or changes nothing;
+  // with dry_run only plans (and checks).
+  std::vector<import_entry> import_jails(const std::vector<model::jail_spec>& specs,
+                                         bool dry_run);
 
   host::host& platform() { return host_; }
   store::store& database() { return store_; }

@@ -1,0 +1,96 @@
+// engine::import_jails: a jail.conf import is all or nothing. The plan is
+// made against the current snapshot; every spec is checked (validators, the
+// platform, a depend on a jail that exists, no dependency loop) before
+// anything is written; then engine::apply_specs writes all the changes in one
+// store transaction and publishes them at once. A failure anywhere leaves the
+// store, the snapshot and the event stream as they were.
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "lib/engine/engine.h"
+#include "lib/engine/import.h"
+#include "lib/model/error.h"
+
+namespace jaild::engine {
+namespace {
+
+// The top-level fields in which two specs differ, in the spec's field order.
+std::vector<std::string> changed_fields(const model::jail_spec& before,
+                                        const model::jail_spec& after) {
+  const auto a = model::spec_to_json(before);
+  const auto b = model::spec_to_json(after);
+  std::vector<std::string> out;
+  for (const auto& field : model::spec_field_names())
+    if (a.value(field, nlohmann::json()) != b.value(field, nlohmann::json())) out.push_back(field);
+  return out;
+}
+
+}  // namespace
+
+std::string_view import_action_name(import_action a) {
+  switch (a) {
+    case import_action::create: return "create";
+    case import_action::change: return "change";
+    case import_action::unchanged: return "unchanged";
+  }
+  return "unchanged";
+}
+
+std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spec>& specs,
+                                               bool dry_run) {
+  std::set<std::string> names;
+  for (const auto& spec : specs) {
+    model::validate_spec(spec);
+    if (!names.insert(spec.name).second)
+      throw error(errc::invalid_value, fmt::format("jail '{}' is imported twice", spec.name));
+  }
+
+  auto snap = current();
+  // jail(8) refuses a depend on a jail it does not know; so does an import.
+  std::map<std::string, model::jail_spec> next;
+  for (const auto& [name, entry] : snap->jails()) next.emplace(name, entry->spec);
+  for (const auto& spec : specs) next[spec.name] = spec;
+  for (const auto& spec : specs)
+    for (std::size_t i = 0; i < spec.depend.size(); ++i)
+      if (!next.count(spec.depend[i]))
+        throw error(errc::invalid_value,
+                    fmt::format("jail '{}' depends on '{}', which is neither in the import nor "
+                                "a jail of jaild",
+                                spec.name, spec.depend[i]),
+                    fmt::format("/depend/{}", i));
+  std::vector<model::jail_spec> all;
+  for (auto& [name, spec] : next) all.push_back(spec);
+  check_graph(all);  // a dry run reports a loop too
+
+  std::vector<import_entry> plan;
+  std::vector<store::store::jail_change> changes;
+  for (const auto& spec : specs) {
+    import_entry entry;
+    entry.name = spec.name;
+    entry.warnings = host_.check(spec);
+    model::event ev;
+    ev.jail = spec.name;
+    ev.data = {{"source", "jail.conf"}};
+    if (auto old = snap->find(spec.name); !old) {
+      entry.action = import_action::create;
+      ev.type = "jail.created";
+      changes.push_back({store::store::jail_change::kind::create, spec, ev});
+    } else if (old->spec == spec) {
+      entry.action = import_action::unchanged;
+    } else {
+      entry.action = import_action::change;
+      entry.changed = changed_fields(old->spec, spec);
+      ev.type = "jail.updated";
+      changes.push_back({store::store::jail_change::kind::replace, spec, ev});
+    }
+    plan.push_back(std::move(entry));
+  }
+  // One transaction; a jail created or changed since the plan was made is
+  // refused there (jail_exists, jail_not_found) and nothing is written.
+  if (!dry_run && !changes.empty()) apply_specs(changes);
+  return plan;
+}
+
+}  // namespace jaild::engine

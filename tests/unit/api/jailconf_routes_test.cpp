@@ -1,0 +1,212 @@
+// POST /v1/jails/import and GET /v1/jails/export through the API's pipeline,
+// with a real engine and store on a temporary file and a fake host.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "api/service.h"
+#include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
+
+using namespace jaild;
+using nlohmann::json;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir;
+  std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
+  test::fake_host host;
+  engine::engine eng{*db, host};
+  api::service svc{eng, api::service_options{}, [](std::function<void()> task) { task(); }};
+
+  fixture() { eng.load(); }
+
+  api::response call(const std::string& method, const std::string& target,
+                     const std::string& body = {}, const std::string& content_type = "text/plain") {
+    api::request req;
+    req.method = method;
+    req.target = target;
+    auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      auto rest = target.substr(q + 1);
+      auto eq = rest.find('=');
+      req.query[rest.substr(0, eq)] = eq == std::string::npos ? "" : rest.substr(eq + 1);
+    }
+    req.body = body;
+    req.from.uid = 0;  // root on the UNIX socket: admin
+    if (!body.empty()) req.headers["content-type"] = content_type;
+    api::response out;
+    svc.dispatch(req, [&](api::response r) { out = std::move(r); });
+    return out;
+  }
+
+  json body_of(const api::response& r) { return json::parse(r.payload()); }
+
+  // Jails and events as text, to show that a refused import changed nothing.
+  std::string database_state() {
+    std::string out;
+    for (const auto& j : db->load_jails())
+      out += model::spec_to_json(j.spec).dump() + std::to_string(j.generation) + "\n";
+    for (const auto& e : db->events_after(0, 100000)) out += std::to_string(e.seq) + e.type + "\n";
+    return out + std::string(call("GET", "/v1/jails").payload());
+  }
+};
+
+const std::string two_jails = R"(
+path = "/jails/$name";
+exec.start = "/bin/sh /etc/rc";
+web { host.hostname = web.example.org; ip4.addr = "em0|192.0.2.5/24"; depend = db; }
+db { exec.created = "rctl -a jail:db:memoryuse:deny=1G"; }
+)";
+
+std::map<std::string, std::string> actions(const json& body) {
+  std::map<std::string, std::string> out;
+  for (const auto& j : body["jails"]) out[j["name"]] = j["action"];
+  return out;
+}
+
+void expect_problem(const api::response& r, unsigned status, const std::string& code,
+                    const std::string& detail) {
+  INFO(r.payload());
+  CHECK(r.status == status);
+  CHECK(r.content_type == "application/problem+json");
+  auto j = json::parse(r.payload());
+  CHECK(j["code"] == code);
+  CHECK_THAT(j["detail"].get<std::string>(), Catch::Contains(detail));
+}
+
+}  // namespace
+
+TEST_CASE("jailconf api: a dry run plans and stores nothing", "[api][jailconf]") {
+  fixture f;
+  const auto before = f.database_state();
+  auto r = f.call("POST", "/v1/jails/import?dry_run=true", two_jails);
+  REQUIRE(r.status == 200);
+  auto body = f.body_of(r);
+  CHECK(body["dry_run"] == true);
+  CHECK(actions(body) == std::map<std::string, std::string>{{"web", "create"}, {"db", "create"}});
+  CHECK(body["summary"] == json{{"create", 2}, {"change", 0}, {"unchanged", 0}});
+  CHECK(body["jails"][1]["spec"]["limits"] == json::array({"memoryuse:deny=1G"}));
+  CHECK(f.database_state() == before);
+}
+
+TEST_CASE("jailconf api: import creates, then reports unchanged and changed jails",
+          "[api][jailconf]") {
+  fixture f;
+  auto r = f.call("POST", "/v1/jails/import", two_jails);
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["summary"]["create"] == 2);
+  r = f.call("GET", "/v1/jails/web");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["spec"]["hostname"] == "web.example.org");
+  CHECK(f.db->events_after(0, 100).size() == 2);
+
+  // The same text again: nothing to do, nothing recorded.
+  r = f.call("POST", "/v1/jails/import", two_jails);
+  CHECK(actions(f.body_of(r)) ==
+        std::map<std::string, std::string>{{"web", "unchanged"}, {"db", "unchanged"}});
+  CHECK(f.db->events_after(0, 100).size() == 2);
+
+  // One value changed: one jail replaced, and the plan names the field.
+  std::string changed = two_jails;
+  changed.replace(changed.find("web.example.org"), 15, "www.example.org");
+  r = f.call("POST", "/v1/jails/import", changed);
+  auto body = f.body_of(r);
+  CHECK(actions(body) == std::map<std::string, std::string>{{"web", "change"}, {"db", "unchanged"}});
+  CHECK(body["jails"][0]["changed"] == json::array({"hostname"}));
+  CHECK(f.body_of(f.call("GET", "/v1/jails/web"))["spec"]["hostname"] == "www.example.org");
+  CHECK(f.db->events_after(0, 100).size() == 3);
+}
+
+TEST_CASE("jailconf api: a refused import changes nothing", "[api][jailconf]") {
+  fixture f;
+  REQUIRE(f.call("POST", "/v1/jails/import", "old { path = /jails/old; persist; }").status == 200);
+  const auto before = f.database_state();
+  struct row {
+    std::string body, content_type;
+    unsigned status;
+    std::string code, detail;
+  };
+  const std::vector<row> rows{
+      {"a { path = /a; persist; }\nb { path = /b persist; }", "text/plain", 400, "jailconf_syntax",
+       "<request>:2:15: expected ';' after the value of 'path', found 'persist'"},
+      {"a { path = /a; persist; }\nb { path = /b; persist; ip4.addr = 10.0.0.300; }",
+       "text/plain", 400, "invalid_value", "<request>:2:36: jail 'b': '10.0.0.300' is not"},
+      {"a { path = /a; persist; depend = ghost; }", "text/plain", 400, "invalid_value",
+       "jail 'a' depends on 'ghost', which is neither in the import nor a jail of jaild"},
+      {"a { path = /a; persist; depend = b; }\nb { path = /b; persist; depend = a; }",
+       "text/plain", 409, "dependency_cycle", "a -> b -> a"},
+      {"old { path = /jails/old; persist; depend = c; }\nc { path = /c; persist; depend = old; }",
+       "text/plain", 409, "dependency_cycle", "depend forms a cycle: c -> old -> c"},
+      {"a { path = /a; persist; }", "application/xml", 415, "unsupported_media_type", "text/plain"},
+      {R"({"txt": "a {}"})", "application/json", 400, "missing_field", "'text'"},
+      {R"({"text": "a {}", "file": "relative.conf"})", "application/json", 400, "invalid_value",
+       "absolute path"},
+      {".include \"/nonexistent/jail.conf\";", "text/plain", 400, "jailconf_syntax",
+       "cannot include"},
+  };
+  for (const auto& c : rows) {
+    INFO(c.body);
+    expect_problem(f.call("POST", "/v1/jails/import", c.body, c.content_type), c.status, c.code,
+                   c.detail);
+    CHECK(f.database_state() == before);
+  }
+}
+
+TEST_CASE("jailconf api: the store applies an import in one transaction", "[api][jailconf]") {
+  fixture f;
+  // A jail the store has but the engine has not seen: the engine plans two
+  // creations and the store fails on the second one, after writing the first.
+  model::jail_spec hidden;
+  hidden.name = "b";
+  hidden.path = "/b";
+  model::event ev;
+  ev.type = "jail.created";
+  f.db->create_jail(hidden, ev);
+  const auto jails_before = f.db->load_jails().size();
+  const auto events_before = f.db->events_after(0, 100).size();
+
+  auto r = f.call("POST", "/v1/jails/import", "a { path = /a; persist; }\nb { path = /b; persist; }");
+  expect_problem(r, 409, "jail_exists", "a jail named 'b' exists");
+  CHECK(f.db->load_jails().size() == jails_before);  // "a" was rolled back
+  CHECK(f.db->events_after(0, 100).size() == events_before);
+  CHECK(f.call("GET", "/v1/jails/a").status == 404);
+}
+
+TEST_CASE("jailconf api: JSON bodies name the file, and includes are relative to it",
+          "[api][jailconf]") {
+  fixture f;
+  std::filesystem::create_directories(f.dir / "jail.conf.d");
+  std::ofstream(f.dir / "jail.conf.d" / "one.conf") << "one { path = /one; persist; }\n";
+  std::ofstream(f.dir / "jail.conf.d" / "two.conf") << "two { path = /two; persist; }\n";
+  json body = {{"text", "exec.clean;\n.include \"jail.conf.d/*.conf\";\n"},
+               {"file", (f.dir / "jail.conf").string()}};
+  auto r = f.call("POST", "/v1/jails/import", body.dump(), "application/json");
+  REQUIRE(r.status == 200);
+  CHECK(actions(f.body_of(r)) ==
+        std::map<std::string, std::string>{{"one", "create"}, {"two", "create"}});
+  CHECK(f.body_of(f.call("GET", "/v1/jails/two"))["spec"]["exec"]["clean"] == true);
+}
+
+TEST_CASE("jailconf api: export writes jail.conf that imports back unchanged",
+          "[api][jailconf]") {
+  fixture f;
+  REQUIRE(f.call("POST", "/v1/jails/import", two_jails).status == 200);
+  auto r = f.call("GET", "/v1/jails/export");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == "text/plain; charset=utf-8");
+  const std::string text(r.payload());
+  CHECK_THAT(text, Catch::Contains("db {\n") && Catch::Contains("web {\n"));
+
+  r = f.call("GET", "/v1/jails/export?name=web");
+  REQUIRE(r.status == 200);
+  CHECK_THAT(std::string(r.payload()), Catch::Contains("web {\n") && !Catch::Contains("db {\n"));
+  expect_problem(f.call("GET", "/v1/jails/export?name=nope"), 404, "jail_not_found", "nope");
+  expect_problem(f.call("GET", "/v1/jails/export?name=a.b"), 400, "invalid_name", "a.b");
+
+  r = f.call("POST", "/v1/jails/import", text);
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["summary"]["unchanged"] == 2);
+}
