@@ -27,6 +27,7 @@ void add_lifecycle_commands(CLI::App& app, context& ctx);  // commands_lifecycle
 void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cpp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
+void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
 
 // Helpers.
 std::string jail_path(const std::string& name);

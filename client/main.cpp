@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_event_commands(app, ctx);
   add_network_commands(app, ctx);
   add_token_commands(app, ctx);
+  add_jailconf_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
