@@ -160,6 +160,7 @@ void lexer::read_variable(word& w, bool in_double_quotes) {
         advance();
         break;
       }
+      if (c == '\0') fail_at(here(), "a variable name cannot contain a NUL character");
       if (c == '\\') {
         read_escape(name);
       } else {
@@ -200,6 +201,7 @@ void lexer::read_quoted(char quote, word& w) {
       advance();
       break;
     }
+    if (c == '\0') fail_at(here(), "a value cannot contain a NUL character");
     if (c == '\\') {
       read_escape(text);
     } else if (quote == '"' && c == '$' && (peek(1) == '{' || is_name_start(peek(1)))) {

@@ -260,7 +260,8 @@ class mapper {
           fail(files[1]->pos, "jaild takes one mount.fstab file; merge the files into one",
                errc::invalid_value);
         if (files.empty()) {
-          spec_["mount"].erase("fstab");  // "mount.nofstab;" undoes a default
+          // "mount.nofstab;" undoes a default (which this jail may not have).
+          if (auto m = spec_.find("mount"); m != spec_.end() && m->is_object()) m->erase("fstab");
           return;
         }
         return set("/mount/fstab", files[0]->text, files[0]->pos);

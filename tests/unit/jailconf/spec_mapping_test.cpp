@@ -432,3 +432,11 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
     CHECK_THAT(import_error(base + r.text).message, Catch::Contains(r.message));
   }
 }
+
+// Found by tests/fuzz/run-jailconf: "mount.nofstab" with no other mount
+// parameter threw a JSON type error instead of meaning "no fstab".
+TEST_CASE("spec mapping: mount.nofstab alone means no fstab", "[jailconf]") {
+  CHECK(import_one(base + "a { mount.nofstab; }").spec.mount.fstab.empty());
+  CHECK(import_one(base + "a { mount.fstab = \"\"; }").spec.mount.fstab.empty());
+  CHECK(import_one(base + "mount.fstab = /f/$name; a { mount.nofstab; }").spec.mount.fstab.empty());
+}
