@@ -324,6 +324,13 @@ class mapper {
       v = json::array();
       for (const value& x : p.values) v.push_back(scalar(x.text));
     }
+    if (same_option(name, "ip_hostname") || same_option(name, "allow.dying"))
+      warnings_.push_back(fmt::format("{}: jail '{}': '{}' tells jail(8) what to do, not the "
+                                      "kernel; jaild keeps it in params but does not act on it{}",
+                                      p.pos.to_string(), j_.name, p.name,
+                                      same_option(name, "ip_hostname")
+                                          ? " (give the addresses in ip4.addr and ip6.addr)"
+                                          : ""));
     const std::string pointer = "/params/" + model::pointer_escape(name);
     note(pointer, p.values.empty() ? p.pos : p.values.back().pos);
     spec_["params"][name] = std::move(v);

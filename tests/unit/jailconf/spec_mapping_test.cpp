@@ -440,3 +440,12 @@ TEST_CASE("spec mapping: mount.nofstab alone means no fstab", "[jailconf]") {
   CHECK(import_one(base + "a { mount.fstab = \"\"; }").spec.mount.fstab.empty());
   CHECK(import_one(base + "mount.fstab = /f/$name; a { mount.nofstab; }").spec.mount.fstab.empty());
 }
+
+TEST_CASE("spec mapping: jail(8)'s own switches are kept, with a warning", "[jailconf]") {
+  auto j = import_one(base + "a { ip_hostname; allow.dying; }");
+  CHECK(j.spec.params == json{{"ip_hostname", true}, {"allow.dying", true}});
+  REQUIRE(j.warnings.size() == 2);
+  CHECK_THAT(j.warnings[0], Catch::Contains("'ip_hostname' tells jail(8) what to do") &&
+                                Catch::Contains("give the addresses in ip4.addr"));
+  CHECK_THAT(j.warnings[1], Catch::StartsWith("/etc/jail.conf:2:18: jail 'a': 'allow.dying'"));
+}
