@@ -37,7 +37,8 @@ import_source read_import_body(const request& req) {
   const auto body = parse_json_body(req);
   model::json_reader r(body, "", "an import");
   auto text = r.string("text");
-  if (!text) throw error(errc::missing_field, "the import needs 'text', the jail.conf text", "/text");
+  if (!text)
+    throw error(errc::missing_field, "the import needs 'text', the jail.conf text", "/text");
   source.text = std::move(*text);
   if (auto file = r.string("file")) {
     if (auto why = model::check::absolute_path(*file); !why.empty())

@@ -26,7 +26,8 @@ std::vector<std::string> file_loader::glob(const std::string& pattern) {
     for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
   ::globfree(&g);
   if (rc != 0 && rc != GLOB_NOMATCH)
-    throw error(errc::invalid_value, "cannot expand '" + pattern + "' (a directory is not readable)");
+    throw error(errc::invalid_value,
+                "cannot expand '" + pattern + "' (a directory is not readable)");
   return out;  // glob(3) sorts its matches
 }
 
@@ -34,7 +35,8 @@ std::string file_loader::read(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw error(errc::invalid_value, "cannot read '" + path + "': " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw error(errc::invalid_value, "'" + path + "' is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw error(errc::invalid_value, "'" + path + "' is not a regular file");
   if (static_cast<std::uintmax_t>(st.st_size) > max_bytes_)
     throw error(errc::invalid_value, "'" + path + "' is larger than " +
                                          std::to_string(max_bytes_) + " bytes");
@@ -56,7 +58,8 @@ std::vector<std::string> memory_loader::glob(const std::string& pattern) {
 std::string memory_loader::read(const std::string& path) {
   // Like the kernel, resolve "." and ".." (there are no symbolic links here).
   auto it = files_.find(std::filesystem::path(path).lexically_normal().string());
-  if (it == files_.end()) throw error(errc::invalid_value, "cannot read '" + path + "': no such file");
+  if (it == files_.end())
+    throw error(errc::invalid_value, "cannot read '" + path + "': no such file");
   return it->second;
 }
 

@@ -221,19 +221,23 @@ plumbing vnet_plumbing(const model::vnet_interface& itf, int unit) {
   p.jail_end = stem + "b";
   p.prestart.push_back(fmt::format("/sbin/ifconfig {} create up", stem));
   p.prestart.push_back(fmt::format("/sbin/ifconfig {}a up", stem));
-  if (!itf.mac.empty()) p.prestart.push_back(fmt::format("/sbin/ifconfig {}b ether {}", stem, itf.mac));
+  if (!itf.mac.empty())
+    p.prestart.push_back(fmt::format("/sbin/ifconfig {}b ether {}", stem, itf.mac));
   p.prestart.push_back(fmt::format("/sbin/ifconfig {} addm {}a up", itf.bridge, stem));
   bool first = true;
   for (const auto& a : itf.ip4) {
-    p.start.push_back(fmt::format("/sbin/ifconfig {}b inet {} {}", stem, a, first ? "up" : "alias"));
+    p.start.push_back(
+        fmt::format("/sbin/ifconfig {}b inet {} {}", stem, a, first ? "up" : "alias"));
     first = false;
   }
   first = true;
   for (const auto& a : itf.ip6) {
-    p.start.push_back(fmt::format("/sbin/ifconfig {}b inet6 {} {}", stem, a, first ? "up" : "alias"));
+    p.start.push_back(
+        fmt::format("/sbin/ifconfig {}b inet6 {} {}", stem, a, first ? "up" : "alias"));
     first = false;
   }
-  if (itf.ip4.empty() && itf.ip6.empty()) p.start.push_back(fmt::format("/sbin/ifconfig {}b up", stem));
+  if (itf.ip4.empty() && itf.ip6.empty())
+    p.start.push_back(fmt::format("/sbin/ifconfig {}b up", stem));
   if (!itf.defaultrouter.empty())
     p.start.push_back(fmt::format("/sbin/route add default {}", itf.defaultrouter));
   if (!itf.defaultrouter6.empty())

@@ -14,7 +14,8 @@
 
 namespace {
 
-std::vector<jaild::model::jail_spec> by_name(const std::vector<jaild::jailconf::imported_jail>& in) {
+std::vector<jaild::model::jail_spec> by_name(
+    const std::vector<jaild::jailconf::imported_jail>& in) {
   std::vector<jaild::model::jail_spec> out;
   for (const auto& j : in) out.push_back(j.spec);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });

@@ -114,7 +114,8 @@ TEST_CASE("jailconf api: import creates, then reports unchanged and changed jail
   changed.replace(changed.find("web.example.org"), 15, "www.example.org");
   r = f.call("POST", "/v1/jails/import", changed);
   auto body = f.body_of(r);
-  CHECK(actions(body) == std::map<std::string, std::string>{{"web", "change"}, {"db", "unchanged"}});
+  CHECK(actions(body) ==
+        std::map<std::string, std::string>{{"web", "change"}, {"db", "unchanged"}});
   CHECK(body["jails"][0]["changed"] == json::array({"hostname"}));
   CHECK(f.body_of(f.call("GET", "/v1/jails/web"))["spec"]["hostname"] == "www.example.org");
   CHECK(f.db->events_after(0, 100).size() == 3);
@@ -168,7 +169,8 @@ TEST_CASE("jailconf api: the store applies an import in one transaction", "[api]
   const auto jails_before = f.db->load_jails().size();
   const auto events_before = f.db->events_after(0, 100).size();
 
-  auto r = f.call("POST", "/v1/jails/import", "a { path = /a; persist; }\nb { path = /b; persist; }");
+  auto r =
+      f.call("POST", "/v1/jails/import", "a { path = /a; persist; }\nb { path = /b; persist; }");
   expect_problem(r, 409, "jail_exists", "a jail named 'b' exists");
   CHECK(f.db->load_jails().size() == jails_before);  // "a" was rolled back
   CHECK(f.db->events_after(0, 100).size() == events_before);

@@ -122,18 +122,23 @@ TEST_CASE("evaluator: refuses what jail(8) refuses", "[jailconf]") {
       {"vnet.interface = \"epair${jid}b\";\nwebserver { }",
        "/etc/jail.conf:1:24: jail 'webserver': variable 'jid' used in 'vnet.interface' is not "
        "defined"},
-      {"a { p = \"$nope\"; }", "/etc/jail.conf:1:10: jail 'a': variable 'nope' used in 'p' is not "
-                               "defined"},
+      {"a { p = \"$nope\"; }",
+       "/etc/jail.conf:1:10: jail 'a': variable 'nope' used in 'p' is not "
+       "defined"},
       {"a { $x = \"$y\"; $y = \"$x\"; }", "jail 'a': variable loop"},
       {"a { $x = 1, 2; p = \"a$x\"; }", "jail 'a': 'x' is a list of 2 values"},
-      {"a { $path = 1; }", "/etc/jail.conf:1:5: variable '$path' cannot have the same name as the "
-                           "jail(8) parameter 'path'"},
-      {"a { x = 1; $x = 2; }", "/etc/jail.conf:1:12: jail 'a': variable '$x' cannot have the same "
-                               "name as a parameter"},
+      {"a { $path = 1; }",
+       "/etc/jail.conf:1:5: variable '$path' cannot have the same name as the "
+       "jail(8) parameter 'path'"},
+      {"a { x = 1; $x = 2; }",
+       "/etc/jail.conf:1:12: jail 'a': variable '$x' cannot have the same "
+       "name as a parameter"},
       {"a { name = b; }", "/etc/jail.conf:1:5: jail 'a': parameter 'name' cannot be set"},
-      {"a { } a { }", "/etc/jail.conf:1:7: jail 'a' is defined twice (first at /etc/jail.conf:1:1)"},
-      {"a { $e; p = $e; }", "jail 'a': variable 'e' used in 'p' is not defined (it is set without "
-                            "a value)"},
+      {"a { } a { }",
+       "/etc/jail.conf:1:7: jail 'a' is defined twice (first at /etc/jail.conf:1:1)"},
+      {"a { $e; p = $e; }",
+       "jail 'a': variable 'e' used in 'p' is not defined (it is set without "
+       "a value)"},
   };
   for (const auto& r : rows) {
     INFO(r.text);

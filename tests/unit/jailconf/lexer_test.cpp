@@ -122,8 +122,10 @@ TEST_CASE("lexer: refuses what jail(8) refuses, with the position", "[jailconf]"
 // the value, which the export then wrote as "\000", which no import reads.
 TEST_CASE("lexer: a NUL byte inside quotes or a variable name is refused", "[jailconf]") {
   using namespace std::string_literals;
-  CHECK_THAT(lex_error("a = \"x\0y\";"s), Catch::StartsWith("t.conf:1:7: a value cannot contain a NUL"));
-  CHECK_THAT(lex_error("a = 'x\0y';"s), Catch::StartsWith("t.conf:1:7: a value cannot contain a NUL"));
+  CHECK_THAT(lex_error("a = \"x\0y\";"s),
+             Catch::StartsWith("t.conf:1:7: a value cannot contain a NUL"));
+  CHECK_THAT(lex_error("a = 'x\0y';"s),
+             Catch::StartsWith("t.conf:1:7: a value cannot contain a NUL"));
   CHECK_THAT(lex_error("a = ${x\0y};"s),
              Catch::StartsWith("t.conf:1:8: a variable name cannot contain a NUL"));
   CHECK(lex_error("# a comment may hold \0 anything\n"s) == "no error");

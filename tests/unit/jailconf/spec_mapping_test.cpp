@@ -213,7 +213,8 @@ TEST_CASE("spec mapping: every value meets the model's validators, at its positi
       // The book's contradiction: interfaces and a comma list in one string.
       {"a { path = /; persist; ip6.addr=\" jpublic|2001:db8:0::225/64, "
        "jpublic|2001:db8:0::226/64\"; }",
-       errc::jailconf_syntax, "/etc/jail.conf:1:33: jail 'a': ip6.addr ' jpublic|2001:db8:0::225/64,"},
+       errc::jailconf_syntax,
+       "/etc/jail.conf:1:33: jail 'a': ip6.addr ' jpublic|2001:db8:0::225/64,"},
   };
   for (const auto& r : rows) {
     INFO(r.text);
@@ -231,8 +232,9 @@ TEST_CASE("spec mapping: seed text that jail(8) refuses is refused", "[jailconf]
   CHECK(book.message == "/etc/jail.conf:4:1: expected ';' after the value of 'host.hostname', "
                         "found 'loghost'");
   // A2, verbatim: epair${jid} while jail(8) reads the file.
-  auto a2 = import_error("vnet;\nvnet.interface = \"epair${jid}b\";\npath = \"/usr/jails/${name}\";\n"
-                         "webserver {\nexec.prestart = \"ifconfig epair${jid} create up\";\n}\n");
+  auto a2 = import_error(
+      "vnet;\nvnet.interface = \"epair${jid}b\";\npath = \"/usr/jails/${name}\";\n"
+      "webserver {\nexec.prestart = \"ifconfig epair${jid} create up\";\n}\n");
   CHECK(a2.code == errc::jailconf_syntax);
   CHECK_THAT(a2.message, Catch::StartsWith("/etc/jail.conf:2:24: jail 'webserver': variable "
                                            "'jid' used in 'vnet.interface' is not defined"));
@@ -344,7 +346,8 @@ TEST_CASE("spec mapping: VNET plumbing becomes interfaces", "[jailconf]") {
     // A hook left that names a lifted interface will not find it: a warning.
     CHECK(j.spec.exec.poststop == std::vector<std::string>{"ifconfig e0a_lh description gone"});
     REQUIRE(j.warnings.size() == 1);
-    CHECK_THAT(j.warnings[0], Catch::Contains("names interface 'e0a_lh', which jaild names itself"));
+    CHECK_THAT(j.warnings[0],
+               Catch::Contains("names interface 'e0a_lh', which jaild names itself"));
   }
   SECTION("what jaild cannot take over is an error") {
     struct row {

@@ -118,7 +118,8 @@ TEST_CASE("writer: one jail's export numbers its epairs as the full export does"
   };
   std::vector<model::jail_spec> all{vnet_spec("c", 1), vnet_spec("a", 2), vnet_spec("b", 1)};
   const auto full = write_jail_conf(all);
-  CHECK_THAT(full, Catch::Contains("vnet.interface = \"epair0b\";\n\tvnet.interface += \"epair1b\""));
+  CHECK_THAT(full,
+             Catch::Contains("vnet.interface = \"epair0b\";\n\tvnet.interface += \"epair1b\""));
   const auto only_c = write_jail_conf(all, "c");
   CHECK_THAT(only_c, Catch::Contains("c {\n"));
   CHECK_THAT(only_c, !Catch::Contains("a {\n"));
