@@ -207,14 +207,13 @@ class mapper {
       case kind::interface: interface_ = &p; return;
       case kind::vnet: return vnet(p);
       case kind::vnet_interface: vnet_interface_ = &p; return;
-      case kind::hook: {
-        const std::string stage_key = p.name.substr(5);
+      case kind::hook:
+        // By jail(8)'s rule of names: "exec.nostart" is exec.start too.
         for (stage s : all_stages)
-          if (stage_name(s) == stage_key)
+          if (same_option(fmt::format("exec.{}", stage_name(s)), p.name))
             for (const value& v : p.values)
               if (!v.text.empty()) hooks_[s].push_back(hook_line{v.text, v.pos, false});
         return;
-      }
       case kind::exec_clean: return set("/exec/clean", boolean(p), p.pos);
       case kind::jail_user: return set("/exec/jail_user", text(p).text, text(p).pos);
       case kind::system_user: return set("/exec/system_user", text(p).text, text(p).pos);

@@ -161,6 +161,12 @@ TEST_CASE("spec mapping: vnet and its kinds", "[jailconf]") {
              Catch::Contains("vnet: 'maybe' is not new, inherit, disable"));
 }
 
+TEST_CASE("spec mapping: a hook written in a no form is still that hook", "[jailconf]") {
+  CHECK(import_one("path=/; a { exec.nostart = \"/bin/sh /etc/rc\"; }").spec.exec.start ==
+        std::vector<std::string>{"/bin/sh /etc/rc"});
+  CHECK(import_one(base + "a { exec.nostart; persist; }").spec.exec.start.empty());
+}
+
 TEST_CASE("spec mapping: command", "[jailconf]") {
   CHECK(import_one("path=/; a { command = \"/usr/local/bin/app --port 80\"; }").spec.command ==
         std::vector<std::string>{"/usr/local/bin/app", "--port", "80"});
