@@ -89,6 +89,11 @@ std::vector<lifted_interface> lift_vnet(const std::vector<value>& vnet_interface
                                    jail, jail_end, index, jib->second, addm->argv.size() - 3));
       li.itf.bridge = addm->argv[index + 3] + "bridge";
       host_end = fmt::format("e{}a_{}", index, jib->second);
+      warnings.push_back(fmt::format("{}: jail '{}': jib also puts '{}' into bridge '{}'; jaild "
+                                     "only joins its interface to the bridge: create the bridge "
+                                     "with its uplink on the host (rc.conf)",
+                                     v.pos.to_string(), jail, addm->argv[index + 3],
+                                     li.itf.bridge));
       addm->line->taken = true;
       for (auto& p : poststop)
         if (p.argv.size() == 3 && is_tool(p.argv[0], "jib") && p.argv[1] == "destroy" &&

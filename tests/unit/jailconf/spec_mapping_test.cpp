@@ -351,8 +351,12 @@ TEST_CASE("spec mapping: VNET plumbing becomes interfaces", "[jailconf]") {
     CHECK(j.spec.exec.prestart.empty());
     // A hook left that names a lifted interface will not find it: a warning.
     CHECK(j.spec.exec.poststop == std::vector<std::string>{"ifconfig e0a_lh description gone"});
-    REQUIRE(j.warnings.size() == 1);
+    REQUIRE(j.warnings.size() == 3);
     CHECK_THAT(j.warnings[0],
+               Catch::Contains("jib also puts 'jailether' into bridge 'jailetherbridge'"));
+    CHECK_THAT(j.warnings[1],
+               Catch::Contains("jib also puts 'jailpriv' into bridge 'jailprivbridge'"));
+    CHECK_THAT(j.warnings[2],
                Catch::Contains("names interface 'e0a_lh', which jaild names itself"));
   }
   SECTION("what jaild cannot take over is an error") {
