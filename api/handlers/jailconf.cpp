@@ -53,7 +53,7 @@ import_source read_import_body(const request& req) {
 
 void service::add_jailconf_routes() {
   // Registered before /v1/jails/{name}, which would otherwise take "export".
-  router_.add({"POST", "/v1/jails/import", role::operator_role, run_on::pool,
+  router_.add({"POST", "/v1/jails/import", role::admin, run_on::pool,
                [this](request& req) {
                  const bool dry_run = req.flag("dry_run");
                  const auto source = read_import_body(req);

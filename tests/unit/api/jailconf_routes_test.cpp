@@ -212,3 +212,13 @@ TEST_CASE("jailconf api: export writes jail.conf that imports back unchanged",
   REQUIRE(r.status == 200);
   CHECK(f.body_of(r)["summary"]["unchanged"] == 2);
 }
+
+TEST_CASE("jailconf api: importing writes specs and needs admin; exporting needs viewer",
+          "[api][jailconf]") {
+  fixture f;
+  std::map<std::string, api::role> needs;
+  for (const auto& r : f.svc.routes().routes()) needs[r.method + " " + r.pattern] = r.needs;
+  CHECK(needs.at("POST /v1/jails/import") == api::role::admin);
+  CHECK(needs.at("POST /v1/jails/import") == needs.at("POST /v1/jails"));
+  CHECK(needs.at("GET /v1/jails/export") == api::role::viewer);
+}
