@@ -4,53 +4,18 @@
 
 #include <fstream>
 
-#include "api/service.h"
-#include "tests/support/fake_host.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/api_fixture.h"
 
 using namespace jaild;
 using nlohmann::json;
 
 namespace {
 
-struct fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
-  test::fake_host host;
-  engine::engine eng{*db, host};
-  api::service svc{eng, api::service_options{}, [](std::function<void()> task) { task(); }};
-
-  fixture() { eng.load(); }
-
+// jail.conf goes as text/plain unless a test says otherwise.
+struct fixture : test::api_fixture {
   api::response call(const std::string& method, const std::string& target,
                      const std::string& body = {}, const std::string& content_type = "text/plain") {
-    api::request req;
-    req.method = method;
-    req.target = target;
-    auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      auto rest = target.substr(q + 1);
-      auto eq = rest.find('=');
-      req.query[rest.substr(0, eq)] = eq == std::string::npos ? "" : rest.substr(eq + 1);
-    }
-    req.body = body;
-    req.from.uid = 0;  // root on the UNIX socket: admin
-    if (!body.empty()) req.headers["content-type"] = content_type;
-    api::response out;
-    svc.dispatch(req, [&](api::response r) { out = std::move(r); });
-    return out;
-  }
-
-  json body_of(const api::response& r) { return json::parse(r.payload()); }
-
-  // Jails and events as text, to show that a refused import changed nothing.
-  std::string database_state() {
-    std::string out;
-    for (const auto& j : db->load_jails())
-      out += model::spec_to_json(j.spec).dump() + std::to_string(j.generation) + "\n";
-    for (const auto& e : db->events_after(0, 100000)) out += std::to_string(e.seq) + e.type + "\n";
-    return out + std::string(call("GET", "/v1/jails").payload());
+    return api_fixture::call(method, target, body, content_type);
   }
 };
 

@@ -10,55 +10,14 @@
 #include <future>
 #include <thread>
 
-#include "tests/support/fake_host.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/api_fixture.h"
 
 using namespace jaild;
 using nlohmann::json;
 
 namespace {
 
-struct api_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
-  test::fake_host host;
-  engine::engine eng{*db, host};
-  api::service svc{eng, api::service_options{},
-                   [](std::function<void()> task) { task(); }};
-
-  api_fixture() { eng.load(); }
-
-  api::response call(const std::string& method, const std::string& target,
-                     const std::string& body = {},
-                     const std::string& content_type = "application/json") {
-    api::request req;
-    req.method = method;
-    req.target = target;
-    REQUIRE(api::split_target(target, req.path, req.query));
-    req.body = body;
-    req.from.uid = 0;  // root on the UNIX socket: admin
-    if (!body.empty()) req.headers["content-type"] = content_type;
-    api::response out;
-    bool called = false;
-    svc.dispatch(req, [&](api::response r) {
-      out = std::move(r);
-      called = true;
-    });
-    REQUIRE(called);
-    return out;
-  }
-
-  json body_of(const api::response& r) { return json::parse(r.payload()); }
-
-  // What the database holds, as text: jails and events.
-  std::string database_state() {
-    std::string out;
-    for (const auto& j : db->load_jails())
-      out += model::spec_to_json(j.spec).dump() + std::to_string(j.generation) + "\n";
-    for (const auto& e : db->events_after(0, 100000)) out += std::to_string(e.seq) + e.type + "\n";
-    return out;
-  }
-};
+using test::api_fixture;
 
 const char* web = R"({"name":"web","path":"/jails/web","ip4":["em0|192.0.2.5/24"]})";
 
