@@ -1,16 +1,8 @@
 #include "api/url.h"
 
+#include "lib/model/hex.h"
+
 namespace jaild::api {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
@@ -21,8 +13,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
+    const int hi = model::hex_value(text[i + 1]);
+    const int lo = model::hex_value(text[i + 2]);
     if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "lib/model/hex.h"
+
 namespace jaild::jailconf {
 namespace {
 
@@ -21,12 +23,6 @@ bool is_bare(char c) {
 
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -121,8 +117,8 @@ void lexer::read_escape(std::string& out) {
     case 'x': {
       int value = 0;
       int digits = 0;
-      while (digits < 2 && hex_value(peek()) >= 0) {
-        value = value * 16 + hex_value(peek());
+      while (digits < 2 && model::hex_value(peek()) >= 0) {
+        value = value * 16 + model::hex_value(peek());
         advance();
         ++digits;
       }
