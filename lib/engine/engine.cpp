@@ -310,7 +310,7 @@ void engine::check_graph(const std::vector<model::jail_spec>& specs) const {
 }
 
 std::vector<model::event> engine::apply_specs(
-    const std::vector<store::store::jail_change>& changes) {
+    const std::vector<store::store::jail_change>& changes, bool dry_run) {
   using change = store::store::jail_change;
   std::lock_guard write_lock(write_mutex_);
   auto snap = current();
@@ -350,6 +350,7 @@ std::vector<model::event> engine::apply_specs(
   for (auto& [name, s] : next) all.push_back(s);
   check_graph(all);
   const auto leases = plan_leases(next, changes);
+  if (dry_run) return {};
 
   std::vector<model::event> events;
   {

@@ -100,8 +100,11 @@ class engine {
   // Refuses a running jail unless `force` (which stops it first).
   void delete_jail(const std::string& name, bool force);
   // Every jail in the store plus `changes`, for an all-or-nothing batch
-  // (jail.conf import): validates, checks the dependency graph, writes.
-  std::vector<model::event> apply_specs(const std::vector<store::store::jail_change>& changes);
+  // (jail.conf import): validates, checks the dependency graph, plans the
+  // network leases, writes. With `dry_run` it checks all of that, throws what
+  // the write would throw, and writes nothing (returns no events).
+  std::vector<model::event> apply_specs(const std::vector<store::store::jail_change>& changes,
+                                        bool dry_run = false);
 
   // ---- Managed networks (networks.cpp). A VNET interface that names a
   // network leases its addresses from it when its spec is written; leases are
@@ -131,8 +134,9 @@ class engine {
   nlohmann::json boot_plan() const;
 
   // jail.conf import (import.cpp, import.h): plans against the snapshot,
-  // then creates and replaces `specs` with apply_specs, or changes nothing;
-  // with dry_run only plans (and checks).
+  // then creates and replaces `specs` with apply_specs, or changes nothing,
+  // and applies limits and cpuset live to the changed jails that run (as a
+  // PUT does); with dry_run only plans and runs apply_specs' checks.
   std::vector<import_entry> import_jails(const std::vector<model::jail_spec>& specs,
                                          bool dry_run);
 

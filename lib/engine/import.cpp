@@ -1,9 +1,10 @@
 // engine::import_jails: a jail.conf import is all or nothing. The plan is
-// made against the current snapshot; every spec is checked (validators, the
-// platform, a depend on a jail that exists, no dependency loop) before
-// anything is written; then engine::apply_specs writes all the changes in one
-// store transaction and publishes them at once. A failure anywhere leaves the
-// store, the snapshot and the event stream as they were.
+// made against the current snapshot; a depend on a jail that exists is
+// checked here, everything else (validators, the platform, dependency loops,
+// network leases) by engine::apply_specs, which a dry run calls too, so that
+// a dry run refuses what the import would refuse. apply_specs writes all the
+// changes in one store transaction and publishes them at once. A failure
+// anywhere leaves the store, the snapshot and the event stream as they were.
 #include <fmt/format.h>
 
 #include <map>
@@ -41,11 +42,9 @@ std::string_view import_action_name(import_action a) {
 std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spec>& specs,
                                                bool dry_run) {
   std::set<std::string> names;
-  for (const auto& spec : specs) {
-    model::validate_spec(spec);
+  for (const auto& spec : specs)
     if (!names.insert(spec.name).second)
       throw error(errc::invalid_value, fmt::format("jail '{}' is imported twice", spec.name));
-  }
 
   auto snap = current();
   // jail(8) refuses a depend on a jail it does not know; so does an import.
@@ -60,9 +59,6 @@ std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spe
                                 "a jail of jaild",
                                 spec.name, spec.depend[i]),
                     fmt::format("/depend/{}", i));
-  std::vector<model::jail_spec> all;
-  for (auto& [name, spec] : next) all.push_back(spec);
-  check_graph(all);  // a dry run reports a loop too
 
   std::vector<import_entry> plan;
   std::vector<store::store::jail_change> changes;
@@ -89,7 +85,11 @@ std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spe
   }
   // One transaction; a jail created or changed since the plan was made is
   // refused there (jail_exists, jail_not_found) and nothing is written.
-  if (!dry_run && !changes.empty()) apply_specs(changes);
+  if (changes.empty()) return plan;
+  apply_specs(changes, dry_run);
+  if (dry_run) return plan;
+  for (const auto& entry : plan)
+    if (entry.action == import_action::change) apply_live(entry.name);
   return plan;
 }
 

@@ -187,3 +187,72 @@ TEST_CASE("jailconf api: importing writes specs and needs admin; exporting needs
   CHECK(needs.at("POST /v1/jails/import") == needs.at("POST /v1/jails"));
   CHECK(needs.at("GET /v1/jails/export") == api::role::viewer);
 }
+
+TEST_CASE("jailconf api: an import leases addresses like a create, and a dry run refuses "
+          "what the import would refuse",
+          "[api][jailconf]") {
+  fixture f;
+  REQUIRE(f.call("POST", "/v1/networks", R"({"name":"lan","bridge":"jailnet0","ip4":"10.20.0.0/24"})",
+                 "application/json")
+              .status == 201);
+  const std::string on = "a { path = /a; persist; vnet; $jaild_vnet0_network = \"NET\"; }\n";
+  auto text = [&](const std::string& net, const std::string& more = "") {
+    auto t = on;
+    t.replace(t.find("NET"), 3, net);
+    return t + more;
+  };
+  const auto before = f.database_state();
+  const auto leases = [&] { return f.body_of(f.call("GET", "/v1/networks/lan"))["leases"]; };
+
+  // An unknown network and an address held twice: the dry run and the import refuse alike.
+  const std::string taken =
+      "b { path = /b; persist; vnet; $jaild_vnet0_bridge = jailnet0; "
+      "$jaild_vnet0_ip4 = \"10.20.0.1/24\"; }\n"
+      "c { path = /c; persist; vnet; $jaild_vnet0_bridge = jailnet0; "
+      "$jaild_vnet0_ip4 = \"10.20.0.1/24\"; }\n";
+  for (const auto* target : {"/v1/jails/import?dry_run=true", "/v1/jails/import"}) {
+    INFO(target);
+    expect_problem(f.call("POST", target, text("nope")), 404, "network_not_found", "'nope'");
+    expect_problem(f.call("POST", target, taken), 409, "address_conflict", "10.20.0.1");
+    CHECK(f.database_state() == before);
+  }
+
+  // A dry run leases nothing; the import leases the first free address.
+  REQUIRE(f.call("POST", "/v1/jails/import?dry_run=true", text("lan")).status == 200);
+  CHECK(leases().empty());
+  CHECK(f.database_state() == before);
+  REQUIRE(f.call("POST", "/v1/jails/import", text("lan")).status == 200);
+  auto l = leases();
+  REQUIRE(l.size() == 1);
+  CHECK(l[0]["jail"] == "a");
+  CHECK(l[0]["address"] == "10.20.0.2");
+}
+
+TEST_CASE("jailconf api: an import applies limits and cpuset live to a running jail",
+          "[api][jailconf]") {
+  fixture f;
+  const std::string conf =
+      "a { path = /a; persist; $jaild_limits = \"memoryuse:deny=64M\"; $jaild_cpuset = 0; }\n";
+  REQUIRE(f.call("POST", "/v1/jails/import", conf).status == 200);
+  REQUIRE(f.call("POST", "/v1/jails/a/start").status == 200);
+  auto updates = [&] {
+    std::size_t n = 0;
+    for (const auto& c : f.host.calls()) n += c.starts_with("update_limits a");
+    return n;
+  };
+  CHECK(updates() == 0);
+
+  auto changed = conf;
+  changed.replace(changed.find("64M"), 3, "128M");
+  // A dry run changes nothing on the host either.
+  REQUIRE(f.call("POST", "/v1/jails/import?dry_run=true", changed).status == 200);
+  CHECK(updates() == 0);
+  REQUIRE(f.call("POST", "/v1/jails/import", changed).status == 200);
+  CHECK(updates() == 1);
+  auto status = f.body_of(f.call("GET", "/v1/jails/a"))["status"];
+  CHECK(status["state"] == "running");
+  CHECK(status["drift"] == false);
+  auto ops = f.body_of(f.call("GET", "/v1/operations?jail=a"));
+  CHECK(ops["operations"][0]["kind"] == "update");
+  CHECK(ops["operations"][0]["state"] == "succeeded");
+}
