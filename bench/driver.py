@@ -51,6 +51,16 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
+def peer(name, measure, *args):
+    """A peer's figures, or None with the reason printed: a peer that fails
+    leaves a hole in the table, never the run."""
+    try:
+        return measure(*args)
+    except Exception as e:  # noqa: BLE001 - any failure of a peer is reported the same way
+        log(f"{name}: FAILED, no figures: {e}")
+        return None
+
+
 def machine():
     info = {"kernel": platform.release(), "cpus": os.cpu_count()}
     try:
@@ -288,8 +298,7 @@ def bench_api(args, work):
         srv.wait()
 
     if not args.no_peers:
-        with contextlib.suppress(Exception):
-            res["podman"] = bench_podman(args, work)
+        res["podman"] = peer("podman", bench_podman, args, work) or []
     return res
 
 
@@ -452,16 +461,31 @@ def bench_boot_peers(args, work, rootfs):
             if not shutil.which(runtime):
                 log(f"boot: {runtime} not installed, skipped")
                 continue
-            with contextlib.suppress(Exception):
-                out.append(boot_oci(args, work, rootfs, runtime, bridge))
+            r = peer(runtime, boot_oci, args, work, rootfs, runtime, bridge)
+            if r:
+                out.append(r)
         if shutil.which("lxc-start"):
-            with contextlib.suppress(Exception):
-                out.append(boot_lxc(args, work, bridge))
+            r = peer("lxc", boot_lxc, args, work, bridge)
+            if r:
+                out.append(r)
         else:
             log("boot: lxc not installed, skipped")
     finally:
         run(["ip", "link", "del", bridge], check=False)
     return out
+
+
+def remove_cgroup_dirs(name):
+    """Removes the (empty) cgroup NAME that a peer left below this process's own
+    cgroup or at the root, in every mounted hierarchy."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split()[4] for line in f if " - cgroup" in line]
+    with open("/proc/self/cgroup") as f:
+        own = {line.rstrip("\n").split(":", 2)[2] for line in f}
+    for m in mounts:
+        for base in own | {"/"}:
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(m + base, name))
 
 
 def oci_bundle(base, rootfs, i, netns):
@@ -500,29 +524,37 @@ def boot_oci(args, work, rootfs, runtime, bridge):
         os.makedirs(hug, exist_ok=True)
         wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                 f"mount -t cgroup -o hugetlb none {hug} && exec \"$@\"", "sh"]
-    starts, stops = [], []
-    t0 = time.monotonic()
-    for i in range(n):
-        ns, host_end = f"pb{i:03d}", f"pbv{i:03d}"
-        t1 = time.perf_counter()
-        run(["ip", "netns", "add", ns])
-        run(["ip", "link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", ns])
-        run(["ip", "link", "set", host_end, "master", bridge, "up"])
-        run(["ip", "-n", ns, "addr", "add", f"10.245.{i // 200}.{i % 200 + 2}/16", "dev", "eth0"])
-        run(["ip", "-n", ns, "link", "set", "eth0", "up"])
-        run(["ip", "-n", ns, "link", "set", "lo", "up"])
-        extra = ["--cgroup-manager=cgroupfs"] if runtime == "crun" else []
-        run(wrap + [runtime, "--root", state, *extra, "run", "-d", "--bundle", bundles[i],
-                    f"pb{runtime}{i:03d}"], stdin=subprocess.DEVNULL)
-        starts.append((time.perf_counter() - t1) * 1000)
-    total = time.monotonic() - t0
-    for i in range(n):
-        t1 = time.perf_counter()
-        extra = ["--cgroup-manager=cgroupfs"] if runtime == "crun" else []
-        run(wrap + [runtime, "--root", state, *extra, "delete", "-f", f"pb{runtime}{i:03d}"],
-            check=False)
-        run(["ip", "netns", "del", f"pb{i:03d}"], check=False)
-        stops.append((time.perf_counter() - t1) * 1000)
+    extra = ["--cgroup-manager=cgroupfs"] if runtime == "crun" else []
+    starts, stops, made = [], [], 0
+    try:
+        t0 = time.monotonic()
+        for i in range(n):
+            ns, host_end = f"pb{i:03d}", f"pbv{i:03d}"
+            t1 = time.perf_counter()
+            made = i + 1
+            run(["ip", "netns", "add", ns])
+            run(["ip", "link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", ns])
+            run(["ip", "link", "set", host_end, "master", bridge, "up"])
+            run(["ip", "-n", ns, "addr", "add", f"10.245.{i // 200}.{i % 200 + 2}/16", "dev", "eth0"])
+            run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            # The container inherits stdout and stderr: they must not be the pipes
+            # run() waits on, or it would wait for the container's end.
+            subprocess.run(wrap + [runtime, "--root", state, *extra, "run", "-d", "--bundle",
+                                   bundles[i], f"pb{runtime}{i:03d}"], check=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            starts.append((time.perf_counter() - t1) * 1000)
+        total = time.monotonic() - t0
+    finally:
+        # Timed only when every start succeeded; removed in any case.
+        for i in range(made):
+            t1 = time.perf_counter()
+            run(wrap + [runtime, "--root", state, *extra, "delete", "-f", f"pb{runtime}{i:03d}"],
+                check=False)
+            run(["ip", "netns", "del", f"pb{i:03d}"], check=False)
+            stops.append((time.perf_counter() - t1) * 1000)
+        remove_cgroup_dirs("jaildbench")
     r = {"peer": f"{runtime} run -d (+ netns, veth on a bridge, address: 6 ip processes)",
          "jails": n, "total_s": total, "start_ms": summary(starts), "stop_ms": summary(stops)}
     log(f"boot: {runtime}: {n} in {total:.2f} s; start median {r['start_ms']['median']:.1f} ms; "
@@ -550,22 +582,25 @@ def boot_lxc(args, work, bridge):
             with open(rcs, "w") as f:
                 f.writelines(lines)
     starts, stops = [], []
-    t0 = time.monotonic()
-    for i in range(n):
-        t1 = time.perf_counter()
-        run(["lxc-start", "-P", base, "-n", f"pbl{i:03d}"])
-        starts.append((time.perf_counter() - t1) * 1000)
-    total = time.monotonic() - t0
-    for i in range(n):
-        t1 = time.perf_counter()
-        run(["lxc-stop", "-P", base, "-k", "-n", f"pbl{i:03d}"], check=False)
-        stops.append((time.perf_counter() - t1) * 1000)
-    for i in range(n):
-        run(["lxc-destroy", "-P", base, "-n", f"pbl{i:03d}"], check=False)
-    # lxc leaves an empty lxc.pivot cgroup in every hierarchy (peer_bench.md).
-    for h in os.listdir("/sys/fs/cgroup"):
-        with contextlib.suppress(OSError):
-            os.rmdir(os.path.join("/sys/fs/cgroup", h, "lxc.pivot"))
+    try:
+        t0 = time.monotonic()
+        for i in range(n):
+            t1 = time.perf_counter()
+            # lxc-start daemonizes: its output must not be a pipe run() waits on.
+            subprocess.run(["lxc-start", "-P", base, "-n", f"pbl{i:03d}"], check=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            starts.append((time.perf_counter() - t1) * 1000)
+        total = time.monotonic() - t0
+    finally:
+        for i in range(n):
+            t1 = time.perf_counter()
+            run(["lxc-stop", "-P", base, "-k", "-n", f"pbl{i:03d}"], check=False)
+            stops.append((time.perf_counter() - t1) * 1000)
+        for i in range(n):
+            run(["lxc-destroy", "-P", base, "-n", f"pbl{i:03d}"], check=False)
+        # lxc leaves an empty lxc.pivot cgroup in every hierarchy (peer_bench.md).
+        remove_cgroup_dirs("lxc.pivot")
     r = {"peer": "lxc-start (daemonizes at RUNNING; veth on a bridge, static address)",
          "jails": n, "total_s": total, "start_ms": summary(starts), "stop_ms": summary(stops)}
     log(f"boot: lxc: {n} in {total:.2f} s; start median {r['start_ms']['median']:.1f} ms")
