@@ -11,16 +11,13 @@ void service::add_system_routes() {
   router_.add({"GET", "/v1/health", role::viewer, run_on::io,
                [this](request&) {
                  auto snap = engine_.current();
-                 std::size_t running = 0;
-                 for (const auto& [name, entry] : snap->jails())
-                   if (entry->status.state == model::jail_state::running) ++running;
                  const auto up = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::steady_clock::now() - started_);
                  return json_response(200, {{"status", "ok"},
                                             {"version", JAILD_VERSION},
                                             {"uptime_s", up.count()},
                                             {"jails", snap->jails().size()},
-                                            {"running", running}});
+                                            {"running", snap->running()}});
                },
                "Liveness: is jaild answering"});
 

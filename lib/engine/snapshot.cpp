@@ -14,7 +14,10 @@ std::shared_ptr<const jail_entry> make_entry(jail_entry entry) {
 }
 
 snapshot::snapshot(map jails, std::int64_t version)
-    : jails_(std::move(jails)), version_(version) {}
+    : jails_(std::move(jails)), version_(version) {
+  for (const auto& [name, entry] : jails_)
+    if (entry->status.state == model::jail_state::running) ++running_;
+}
 
 std::shared_ptr<const jail_entry> snapshot::find(std::string_view name) const {
   auto it = jails_.find(name);

@@ -4,6 +4,7 @@
 // so GET /v1/jails costs the same with one client or a hundred.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -35,6 +36,8 @@ class snapshot {
   const map& jails() const { return jails_; }
   std::shared_ptr<const jail_entry> find(std::string_view name) const;
   std::int64_t version() const { return version_; }
+  // How many jails are running, counted once (GET /v1/health asks on every call).
+  std::size_t running() const { return running_; }
 
   // {"jails":[...]} for GET /v1/jails, built on first use and then kept.
   const std::string& list_json() const;
@@ -42,6 +45,7 @@ class snapshot {
  private:
   map jails_;
   std::int64_t version_;
+  std::size_t running_ = 0;
   mutable std::once_flag list_once_;
   mutable std::string list_json_;
 };
