@@ -1,17 +1,23 @@
-// POST /v1/jails/import and GET /v1/jails/export: jail.conf(5) in and out
-// (lib/jailconf, docs/jailconf.md).
+// POST /v1/jails/import and GET /v1/jails/export: specs in (jail.conf(5) or
+// JSON) and out as jail.conf (lib/jailconf, docs/jailconf.md, jailctl(8)).
 //
-// An import takes the text as text/plain, or as JSON {"text": "...", "file":
-// "/etc/jail.conf"} where `file` names the text in messages and is the base
-// of its relative .include lines. Includes are read by jaild from its own
-// file system. ?dry_run=true plans and stores nothing; otherwise every jail is
-// created or replaced in one transaction, or nothing changes.
+// An import takes jail.conf text as text/plain, or JSON {"text": "...",
+// "file": "/etc/jail.conf"} where `file` names the text in messages and is
+// the base of its relative .include lines (includes are read by jaild from
+// its own file system). The text is JSON specs instead when it starts with
+// '{' or '[' or `file` ends in ".json" (model/spec_document.h); a JSON body
+// that is not {"text": ...} is such a document itself. ?dry_run=true plans
+// and stores nothing; otherwise every jail is created or replaced in one
+// transaction, or nothing changes. The answer is the plan: per jail the
+// action, the field-level diff and the status after the import; jailctl
+// import and jailctl apply print it.
 #include <fmt/format.h>
 
 #include "api/service.h"
 #include "lib/engine/import.h"
 #include "lib/jailconf/jailconf.h"
 #include "lib/model/json_reader.h"
+#include "lib/model/spec_document.h"
 #include "lib/model/validate.h"
 
 namespace jaild::api {
@@ -20,6 +26,7 @@ namespace {
 struct import_source {
   std::string text;
   std::string file = "<request>";
+  std::optional<nlohmann::json> document;  // a JSON body that is the spec document itself
 };
 
 import_source read_import_body(const request& req) {
@@ -33,12 +40,17 @@ import_source read_import_body(const request& req) {
   if (media != "application/json")
     throw error(errc::unsupported_media_type,
                 "send jail.conf as text/plain (curl --data-binary @jail.conf -H 'Content-Type: "
-                "text/plain') or as JSON {\"text\": \"...\"}, not " + media);
-  const auto body = parse_json_body(req);
+                "text/plain'), JSON specs as application/json, or JSON {\"text\": \"...\"}, not " +
+                    media);
+  auto body = parse_json_body(req);
+  if (!body.is_object() || !body.contains("text")) {
+    source.document = std::move(body);
+    return source;
+  }
   model::json_reader r(body, "", "an import");
-  auto text = r.string("text");
+  auto text = r.string("text");  // null is absent
   if (!text)
-    throw error(errc::missing_field, "the import needs 'text', the jail.conf text", "/text");
+    throw error(errc::missing_field, "the import needs 'text', the file's text", "/text");
   source.text = std::move(*text);
   if (auto file = r.string("file")) {
     if (auto why = model::check::absolute_path(*file); !why.empty())
@@ -49,6 +61,30 @@ import_source read_import_body(const request& req) {
   return source;
 }
 
+// The jails of the source with the warnings of their mapping, and the format.
+std::vector<jailconf::imported_jail> read_jails(const import_source& source, std::size_t max_bytes,
+                                                std::string& format) {
+  std::vector<jailconf::imported_jail> out;
+  if (source.document || model::is_json_spec_file(source.text, source.file)) {
+    format = "json";
+    const auto doc =
+        source.document ? *source.document : model::parse_spec_file(source.text, source.file);
+    for (auto& spec : model::specs_from_document(doc, source.file))
+      out.push_back({std::move(spec), {}, {}});
+    return out;
+  }
+  format = "jail.conf";
+  jailconf::file_loader disk(max_bytes);
+  return jailconf::import_text(source.text, source.file, disk);
+}
+
+nlohmann::json diff_json(const std::vector<model::field_change>& diff) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : diff)
+    out.push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}});
+  return out;
+}
+
 }  // namespace
 
 void service::add_jailconf_routes() {
@@ -57,12 +93,13 @@ void service::add_jailconf_routes() {
                [this](request& req) {
                  const bool dry_run = req.flag("dry_run");
                  const auto source = read_import_body(req);
-                 jailconf::file_loader disk(options_.max_body_bytes);
-                 auto imported = jailconf::import_text(source.text, source.file, disk);
+                 std::string format;
+                 const auto imported = read_jails(source, options_.max_body_bytes, format);
                  std::vector<model::jail_spec> specs;
                  for (const auto& j : imported) specs.push_back(j.spec);
-                 auto plan = engine_.import_jails(specs, dry_run);
+                 const auto plan = engine_.import_jails(specs, dry_run, format);
 
+                 const auto snap = engine_.current();
                  nlohmann::json jails = nlohmann::json::array();
                  std::map<std::string, int> counts{{"create", 0}, {"change", 0}, {"unchanged", 0}};
                  for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -71,19 +108,26 @@ void service::add_jailconf_routes() {
                    ++counts[action];
                    auto warnings = imported[i].warnings;
                    warnings.insert(warnings.end(), p.warnings.begin(), p.warnings.end());
-                   jails.push_back({{"name", p.name},
-                                    {"action", action},
-                                    {"changed", p.changed},
-                                    {"warnings", warnings},
-                                    {"spec", model::spec_to_json(specs[i])}});
+                   const auto entry = snap->find(p.name);
+                   const auto status =
+                       entry ? model::status_to_json(entry->status) : nlohmann::json();
+                   jails.push_back(
+                       {{"name", p.name},
+                        {"action", action},
+                        {"changed", p.changed},
+                        {"diff", diff_json(p.diff)},
+                        {"warnings", warnings},
+                        {"spec", model::spec_to_json(specs[i])},
+                        {"status", status}});
                  }
                  return json_response(200, {{"dry_run", dry_run},
                                             {"file", source.file},
+                                            {"format", format},
                                             {"jails", std::move(jails)},
                                             {"summary", counts}});
                },
-               "Import jail.conf text: create and replace its jails, all or nothing "
-               "(dry_run=true plans only)"});
+               "Import jail.conf text or JSON specs: create and replace their jails, all or "
+               "nothing (dry_run=true plans only)"});
 
   router_.add({"GET", "/v1/jails/export", role::viewer, run_on::io,
                [this](request& req) {

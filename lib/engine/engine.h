@@ -133,12 +133,14 @@ class engine {
   // {"waves": [[...], ...], "parallel_starts": N}
   nlohmann::json boot_plan() const;
 
-  // jail.conf import (import.cpp, import.h): plans against the snapshot,
-  // then creates and replaces `specs` with apply_specs, or changes nothing,
-  // and applies limits and cpuset live to the changed jails that run (as a
-  // PUT does); with dry_run only plans and runs apply_specs' checks.
+  // An import of jail.conf or JSON specs (import.cpp, import.h): plans
+  // against the snapshot, then creates and replaces `specs` with
+  // apply_specs, or changes nothing, and applies limits and cpuset live to
+  // the changed jails that run (as a PUT does); with dry_run only plans and
+  // runs apply_specs' checks. `source` ("jail.conf", "json") goes into the
+  // events.
   std::vector<import_entry> import_jails(const std::vector<model::jail_spec>& specs,
-                                         bool dry_run);
+                                         bool dry_run, const std::string& source);
 
   host::host& platform() { return host_; }
   store::store& database() { return store_; }

@@ -1,6 +1,6 @@
-// engine::import_jails: a jail.conf import is all or nothing. The plan is
-// made against the current snapshot; a depend on a jail that exists is
-// checked here, everything else (validators, the platform, dependency loops,
+// engine::import_jails: an import (jail.conf or JSON specs) is all or
+// nothing. The plan is made against the current snapshot; a depend on a jail
+// that exists is checked here, everything else (validators, the platform, dependency loops,
 // network leases) by engine::apply_specs, which a dry run calls too, so that
 // a dry run refuses what the import would refuse. apply_specs writes all the
 // changes in one store transaction and publishes them at once. A failure
@@ -17,14 +17,13 @@
 namespace jaild::engine {
 namespace {
 
-// The top-level fields in which two specs differ, in the spec's field order.
-std::vector<std::string> changed_fields(const model::jail_spec& before,
-                                        const model::jail_spec& after) {
-  const auto a = model::spec_to_json(before);
-  const auto b = model::spec_to_json(after);
+// The top-level fields of a diff, each once, in the diff's order.
+std::vector<std::string> top_level_fields(const std::vector<model::field_change>& diff) {
   std::vector<std::string> out;
-  for (const auto& field : model::spec_field_names())
-    if (a.value(field, nlohmann::json()) != b.value(field, nlohmann::json())) out.push_back(field);
+  for (const auto& c : diff) {
+    auto field = c.field.substr(0, c.field.find_first_of(".["));
+    if (out.empty() || out.back() != field) out.push_back(std::move(field));
+  }
   return out;
 }
 
@@ -40,7 +39,7 @@ std::string_view import_action_name(import_action a) {
 }
 
 std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spec>& specs,
-                                               bool dry_run) {
+                                               bool dry_run, const std::string& source) {
   std::set<std::string> names;
   for (const auto& spec : specs)
     if (!names.insert(spec.name).second)
@@ -68,7 +67,7 @@ std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spe
     entry.warnings = host_.check(spec);
     model::event ev;
     ev.jail = spec.name;
-    ev.data = {{"source", "jail.conf"}};
+    ev.data = {{"source", source}};
     if (auto old = snap->find(spec.name); !old) {
       entry.action = import_action::create;
       ev.type = "jail.created";
@@ -77,7 +76,8 @@ std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spe
       entry.action = import_action::unchanged;
     } else {
       entry.action = import_action::change;
-      entry.changed = changed_fields(old->spec, spec);
+      entry.diff = model::diff_specs(old->spec, spec);
+      entry.changed = top_level_fields(entry.diff);
       ev.type = "jail.updated";
       changes.push_back({store::store::jail_change::kind::replace, spec, ev});
     }

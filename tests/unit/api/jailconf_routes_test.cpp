@@ -107,7 +107,18 @@ TEST_CASE("jailconf api: a refused import changes nothing", "[api][jailconf]") {
       {"old { path = /jails/old; persist; depend = c; }\nc { path = /c; persist; depend = old; }",
        "text/plain", 409, "dependency_cycle", "depend forms a cycle: c -> old -> c"},
       {"a { path = /a; persist; }", "application/xml", 415, "unsupported_media_type", "text/plain"},
-      {R"({"txt": "a {}"})", "application/json", 400, "missing_field", "'text'"},
+      // JSON that is not {"text": ...} is a spec document.
+      {R"({"txt": "a {}"})", "application/json", 400, "missing_field", "<request>: /name: "},
+      {R"({"text": 42})", "application/json", 400, "invalid_type", "text"},
+      {R"({"text": null})", "application/json", 400, "missing_field", "'text'"},
+      {R"([{"name":"a","path":"/a"},{"name":"b","path":"/b","cpuset":"x"}])", "application/json",
+       400, "invalid_value", "<request>: jail 'b' (/1/cpuset): "},
+      {"[{\"name\":\"a\",\n \"path\":/a}]", "text/plain", 400, "malformed_json",
+       "<request>:2:9: not JSON: "},
+      {R"({"text": "{\"name\": \"a\", \"path\": \"/a\", \"depend\": [\"old\", \"ghost\"]}",
+           "file": "/etc/a.json"})",
+       "application/json", 400, "invalid_value",
+       "jail 'a' depends on 'ghost', which is neither in the import nor a jail of jaild"},
       {R"({"text": "a {}", "file": "relative.conf"})", "application/json", 400, "invalid_value",
        "absolute path"},
       {".include \"/nonexistent/jail.conf\";", "text/plain", 400, "jailconf_syntax",
@@ -192,9 +203,8 @@ TEST_CASE("jailconf api: an import leases addresses like a create, and a dry run
           "what the import would refuse",
           "[api][jailconf]") {
   fixture f;
-  REQUIRE(f.call("POST", "/v1/networks", R"({"name":"lan","bridge":"jailnet0","ip4":"10.20.0.0/24"})",
-                 "application/json")
-              .status == 201);
+  const std::string lan = R"({"name":"lan","bridge":"jailnet0","ip4":"10.20.0.0/24"})";
+  REQUIRE(f.call("POST", "/v1/networks", lan, "application/json").status == 201);
   const std::string on = "a { path = /a; persist; vnet; $jaild_vnet0_network = \"NET\"; }\n";
   auto text = [&](const std::string& net, const std::string& more = "") {
     auto t = on;
@@ -255,4 +265,68 @@ TEST_CASE("jailconf api: an import applies limits and cpuset live to a running j
   auto ops = f.body_of(f.call("GET", "/v1/operations?jail=a"));
   CHECK(ops["operations"][0]["kind"] == "update");
   CHECK(ops["operations"][0]["state"] == "succeeded");
+}
+
+TEST_CASE("jailconf api: JSON specs import like jail.conf, in text or as the body",
+          "[api][jailconf]") {
+  fixture f;
+  // jailctl sends the file's text and name: JSON by its first character or by a .json name.
+  json body = {{"text", R"([{"name":"a","path":"/a"},{"name":"b","path":"/b","depend":["a"]}])"},
+               {"file", "/etc/jaild/jails.conf"}};
+  auto r = f.call("POST", "/v1/jails/import?dry_run=true", body.dump(), "application/json");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["format"] == "json");
+  CHECK(actions(f.body_of(r)) ==
+        std::map<std::string, std::string>{{"a", "create"}, {"b", "create"}});
+
+  // A body that is the document itself (curl --json @jails.json).
+  r = f.call("POST", "/v1/jails/import", R"({"jails":[{"name":"a","path":"/a"}]})",
+             "application/json");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["summary"]["create"] == 1);
+  auto events = f.db->events_after(0, 100);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].data["source"] == "json");
+
+  // What GET /v1/jails answers imports back unchanged.
+  const auto list = f.call("GET", "/v1/jails");
+  r = f.call("POST", "/v1/jails/import", std::string(list.payload()), "application/json");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["summary"]["unchanged"] == 1);
+
+  // jail.conf text stays jail.conf, and says so.
+  r = f.call("POST", "/v1/jails/import?dry_run=true", "a { path = /a; persist; }");
+  CHECK(f.body_of(r)["format"] == "jail.conf");
+}
+
+TEST_CASE("jailconf api: the plan has each change field by field, and each jail's status",
+          "[api][jailconf]") {
+  fixture f;
+  const std::string before = R"([{"name":"db","path":"/db","limits":["memoryuse:deny=1G"]},
+                                 {"name":"web","path":"/web"}])";
+  auto r = f.call("POST", "/v1/jails/import?dry_run=true", before, "application/json");
+  REQUIRE(r.status == 200);
+  auto body = f.body_of(r);
+  CHECK(body["jails"][0]["status"].is_null());  // not there yet
+  CHECK(body["jails"][0]["diff"] == json::array());
+
+  r = f.call("POST", "/v1/jails/import", before, "application/json");
+  body = f.body_of(r);
+  CHECK(body["jails"][0]["status"]["state"] == "stopped");
+
+  const std::string after = R"([{"name":"db","path":"/db","limits":["memoryuse:deny=2G"],
+                                 "hostname":"db.example.org"},
+                                {"name":"web","path":"/web"}])";
+  r = f.call("POST", "/v1/jails/import", after, "application/json");
+  REQUIRE(r.status == 200);
+  body = f.body_of(r);
+  CHECK(body["jails"][0]["action"] == "change");
+  CHECK(body["jails"][0]["changed"] == json::array({"hostname", "limits"}));
+  CHECK(body["jails"][0]["diff"] ==
+        json::parse(R"([{"field":"hostname","before":"","after":"db.example.org"},
+                        {"field":"limits.memoryuse:deny","before":"1G","after":"2G"}])"));
+  CHECK(body["jails"][1]["action"] == "unchanged");
+  CHECK(body["jails"][1]["diff"] == json::array());
+  CHECK(f.body_of(f.call("GET", "/v1/jails/db"))["spec"]["limits"] ==
+        json::array({"memoryuse:deny=2G"}));
 }
