@@ -37,4 +37,12 @@ std::string human_duration_ms(long long ms) {
   return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
 }
 
+void print_refusal(const refused& e, const std::string& jail) {
+  std::cerr << "jailctl: " << (jail.empty() ? "" : jail + ": ") << e.what();
+  if (!e.code().empty()) std::cerr << " [" << e.code() << "]";
+  std::cerr << "\n";
+  if (auto op = e.problem().find("operation"); op != e.problem().end() && op->is_string())
+    std::cerr << "  the steps: jailctl op " << op->get<std::string>() << "\n";
+}
+
 }  // namespace jaild::client

@@ -37,5 +37,8 @@ void print_json(const nlohmann::json& j);
 std::string human_bytes(double bytes);
 // "3m12s" from milliseconds
 std::string human_duration_ms(long long ms);
+// On stderr: "jailctl: [JAIL: ]SENTENCE [CODE]" and, when the refusal is a
+// failed operation, the command that shows its steps.
+void print_refusal(const refused& e, const std::string& jail = {});
 
 }  // namespace jaild::client

@@ -34,10 +34,7 @@ int each_jail(api_client& api, const context& ctx, const std::vector<std::string
         std::cout << fmt::format("{}: {} ({} ms, {})\n", name, done,
                                  op.value("duration_ms", 0LL), op.value("id", ""));
     } catch (const refused& e) {
-      std::cerr << fmt::format("jailctl: {}: {} [{}]\n", name, e.what(), e.code());
-      if (e.problem().contains("operation"))
-        std::cerr << fmt::format("  the steps: jailctl op {}\n",
-                                 e.problem()["operation"].get<std::string>());
+      print_refusal(e, name);
       status = 1;
     }
   }

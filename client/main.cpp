@@ -68,11 +68,7 @@ int main(int argc, char** argv) {
     api_client api(ctx.ep);
     return ctx.run(api);
   } catch (const refused& e) {
-    std::cerr << "jailctl: " << e.what();
-    if (!e.code().empty()) std::cerr << " [" << e.code() << "]";
-    std::cerr << "\n";
-    if (e.problem().contains("operation") && e.problem()["operation"].is_string())
-      std::cerr << "  the steps: jailctl op " << e.problem()["operation"].get<std::string>() << "\n";
+    print_refusal(e);
     return 1;
   } catch (const unreachable& e) {
     std::cerr << "jailctl: " << e.what() << "\n";
