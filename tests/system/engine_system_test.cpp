@@ -78,6 +78,15 @@ class scenario {
     jails_.push_back(std::move(j));
   }
 
+  // A root file system for a jail that the test defines some other way
+  // (jailctl apply); its path. The jail is stopped at the end like the others.
+  std::string root_for(const std::string& short_name) {
+    jail_def j{name(short_name), std::make_unique<systest::rootfs>(name(short_name))};
+    auto path = j.root->path().string();
+    jails_.push_back(std::move(j));
+    return path;
+  }
+
   json jail(const std::string& short_name) {
     return daemon_.curl("GET", "/v1/jails/" + name(short_name)).json();
   }
@@ -314,4 +323,70 @@ TEST_CASE("engine on Linux: jaild killed during a long exec.start starts again a
         std::string::npos);
   CHECK(incarnations(s.name("slow")) == 0);
   CHECK(systest::count_host_objects() == s.baseline());
+}
+
+TEST_CASE("engine on Linux: jailctl apply starts the file's boot jails in plan order and "
+          "changes limits live",
+          "[system]") {
+  scenario s;
+  test::temp_dir files{"jaild-sys-apply"};
+  const auto file = (files / "jails.json").string();
+  json jails = {
+      {{"name", s.name("app")},
+       {"path", s.root_for("app")},
+       {"depend", {s.name("db")}},
+       {"boot", true},
+       {"limits", {"maxproc:deny=50"}}},
+      {{"name", s.name("db")}, {"path", s.root_for("db")}, {"exec", {{"start", {"sleep 0.3"}}}}},
+      {{"name", s.name("idle")}, {"path", s.root_for("idle")}},
+  };
+  auto apply = [&](const std::vector<std::string>& flags = {}) {
+    std::ofstream(file) << json{{"jails", jails}}.dump(2);
+    std::vector<std::string> args{"apply", "-f", file};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto r = s.daemon().jailctl(args);
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    return r.out;
+  };
+
+  // The boot jail starts, and with it what it depends on, first; idle stays down.
+  auto out = apply();
+  CHECK(out.find("+ jail " + s.name("app") + " (create)\n") != std::string::npos);
+  CHECK(out.find("jail " + s.name("app") + ": started (") != std::string::npos);
+  CHECK(s.state("app") == "running");
+  CHECK(s.state("db") == "running");
+  CHECK(s.state("idle") == "stopped");
+  const auto db = s.last_start("db");
+  CHECK(db["finished_at"].get<long long>() <=
+        s.jail("app")["status"]["started_at"].get<long long>());
+  const auto app_started = s.jail("app")["status"]["started_at"];
+
+  // A new limit reaches the running jail through an update, without a restart.
+  jails[0]["limits"] = {"maxproc:deny=60"};
+  out = apply();
+  CHECK(out.find("~ jail " + s.name("app") + ": limits.maxproc:deny 50 -> 60\n") !=
+        std::string::npos);
+  CHECK(out.find("started") == std::string::npos);  // nothing to start: it runs
+  CHECK(s.state("app") == "running");
+  CHECK(s.jail("app")["status"]["started_at"] == app_started);
+  CHECK(s.jail("app")["status"]["drift"] == false);
+  const auto update = s.operations("app")[0];
+  CHECK(update["kind"] == "update");
+  CHECK(update["state"] == "succeeded");
+
+  // A change only a restart applies is said so; the jail keeps running as it was.
+  jails[0]["hostname"] = "app.example.org";
+  out = apply();
+  CHECK(out.find("! jail " + s.name("app") + " runs with changes that only a restart applies") !=
+        std::string::npos);
+  CHECK(s.jail("app")["status"]["drift"] == true);
+
+  // --start-all starts the rest of the file; the running ones are left as they are.
+  out = apply({"--start-all"});
+  CHECK(out.find("applied: 0 created, 0 changed, 3 unchanged\n") != std::string::npos);
+  CHECK(out.find("jail " + s.name("idle") + ": started (") != std::string::npos);
+  CHECK(out.find("jail " + s.name("app") + ": ") == std::string::npos);
+  CHECK(s.state("idle") == "running");
+  CHECK(s.jail("app")["status"]["started_at"] == app_started);
 }
