@@ -4,6 +4,9 @@
 #include <grp.h>
 #include <signal.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -169,9 +172,20 @@ int run(const daemon::config& c) {
   return 0;
 }
 
+// glibc gives each thread that allocates an arena of its own (up to 8 per CPU),
+// and every arena keeps what was freed in it: with jaild's ~50 threads, 1,000
+// defined jails held 53 MB of heap, two arenas 14 MB. MALLOC_ARENA_MAX, when
+// set, still decides.
+void limit_malloc_arenas() {
+#if defined(__GLIBC__)
+  if (!std::getenv("MALLOC_ARENA_MAX")) ::mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  limit_malloc_arenas();
   CLI::App app{"jaild: the jail supervisor daemon"};
   app.set_version_flag("--version", std::string("jaild ") + JAILD_VERSION);
   std::optional<std::filesystem::path> config_file;
