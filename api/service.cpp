@@ -35,8 +35,16 @@ nlohmann::json parse_json_body(const request& req) {
     throw error(errc::unsupported_media_type,
                 "send the body as application/json (curl --json '...'), not " + media);
   if (req.body.empty()) throw error(errc::malformed_json, "the request needs a JSON body");
+  // No request nests deeper than a few levels, and a merge patch is applied
+  // recursively: a body of a million '{"a":' would overflow a thread's stack.
+  const auto bounded = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > max_json_depth)
+      throw error(errc::invalid_value,
+                  fmt::format("the body nests JSON deeper than {} levels", max_json_depth));
+    return true;
+  };
   try {
-    return nlohmann::json::parse(req.body);
+    return nlohmann::json::parse(req.body, bounded);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann prefixes "[json.exception.parse_error.101] "; the rest is the sentence.
     std::string what = e.what();

@@ -70,6 +70,8 @@ class service {
 // Helpers shared by the handler files.
 std::string name_param(const request& req);
 response entry_response(unsigned status, const engine::jail_entry& entry);
+// The deepest nesting of objects and arrays a JSON body may have.
+inline constexpr int max_json_depth = 32;
 nlohmann::json parse_json_body(const request& req);
 response json_response(unsigned status, const nlohmann::json& body);
 response text_response(unsigned status, std::string content_type, std::string body);

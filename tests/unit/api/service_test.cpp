@@ -81,6 +81,19 @@ TEST_CASE("service: create, get, list, patch, replace, delete", "[api]") {
   CHECK(f.body_of(f.call("GET", "/v1/jails"))["jails"].empty());
 }
 
+namespace {
+
+// {"a":{"a":...1...}}, `levels` objects deep.
+std::string deep_object(std::size_t levels) {
+  std::string out;
+  for (std::size_t i = 0; i < levels; ++i) out += "{\"a\":";
+  out += "1";
+  out.append(levels, '}');
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("service: every bad input is a 4xx problem and changes nothing", "[api]") {
   api_fixture f;
   REQUIRE(f.call("POST", "/v1/jails", web).status == 201);
@@ -125,6 +138,11 @@ TEST_CASE("service: every bad input is a 4xx problem and changes nothing", "[api
       {"DELETE", "/v1/jails/web?force=perhaps", "", "", 400, "bad_request"},
       {"GET", "/v1/nothing", "", "", 404, "not_found"},
       {"PUT", "/v1/jails", "{}", "application/json", 405, "method_not_allowed"},
+      // A merge patch is applied recursively: this one overflowed the stack of
+      // the thread that applied it and took jaild down.
+      {"PATCH", "/v1/jails/web", deep_object(170000), "application/json", 400, "invalid_value"},
+      {"POST", "/v1/jails", deep_object(33), "application/json", 400, "invalid_value"},
+      {"POST", "/v1/jails", deep_object(32), "application/json", 400, "missing_field"},
   };
   for (const auto& c : cases) {
     INFO(c.method << " " << c.target << " " << c.body);
