@@ -667,7 +667,7 @@ void engine::apply_live(const std::string& name) {
         !it->second->handle)
       return;
     auto& rt = *it->second;
-    if (!rt.applied) rt.applied = spec;  // adopted: assume it runs what is stored
+    if (!rt.applied) rt.applied = spec;  // (start and adoption record it; never unset here)
     const auto& applied = *rt.applied;
     rt.drift = without_live_fields(applied) != without_live_fields(spec);
     if (applied.health != spec.health) {

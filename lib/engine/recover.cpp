@@ -63,12 +63,29 @@ nlohmann::json engine::reconcile() {
     auto& rt = *d.rt;
     const bool defined = current()->find(rt.name) != nullptr;
     if (d.alive && defined && rt.state == model::jail_state::running) {
-      // Still there and fully started: adopt it, no restart.
+      // Still there and fully started: adopt it, no restart. What it runs
+      // with is not recorded, and jaild may have died between storing a
+      // change of limits and applying it: the stored limits and cpuset are
+      // applied again, and from now on the stored spec is what it runs.
+      const auto spec = current()->find(rt.name)->spec;
+      std::string why;
+      try {
+        host::jail_context ctx;
+        {
+          std::lock_guard lock(runtime_mutex_);
+          ctx = context_for(spec, rt);
+        }
+        host_.update_limits(ctx, *rt.handle, {journal, durable});
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
       {
         std::lock_guard lock(runtime_mutex_);
         rt.up_since = std::chrono::steady_clock::now();
-        if (auto entry = current()->find(rt.name); entry && entry->spec.health)
-          rt.health = model::health_state::starting;
+        if (spec.health) rt.health = model::health_state::starting;
+        rt.applied = spec;
+        rt.drift = !why.empty();
+        if (!why.empty()) rt.last_error = "the stored limits could not be applied: " + why;
         set_state(rt, model::jail_state::running, "adopted after jaild restarted");
       }
       watch(rt);

@@ -620,3 +620,48 @@ TEST_CASE("engine: recovery settles a start that had not recorded its jail yet",
   CHECK(f.db->ledger_rows().empty());
   CHECK_FALSE(f.calls_with("destroy jail:early").empty());
 }
+
+// Found by bench/chaos.cpp: an adopted jail had no record of the spec it ran,
+// so the first patch after a jaild restart was taken for what it ran, and its
+// limits were never applied (nor was drift shown); and a jaild killed between
+// storing a patch and applying it left the old limits in force.
+TEST_CASE("engine: an adopted jail takes its stored limits, and later patches live",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"],"cpuset":"0"})");
+  f.eng->start("a")->wait();
+  auto updates = [&] { return f.calls_with("update_limits a").size(); };
+
+  // The spec is stored, then jaild dies before it applies it.
+  f.host.fail_at("update_limits");
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=128M"]})"));
+  CHECK(updates() == 1);
+  auto summary = f.restart_daemon();
+  CHECK(summary["adopted"] == 1);
+  CHECK(updates() == 2);  // adoption applies what is stored
+  CHECK_FALSE(f.status("a").drift);
+  CHECK(f.status("a").state == model::jail_state::running);
+
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=256M"],"cpuset":"0-1"})"));
+  CHECK(updates() == 3);
+  f.eng->patch_jail("a", json::parse(R"({"hostname":"other.example.org"})"));
+  CHECK(f.status("a").drift);
+  f.restart_daemon();
+  CHECK(updates() == 4);
+  CHECK_FALSE(f.status("a").drift);  // nothing is known to differ after a restart
+}
+
+TEST_CASE("engine: an adopted jail whose stored limits cannot be applied shows drift",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"]})");
+  f.eng->start("a")->wait();
+  f.eng->shutdown();
+  f.eng.reset();
+  f.host.fail_at("update_limits");
+  f.boot_engine();
+  CHECK(f.eng->reconcile()["adopted"] == 1);
+  CHECK(f.status("a").state == model::jail_state::running);
+  CHECK(f.status("a").drift);
+  CHECK(f.status("a").last_error.find("limits") != std::string::npos);
+}
