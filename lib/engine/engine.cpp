@@ -406,7 +406,7 @@ std::shared_ptr<const jail_entry> engine::replace_jail(const model::jail_spec& s
   ev.type = "jail.updated";
   ev.jail = spec.name;
   apply_specs({{store::store::jail_change::kind::replace, spec, ev}});
-  apply_live(spec.name);
+  if (auto op = apply_live(spec.name)) op->wait();
   return require(spec.name);
 }
 

@@ -197,9 +197,10 @@ class engine {
   // Destroys the bridges jaild created that no starting or running jail uses.
   void release_bridges(host::journal& steps);
   // A running jail whose spec changed: applies limits and cpuset live (an
-  // update operation), restarts its health checks, and marks drift for what
-  // only a restart applies (lifecycle.cpp).
-  void apply_live(const std::string& name);
+  // update operation, returned, or null when none was needed), restarts its
+  // health checks, and marks drift for what only a restart applies
+  // (lifecycle.cpp). Called after a spec change and after every start.
+  std::shared_ptr<operation> apply_live(const std::string& name);
   void run_update(std::shared_ptr<operation> op, model::jail_spec spec);
 
   // supervise.cpp

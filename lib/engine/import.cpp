@@ -89,7 +89,8 @@ std::vector<import_entry> engine::import_jails(const std::vector<model::jail_spe
   apply_specs(changes, dry_run);
   if (dry_run) return plan;
   for (const auto& entry : plan)
-    if (entry.action == import_action::change) apply_live(entry.name);
+    if (entry.action == import_action::change)
+      if (auto op = apply_live(entry.name)) op->wait();
   return plan;
 }
 

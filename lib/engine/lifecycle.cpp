@@ -472,6 +472,9 @@ void engine::run_start(std::shared_ptr<operation> op) {
   }
   op->succeed();
   end_turn();
+  // A change stored while it was starting (which found no running jail to
+  // apply to): limits and cpuset now, drift for what needs a restart.
+  apply_live(name);
 }
 
 void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
@@ -655,9 +658,9 @@ model::jail_spec without_live_fields(model::jail_spec s) {
 
 }  // namespace
 
-void engine::apply_live(const std::string& name) {
+std::shared_ptr<operation> engine::apply_live(const std::string& name) {
   auto entry = current()->find(name);
-  if (!entry) return;
+  if (!entry) return nullptr;
   const auto& spec = entry->spec;
   std::shared_ptr<operation> op;
   {
@@ -665,7 +668,7 @@ void engine::apply_live(const std::string& name) {
     auto it = runtimes_.find(name);
     if (it == runtimes_.end() || it->second->state != model::jail_state::running ||
         !it->second->handle)
-      return;
+      return nullptr;
     auto& rt = *it->second;
     if (!rt.applied) rt.applied = spec;  // (start and adoption record it; never unset here)
     const auto& applied = *rt.applied;
@@ -694,7 +697,7 @@ void engine::apply_live(const std::string& name) {
     }
     publish_status(name);
   }
-  if (op) op->wait();
+  return op;
 }
 
 void engine::run_update(std::shared_ptr<operation> op, model::jail_spec spec) {

@@ -665,3 +665,19 @@ TEST_CASE("engine: an adopted jail whose stored limits cannot be applied shows d
   CHECK(f.status("a").drift);
   CHECK(f.status("a").last_error.find("limits") != std::string::npos);
 }
+
+// Found by bench/chaos.cpp: a patch stored while the jail was starting was
+// not applied when the start finished, nor shown as drift.
+TEST_CASE("engine: a change stored while the jail starts applies when it is up", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"]})");
+  f.host.slow_at("create_jail a", 300ms);
+  auto op = f.eng->start("a");
+  REQUIRE(f.eventually([&] { return f.status("a").state == model::jail_state::starting; }));
+  f.eng->patch_jail("a", json::parse(R"({"limits":["memoryuse:deny=128M"],"hostname":"b"})"));
+  op->wait();
+  CHECK(f.eventually([&] { return f.calls_with("update_limits a").size() == 1; }));
+  CHECK(f.eventually([&] { return f.status("a").operation.empty(); }));
+  CHECK(f.status("a").state == model::jail_state::running);
+  CHECK(f.status("a").drift);  // the hostname needs a restart
+}
