@@ -314,6 +314,19 @@ std::vector<model::event> engine::apply_specs(
   using change = store::store::jail_change;
   std::lock_guard write_lock(write_mutex_);
   auto snap = current();
+  // Jails being deleted take no new operation from the check on; if the
+  // change is refused after all, they take them again.
+  std::vector<std::shared_ptr<jail_runtime>> deleting;
+  struct undo_deleting {
+    engine& e;
+    std::vector<std::shared_ptr<jail_runtime>>& list;
+    bool done = false;
+    ~undo_deleting() {
+      if (done) return;
+      std::lock_guard lock(e.runtime_mutex_);
+      for (auto& rt : list) rt->deleting = false;
+    }
+  } undo{*this, deleting};
   std::map<std::string, model::jail_spec> next;
   for (const auto& [name, entry] : snap->jails()) next.emplace(name, entry->spec);
   std::map<std::string, std::vector<std::string>> warnings;
@@ -332,13 +345,20 @@ std::vector<model::event> engine::apply_specs(
     }
     if (c.what == change::kind::remove) {
       std::lock_guard lock(runtime_mutex_);
-      if (auto it = runtimes_.find(name);
-          it != runtimes_.end() && it->second->state != model::jail_state::stopped &&
-          it->second->state != model::jail_state::failed &&
-          it->second->state != model::jail_state::crashloop)
+      auto rt = runtime_of(name);
+      if (rt->state != model::jail_state::stopped && rt->state != model::jail_state::failed &&
+          rt->state != model::jail_state::crashloop)
         throw error(errc::jail_running,
                     fmt::format("jail '{}' is {}; stop it first, or delete with force=true", name,
-                                model::jail_state_name(it->second->state)));
+                                model::jail_state_name(rt->state)));
+      // A start may have read the spec and not yet said so in the state.
+      if (busy(name))
+        throw error(errc::operation_in_progress,
+                    fmt::format("jail '{}' has an operation under way; delete it when that has "
+                                "ended",
+                                name));
+      rt->deleting = true;
+      deleting.push_back(rt);
       next.erase(name);
       continue;
     }
@@ -368,6 +388,7 @@ std::vector<model::event> engine::apply_specs(
     const auto& name = c.spec.name;
     if (c.what == change::kind::remove) {
       jails.erase(name);
+      if (auto it = runtimes_.find(name); it != runtimes_.end()) cancel_timers(*it->second);
       runtimes_.erase(name);
       continue;
     }
@@ -386,6 +407,7 @@ std::vector<model::event> engine::apply_specs(
     entry.status = status_of(*rt);
     jails[name] = make_entry(std::move(entry));
   }
+  undo.done = true;
   std::lock_guard snap_lock(snapshot_mutex_);
   snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
   return events;

@@ -187,6 +187,12 @@ class engine {
                                                        const std::string& instance);
 
   // lifecycle.cpp
+  // Whether the jail has an operation queued, waiting for its dependencies or
+  // under way. Caller holds runtime_mutex_.
+  bool busy(const std::string& name) const;
+  // Throws jail_not_found when a delete of the jail is under way. Caller
+  // holds runtime_mutex_.
+  void refuse_if_deleting(const std::string& name) const;
   std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason);
   void pump();
   bool ready(const std::string& name) const;

@@ -43,6 +43,21 @@ bool is_down(model::jail_state s) {
 // ---------------------------------------------------------------------------
 // Requests.
 
+bool engine::busy(const std::string& name) const {
+  if (auto it = runtimes_.find(name); it != runtimes_.end()) {
+    const auto& rt = *it->second;
+    if (rt.next_ticket != rt.serving || !rt.current_op.empty()) return true;
+  }
+  for (const auto& p : pending_)
+    if (p->op->jail() == name) return true;
+  return false;
+}
+
+void engine::refuse_if_deleting(const std::string& name) const {
+  if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->deleting)
+    throw error(errc::jail_not_found, fmt::format("jail '{}' is being deleted", name));
+}
+
 std::shared_ptr<operation> engine::enqueue(const std::string& name, op_kind kind,
                                            std::string reason) {
   // Caller holds runtime_mutex_.
@@ -72,6 +87,14 @@ std::shared_ptr<operation> engine::start(const std::string& name, start_options 
                   fmt::format("jail '{}' depends on '{}', which is not defined", name, n));
 
   std::lock_guard lock(runtime_mutex_);
+  for (const auto& n : order) {
+    if (n == name) {
+      refuse_if_deleting(n);
+    } else if (auto it = runtimes_.find(n); it != runtimes_.end() && it->second->deleting) {
+      throw error(errc::dependency_failed,
+                  fmt::format("jail '{}' depends on '{}', which is being deleted", name, n));
+    }
+  }
   // A start still waiting for its dependencies is the answer to another start
   // of the same jail; a start already running is not (a stop may be queued
   // behind it, and this start must come after that stop).
@@ -120,6 +143,7 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
   auto snap = current();
   if (!snap->find(name)) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
   std::lock_guard lock(runtime_mutex_);
+  refuse_if_deleting(name);
   auto rt = runtime_of(name);
   if (rt->next_ticket - rt->serving >= options_.queue_limit)
     throw error(errc::operation_in_progress,
@@ -178,6 +202,7 @@ std::shared_ptr<operation> engine::restart(const std::string& name) {
   // jail -rc does), then a start; the start's operation is the answer.
   {
     std::unique_lock lock(runtime_mutex_);
+    refuse_if_deleting(name);
     auto rt = runtime_of(name);
     if (!(is_down(rt->state) && !rt->handle)) {  // when nothing runs, a restart is a start
       auto stop_op = enqueue(name, op_kind::stop, "restart");

@@ -41,6 +41,10 @@ struct engine::jail_runtime {
   std::deque<std::chrono::steady_clock::time_point> restart_times;  // for crashloop
   std::chrono::steady_clock::time_point up_since{};
 
+  // A delete has found the jail idle and is removing its definition: no new
+  // operation may begin (engine::apply_specs).
+  bool deleting = false;
+
   // One operation at a time: a FIFO ticket lock.
   std::uint64_t next_ticket = 0;
   std::uint64_t serving = 0;

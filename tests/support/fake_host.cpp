@@ -62,8 +62,7 @@ bool fake_host::running(const std::string& jail) const {
   return running_.contains(jail);
 }
 
-void fake_host::step(const std::string& name, step_sinks* sinks) {
-  bool fail = false;
+void fake_host::pause(const std::string& name) {
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard lock(mutex_);
@@ -71,6 +70,11 @@ void fake_host::step(const std::string& name, step_sinks* sinks) {
       if (name.rfind(prefix, 0) == 0) delay = d;
   }
   if (delay.count()) std::this_thread::sleep_for(delay);
+}
+
+void fake_host::step(const std::string& name, step_sinks* sinks) {
+  bool fail = false;
+  pause(name);
   {
     std::lock_guard lock(mutex_);
     calls_.push_back(name);
@@ -104,7 +108,10 @@ platform_info fake_host::info() {
   return p;
 }
 
-std::vector<std::string> fake_host::check(const model::jail_spec&) { return warnings; }
+std::vector<std::string> fake_host::check(const model::jail_spec& spec) {
+  pause("check " + spec.name);  // not a call: nothing changes on a host
+  return warnings;
+}
 
 void fake_host::run_host_hook(const jail_context& ctx, std::string_view stage,
                               const std::string& command, step_sinks sinks) {

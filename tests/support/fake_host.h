@@ -25,7 +25,8 @@ class fake_host : public host::host {
   void fail_at(std::string step);
   // Warnings that check() returns.
   std::vector<std::string> warnings;
-  // Every call whose name starts with `step` sleeps for `d` first.
+  // Every call whose name starts with `step` sleeps for `d` first ("check
+  // NAME" slows check(), which is not recorded as a call).
   void slow_at(std::string step, std::chrono::milliseconds d);
   // Exit codes that exec() returns for a jail, one per call; 0 once they run out.
   void exec_results(const std::string& jail, std::vector<int> codes);
@@ -71,6 +72,7 @@ class fake_host : public host::host {
   void unwatch(const ::jaild::host::running_jail& jail) override;
 
  private:
+  void pause(const std::string& name);
   void step(const std::string& name, ::jaild::host::step_sinks* sinks);
   void create(::jaild::host::object obj, ::jaild::host::step_sinks sinks);
 

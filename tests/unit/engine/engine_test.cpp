@@ -681,3 +681,27 @@ TEST_CASE("engine: a change stored while the jail starts applies when it is up",
   CHECK(f.status("a").state == model::jail_state::running);
   CHECK(f.status("a").drift);  // the hostname needs a restart
 }
+
+// Found by bench/chaos.cpp: a delete that came while a start had read the
+// spec but not yet marked the jail as starting removed the definition, and
+// the start went on: a running jail that jaild no longer knew.
+TEST_CASE("engine: a jail with an operation under way cannot be deleted", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a"})");
+  f.host.slow_at("check a", 300ms);
+  auto op = f.eng->start("a");
+  REQUIRE(f.eventually([&] { return op->state() == engine::op_state::running; }));
+  try {
+    f.eng->delete_jail("a", false);
+    FAIL("the delete was accepted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::operation_in_progress);
+  }
+  op->wait();
+  CHECK(f.status("a").state == model::jail_state::running);
+  // force=true stops it first, then deletes.
+  f.eng->delete_jail("a", true);
+  CHECK(f.eng->current()->find("a") == nullptr);
+  CHECK_FALSE(f.host.running("a"));
+  CHECK(f.host.live_objects().empty());
+}
