@@ -283,11 +283,14 @@ void engine::load() {
       }
     }
   }
-  // Leases of jails that are gone (a crash between the two writes) are released.
+  // Leases of jails that are gone are released, and jails whose interfaces
+  // lack the leases their networks give get them (an older jaild wrote a
+  // spec and its leases in two transactions, and a crash could come between).
   std::set<std::string> leased;
   for (const auto& l : store_.leases()) leased.insert(l.jail);
   for (const auto& j : leased)
     if (!jails.count(j)) store_.set_leases(j, {});
+  repair_leases(jails);
   spdlog::info("loaded {} jail spec(s) and {} network(s) from {}", jails.size(),
                networks_.size(), store_.path().string());
   std::lock_guard snap_lock(snapshot_mutex_);
@@ -375,11 +378,10 @@ std::vector<model::event> engine::apply_specs(
   std::vector<model::event> events;
   {
     std::lock_guard l(listeners_mutex_);  // see persist_runtime
-    events = store_.apply(changes);
+    events = store_.apply(changes, leases);
     for (const auto& ev : events)
       for (const auto& [id, fn] : listeners_) fn(ev);
   }
-  for (const auto& [jail, rows] : leases) store_.set_leases(jail, rows);
 
   std::lock_guard lock(runtime_mutex_);
   auto jails = snap->jails();

@@ -182,6 +182,9 @@ class engine {
   std::map<std::string, std::vector<store::lease_row>> plan_leases(
       const std::map<std::string, model::jail_spec>& next,
       const std::vector<store::store::jail_change>& changes);
+  // Gives leases to the jails in `jails` whose interfaces name a network but
+  // hold none of its addresses. Caller holds write_mutex_ (load()).
+  void repair_leases(const snapshot::map& jails);
   // The interfaces of one start, with leased addresses and network bridges.
   std::vector<host::resolved_interface> interfaces_for(const model::jail_spec& spec,
                                                        const std::string& instance);

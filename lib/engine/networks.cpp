@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <tuple>
 
 #include "lib/engine/engine.h"
 #include "lib/engine/naming.h"
@@ -209,6 +210,38 @@ std::map<std::string, std::vector<store::lease_row>> engine::plan_leases(
     }
   }
   return out;
+}
+
+void engine::repair_leases(const snapshot::map& jails) {
+  std::set<std::tuple<std::string, int, int>> held;  // jail, interface, family
+  for (const auto& l : store_.leases()) held.emplace(l.jail, l.interface, l.family);
+  std::map<std::string, model::jail_spec> next;
+  std::vector<store::store::jail_change> unleased;
+  for (const auto& [name, entry] : jails) {
+    next[name] = entry->spec;
+    if (!entry->spec.vnet) continue;
+    bool missing = false;
+    const auto& itfs = entry->spec.vnet->interfaces;
+    for (std::size_t i = 0; i < itfs.size(); ++i) {
+      const auto net = itfs[i].network.empty() ? std::nullopt : find_network(itfs[i].network);
+      if (!net) continue;
+      const int index = static_cast<int>(i);
+      missing = missing ||
+                (!net->ip4.empty() && itfs[i].ip4.empty() && !held.count({name, index, 4})) ||
+                (!net->ip6.empty() && itfs[i].ip6.empty() && !held.count({name, index, 6}));
+    }
+    if (missing)
+      unleased.push_back({store::store::jail_change::kind::replace, entry->spec, model::event{}});
+  }
+  if (unleased.empty()) return;
+  try {
+    for (const auto& [jail, rows] : plan_leases(next, unleased)) {
+      store_.set_leases(jail, rows);
+      spdlog::warn("jail '{}' had no lease on its network; it has one now", jail);
+    }
+  } catch (const error& e) {
+    spdlog::error("leases for jails that had none: {}", e.what());
+  }
 }
 
 std::vector<host::resolved_interface> engine::interfaces_for(const model::jail_spec& spec,

@@ -249,7 +249,9 @@ void store::write(bool durable, const std::function<void()>& fn) {
   tx.commit();
 }
 
-std::vector<model::event> store::apply(const std::vector<jail_change>& changes) {
+std::vector<model::event> store::apply(
+    const std::vector<jail_change>& changes,
+    const std::map<std::string, std::vector<lease_row>>& leases) {
   std::lock_guard lock(mutex_);
   std::vector<model::event> out;
   write(true, [&] {
@@ -257,6 +259,7 @@ std::vector<model::event> store::apply(const std::vector<jail_change>& changes) 
       write_change(change);
       out.push_back(insert_event(change.ev));
     }
+    write_leases(leases);
   });
   return out;
 }
@@ -584,10 +587,16 @@ std::vector<token_row> store::load_tokens() {
 
 void store::set_leases(const std::string& jail, const std::vector<lease_row>& rows) {
   std::lock_guard lock(mutex_);
-  write(true, [&] {
+  write(true, [&] { write_leases({{jail, rows}}); });
+}
+
+void store::write_leases(const std::map<std::string, std::vector<lease_row>>& leases) {
+  for (const auto& [jail, rows] : leases) {
     SQLite::Statement del(*db_, "DELETE FROM leases WHERE jail = ?");
     del.bind(1, jail);
     del.exec();
+  }
+  for (const auto& [jail, rows] : leases) {
     for (const auto& r : rows) {
       SQLite::Statement q(*db_,
                           "INSERT INTO leases (network, address, jail, interface, family, "
@@ -600,7 +609,7 @@ void store::set_leases(const std::string& jail, const std::vector<lease_row>& ro
       q.bind(6, r.created_ms ? r.created_ms : now_ms());
       q.exec();
     }
-  });
+  }
 }
 
 bool store::revoke_token(const std::string& id, std::int64_t when_ms) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -125,13 +126,18 @@ class store {
   model::event replace_jail(const model::jail_spec& spec, model::event ev);
   model::event delete_jail(const std::string& name, model::event ev);
 
-  // Several jail changes in one transaction (jail.conf import is all or nothing).
+  // Several jail changes in one transaction (jail.conf import is all or
+  // nothing), with the address leases of the jails they touch (jail -> every
+  // row it holds from now on), so that no crash can leave a spec without its
+  // leases or leases of a spec that was never written.
   struct jail_change {
     enum class kind { create, replace, remove } what;
     model::jail_spec spec;  // for remove only spec.name is used
     model::event ev;
   };
-  std::vector<model::event> apply(const std::vector<jail_change>& changes);
+  std::vector<model::event> apply(
+      const std::vector<jail_change>& changes,
+      const std::map<std::string, std::vector<lease_row>>& leases = {});
 
   // Events.
   model::event append_event(model::event ev);
@@ -189,6 +195,9 @@ class store {
   // Runs fn in a transaction; durable=false commits with synchronous=NORMAL.
   void write(bool durable, const std::function<void()>& fn);
   model::event insert_event(model::event ev);
+  // Replaces the leases of each jail in `leases`; old rows all go first, so an
+  // address may move from one jail to another. Inside write().
+  void write_leases(const std::map<std::string, std::vector<lease_row>>& leases);
   void write_change(const jail_change& change);
 
   std::filesystem::path path_;

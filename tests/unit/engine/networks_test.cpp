@@ -156,3 +156,24 @@ TEST_CASE("networks: a start hands the host the lease, gateway and a stable MAC"
   for (const auto& row : f.db->ledger_rows())
     if (row.kind == "epair") CHECK(row.attrs["mac"] == mac);
 }
+
+// Found by bench/chaos.cpp: a jaild killed between writing a spec and writing
+// its lease (two transactions then) left a jail whose start failed on the
+// default route (no address on the gateway's subnet). jaild gives such a jail
+// its lease when it starts again.
+TEST_CASE("networks: a jail stored without its lease gets one when jaild starts", "[engine]") {
+  net_fixture f;
+  f.define(f.jail_on_lan("a"));
+  f.define(f.jail_on_lan("b"));
+  f.db->set_leases("a", {});  // what the crash left
+  engine::engine_options o;
+  o.state_dir = f.dir.path();
+  f.eng->shutdown();
+  f.eng = std::make_unique<engine::engine>(*f.db, f.host, o);
+  f.eng->load();
+  CHECK(f.addresses() == std::map<std::string, std::string>{{"a", "10.20.0.2"}, {"b", "10.20.0.3"}});
+  auto op = f.eng->start("a");
+  op->wait();
+  REQUIRE(op->state() == engine::op_state::succeeded);
+  CHECK(f.eng->current()->find("a")->status.addresses == std::vector<std::string>{"10.20.0.2/24"});
+}
