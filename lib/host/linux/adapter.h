@@ -91,8 +91,10 @@ class linux_adapter final : public host {
   void destroy_epair(const object& obj, step_sinks sinks);
   void destroy_bridge(const object& obj, step_sinks sinks);
   void destroy_alias(const object& obj, step_sinks sinks);
-  // Removes a bridge that jaild made once nothing is on it; whether it went.
-  bool remove_bridge_if_unused(const std::string& bridge, step_sinks sinks);
+  // Removes a bridge that jaild made (it has jaild's mark, or `ledgered`:
+  // the caller holds its ledger row) once nothing is on it; whether it went.
+  bool remove_bridge_if_unused(const std::string& bridge, step_sinks sinks,
+                               bool ledgered = false);
 
   // adapter_limits.cpp
   void apply_all_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks,

@@ -70,13 +70,31 @@ void linux_adapter::destroy_alias(const object& obj, step_sinks sinks) {
 int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sinks sinks) {
   step_timer step(sinks.steps, "bridge.ensure",
                   {"netlink", "link", "add", i.bridge, "type", "bridge"});
+  const object row{object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}};
   try {
     if (int bridge = nl.ifindex(i.bridge)) {
-      step.ok("exists");
+      // Making a bridge takes three requests (the link, its mark, its
+      // address): one of jaild's that a crash left without its address gets
+      // it now. (One without its mark is removed by its ledger row.)
+      if (i.bridge_ip4.empty() || nl.ifalias(i.bridge) != bridge_mark ||
+          nl.address_count(bridge, false) > 0) {
+        step.ok("exists");
+        return bridge;
+      }
+      for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
+      step.ok("exists; its address was missing");
       return bridge;
     }
-    sinks.objects.record({object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}});
-    nl.create_bridge(i.bridge, bridge_mark);
+    sinks.objects.record(row);
+    try {
+      nl.create_bridge(i.bridge, bridge_mark);
+    } catch (const netlink_error& e) {
+      if (!e.exists()) throw;
+      // Made by someone else since we looked: not jaild's to remove.
+      sinks.objects.forget(row);
+      step.ok("exists (made meanwhile, not by jaild)");
+      return nl.ifindex(i.bridge);
+    }
     const int bridge = nl.ifindex(i.bridge);
     for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
     step.ok("created");
@@ -166,10 +184,11 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
   }
 }
 
-bool linux_adapter::remove_bridge_if_unused(const std::string& bridge, step_sinks sinks) {
+bool linux_adapter::remove_bridge_if_unused(const std::string& bridge, step_sinks sinks,
+                                            bool ledgered) {
   rtnl nl;
   if (!nl.ifindex(bridge)) return true;
-  if (nl.ifalias(bridge) != bridge_mark) return false;  // not jaild's
+  if (!ledgered && nl.ifalias(bridge) != bridge_mark) return false;  // not jaild's
   if (!bridge_ports(bridge).empty()) return false;
   step_timer step(sinks.steps, "bridge.remove", {"netlink", "link", "del", bridge});
   try {
@@ -205,7 +224,10 @@ void linux_adapter::destroy_epair(const object& obj, step_sinks sinks) {
 
 void linux_adapter::destroy_bridge(const object& obj, step_sinks sinks) {
   std::lock_guard lock(bridges_mutex_);
-  if (remove_bridge_if_unused(obj.key, sinks)) {
+  // Its ledger row was written just before jaild made the link (and only
+  // when there was none), so the bridge is jaild's even if a crash came
+  // before its mark.
+  if (remove_bridge_if_unused(obj.key, sinks, true)) {
     sinks.objects.forget(obj);
     return;
   }

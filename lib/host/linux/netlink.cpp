@@ -235,6 +235,18 @@ void rtnl::delete_address(int index, const std::string& cidr, bool v6) {
   check(err, "netlink: delete address " + cidr);
 }
 
+std::size_t rtnl::address_count(int index, bool v6) {
+  cache_ptr cache;
+  check(rtnl_addr_alloc_cache(sock_, cache.out()), "netlink: list addresses");
+  std::size_t n = 0;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    if (rtnl_addr_get_ifindex(a) == index && rtnl_addr_get_family(a) == (v6 ? AF_INET6 : AF_INET))
+      ++n;
+  }
+  return n;
+}
+
 bool rtnl::has_address(int index, const std::string& cidr, bool v6) {
   cache_ptr cache;
   check(rtnl_addr_alloc_cache(sock_, cache.out()), "netlink: list addresses");

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ class rtnl {
   void add_address(int ifindex, const std::string& cidr, bool v6);
   void delete_address(int ifindex, const std::string& cidr, bool v6);
   bool has_address(int ifindex, const std::string& cidr, bool v6);
+  // How many addresses of the family the link has.
+  std::size_t address_count(int ifindex, bool v6);
   void add_default_route(const std::string& gateway, bool v6);
   // Deletes a link by name; a missing link is success. Returns whether it existed.
   bool delete_link(const std::string& name);
