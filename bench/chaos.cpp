@@ -281,6 +281,19 @@ class chaos {
     std::cout << fmt::format("kills: {} (with a request in flight {}), jaild starts: {}\n",
                              kills_.load(), kills_mid_request_.load(), starts_);
     std::cout << fmt::format("duration: {:.1f} s\n", secs);
+    if (start_ms_.size() > 1) {
+      // The first start is of an empty state directory: not a recovery.
+      std::vector<double> restarts(start_ms_.begin() + 1, start_ms_.end());
+      std::sort(restarts.begin(), restarts.end());
+      const auto at = [&](double q) {
+        return restarts[std::min(restarts.size() - 1,
+                                 static_cast<std::size_t>(q * static_cast<double>(restarts.size())))];
+      };
+      std::cout << fmt::format(
+          "restart to answering API (reconcile included): median {:.0f} ms, p99 {:.0f} ms, max "
+          "{:.0f} ms over {} restarts\n",
+          at(0.5), at(0.99), restarts.back(), restarts.size());
+    }
     std::cout << "mismatches: " << problems_.size() << "\n";
     for (const auto& p : problems_) std::cout << "  " << p << "\n";
     std::cout << "leaks: " << leaks_.size() << "\n";
@@ -290,9 +303,10 @@ class chaos {
       std::cout << "replay with: --seed " << o_.seed << " --ops " << o_.ops << " --jails "
                 << o_.jails << " --clients " << o_.clients << " --kill-rate " << o_.kill_rate
                 << "\n";
-      const auto log = saved_log_;
-      std::cout << "---- end of jaild's log ----\n"
-                << log.substr(log.size() > 8000 ? log.size() - 8000 : 0) << "\n";
+      // The whole log outlives the state directory, for a look at what led there.
+      const auto kept = fs::temp_directory_path() / ("jaild_chaos." + prefix_ + ".log");
+      std::ofstream(kept) << saved_log_;
+      std::cout << "jaild's log (every incarnation): " << kept.string() << "\n";
     }
     return status;
   }
@@ -302,7 +316,10 @@ class chaos {
   // The daemon.
 
   void start_daemon() {
+    const auto began = steady::now();
     daemon_.start({"--log-level", "debug"});
+    // From exec to a socket that answers: reconciling included.
+    start_ms_.push_back(std::chrono::duration<double, std::milli>(steady::now() - began).count());
     ++starts_;
     counter_start_ = counter_start_ < 0 ? instance_counter() : counter_start_;
   }
@@ -756,7 +773,7 @@ class chaos {
     const auto& spec = jail["spec"];
     const std::string state = st["state"];
     auto fail = [&](const std::string& what) {
-      problem(fmt::format("{} ({}): {} {}", s.name, when, state, what));
+      problem(fmt::format("{} ({}): {} {}{}", s.name, when, state, what, recent_operations(s.name)));
     };
     const auto cgroups = [&] {
       std::vector<fs::path> mine;
@@ -822,11 +839,31 @@ class chaos {
           if (l.master != bridge_) fail("but " + host_end + " is not on " + bridge_);
         }
       if (!found) fail("but its veth " + host_end + " is not on the host");
+      // The gateway the jail routes through is the bridge's address.
+      if (addresses_with({net_prefix_ + "1"}).empty())
+        fail("but the bridge " + bridge_ + " lacks the gateway " + net_prefix_ + "1");
       if (ns_of(pid, "net") == ns_of(::getpid(), "net"))
         fail("but its init shares the host's network namespace");
     }
     if (!alias.empty() && !alias_there) fail("but its alias " + alias + " is not on lo");
     if (has_mount && !mount_there) fail("but its tmpfs is not mounted");
+  }
+
+  // The jail's last operations, as a hint of how it got there.
+  std::string recent_operations(const std::string& name) {
+    const auto r = daemon_.curl("GET", "/v1/operations?limit=4&jail=" + name);
+    if (r.status != 200) return {};
+    const auto list = r.json();
+    std::string out;
+    for (const auto& op : list["operations"]) {
+      out += fmt::format("\n      {} {} {}", op.value("kind", ""), op.value("state", ""),
+                         op["error"].is_string() ? op["error"].get<std::string>() : "");
+      for (const auto& step : op["steps"])
+        if (step.value("status", 0) != 0 || !step.value("error", std::string()).empty())
+          out += fmt::format("\n        step {} failed: {}", step.value("step", ""),
+                             step["error"].is_string() ? step["error"].get<std::string>() : "");
+    }
+    return out;
   }
 
   // -------------------------------------------------------------------------
@@ -870,6 +907,12 @@ class chaos {
 
   void count_leaks() {
     if (counter_end_ < 0) counter_end_ = instance_counter();
+    // What jaild itself still believed it owned (it should be nothing).
+    auto ledger = test::run({"sqlite3", "-readonly", daemon_.database().string(),
+                             "SELECT kind || ' ' || key || ' (' || owner || ')' FROM ledger"});
+    std::istringstream rows(ledger.out);
+    for (std::string row; std::getline(rows, row);)
+      if (!row.empty()) problem("jaild's ledger still holds " + row);
     for (const auto& l : host_links()) {
       // Another jaild on the host may have the same instance ids: its veths
       // are on its own bridge.
@@ -935,6 +978,7 @@ class chaos {
   test::daemon_fixture daemon_;
   std::int64_t counter_start_ = -1, counter_end_ = -1;
   int starts_ = 0;
+  std::vector<double> start_ms_;
   std::atomic<int> kills_{0}, kills_mid_request_{0};
   // Shared by requests in flight; exclusive to start jaild again.
   std::shared_mutex daemon_mutex_;
