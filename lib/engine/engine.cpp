@@ -383,8 +383,12 @@ std::vector<model::event> engine::apply_specs(
       for (const auto& [id, fn] : listeners_) fn(ev);
   }
 
+  // From the snapshot as it is now, not as it was read above: statuses that
+  // other jails published while this wrote the store must stay. (Every
+  // publisher holds runtime_mutex_.)
   std::lock_guard lock(runtime_mutex_);
-  auto jails = snap->jails();
+  const auto latest = current();
+  auto jails = latest->jails();
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const auto& c = changes[i];
     const auto& name = c.spec.name;
@@ -397,7 +401,7 @@ std::vector<model::event> engine::apply_specs(
     auto rt = runtime_of(name);
     rt->warnings = warnings[name];
     jail_entry entry;
-    if (auto old = snap->find(name)) entry = *old;
+    if (auto old = latest->find(name)) entry = *old;
     entry.spec = c.spec;
     entry.updated_ms = events[i].time_ms;
     if (c.what == change::kind::create) {

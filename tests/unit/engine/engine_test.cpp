@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <future>
 #include <thread>
 
 #include "lib/model/error.h"
@@ -704,4 +705,23 @@ TEST_CASE("engine: a jail with an operation under way cannot be deleted", "[engi
   CHECK(f.eng->current()->find("a") == nullptr);
   CHECK_FALSE(f.host.running("a"));
   CHECK(f.host.live_objects().empty());
+}
+
+// Found by bench/chaos.cpp: a spec change built its new snapshot from the one
+// it had read before writing the store, so a status another jail published
+// meanwhile was lost: a jail that had started showed 'starting' for good.
+TEST_CASE("engine: a spec change keeps what other jails published meanwhile", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a"})");
+  f.define(R"({"name":"b","path":"/j/b"})");
+  f.host.slow_at("check b", 300ms);  // the change of b reads the host slowly
+  auto patch = std::async(std::launch::async, [&] {
+    f.eng->patch_jail("b", json::parse(R"({"priority":5})"));
+  });
+  std::this_thread::sleep_for(50ms);
+  f.eng->start("a")->wait();
+  CHECK(f.status("a").state == model::jail_state::running);
+  patch.get();
+  CHECK(f.status("a").state == model::jail_state::running);
+  CHECK(f.eng->current()->find("b")->spec.priority == 5);
 }
