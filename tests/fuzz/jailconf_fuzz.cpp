@@ -1,4 +1,4 @@
-// libFuzzer target for the jail.conf importer (tests/fuzz/run-jailconf builds
+// libFuzzer target for the jail.conf importer (tests/fuzz/run jailconf SECONDS builds
 // and runs it). Any input may be refused with a jaild::error; anything else
 // that escapes (another exception, a crash, a sanitizer report) is a bug. And
 // what imports must survive an export and a second import unchanged.

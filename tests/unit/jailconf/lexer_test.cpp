@@ -118,7 +118,7 @@ TEST_CASE("lexer: refuses what jail(8) refuses, with the position", "[jailconf]"
   }
 }
 
-// Found by tests/fuzz/run-jailconf: a raw NUL byte inside quotes was kept in
+// Found by tests/fuzz/run jailconf: a raw NUL byte inside quotes was kept in
 // the value, which the export then wrote as "\000", which no import reads.
 TEST_CASE("lexer: a NUL byte inside quotes or a variable name is refused", "[jailconf]") {
   using namespace std::string_literals;

@@ -446,7 +446,7 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
   }
 }
 
-// Found by tests/fuzz/run-jailconf: "mount.nofstab" with no other mount
+// Found by tests/fuzz/run jailconf: "mount.nofstab" with no other mount
 // parameter threw a JSON type error instead of meaning "no fstab".
 TEST_CASE("spec mapping: mount.nofstab alone means no fstab", "[jailconf]") {
   CHECK(import_one(base + "a { mount.nofstab; }").spec.mount.fstab.empty());
