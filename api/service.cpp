@@ -88,7 +88,8 @@ void service::dispatch(request req, std::function<void(response)> answer) {
   const bool changes = req.method != "GET" && req.method != "HEAD";
   // Routed first only to label the metrics; nothing of it is acted on (or
   // shown to the caller) before the caller is identified.
-  auto m = router_.find(req.method, req.path);
+  // HEAD is GET without the content (the HTTP server drops it).
+  auto m = router_.find(req.method == "HEAD" ? "GET" : req.method, req.path);
   // Every answer is counted under its route's pattern (or "none").
   auto done = [this, started, method = req.method,
                route = m.found ? m.found->pattern : std::string("none"),

@@ -202,6 +202,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    // What a refusal below answers (a response to HEAD has no content).
+    method_ = parser_->is_header_done() ? std::string(parser_->get().method_string()) : "";
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::bad_descriptor ||
@@ -269,7 +271,13 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       spdlog::debug("{} {} -> {} ({} us)", method_, path_, resp.status,
                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
     current_ = std::move(resp);
-    if (current_.stream) return start_stream();
+    const bool head = method_ == "HEAD";
+    if (current_.stream && !head) return start_stream();
+    if (current_.stream) {
+      current_.stream->cancel();
+      current_.stream.reset();
+    }
+    if (head) return answer_head();
 
     auto out = std::make_shared<bhttp::response<bhttp::span_body<const char>>>();
     out->result(current_.status);
@@ -286,6 +294,28 @@ class session : public closable, public std::enable_shared_from_this<session<Str
                        [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
                          self->on_write(ec, out->keep_alive());
                        });
+  }
+
+  // A response to HEAD: the headers GET would have, and no content (RFC 9110
+  // section 9.3.2), so that the next response on the connection is parsed
+  // where it begins.
+  void answer_head() {
+    auto out = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    out->result(current_.status);
+    out->version(11);
+    out->set(bhttp::field::server, "jaild/" JAILD_VERSION);
+    if (current_.status != 204) out->set(bhttp::field::content_type, current_.content_type);
+    for (const auto& [name, value] : current_.headers) out->set(name, value);
+    out->keep_alive(keep_alive_ && !state_->stopping.load());
+    if (current_.status != 204 && current_.status != 304)
+      out->content_length(current_.payload().size());
+    lowest().expires_after(state_->options.write_timeout);
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*out);
+    bhttp::async_write_header(stream_, *sr,
+                              [self = this->shared_from_this(), out, sr](beast::error_code ec,
+                                                                         std::size_t) {
+                                self->on_write(ec, out->keep_alive());
+                              });
   }
 
   void on_write(beast::error_code ec, bool keep_alive) {
@@ -644,6 +674,7 @@ void server::stop() {
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
       if (t.joinable()) t.join();
+
     for (const auto& path : impl_->socket_files) {
       std::error_code ec;
       std::filesystem::remove(path, ec);
