@@ -52,7 +52,10 @@ constexpr bool is_tls<tls_stream> = true;
 // A connection that stop() can close.
 struct closable {
   virtual ~closable() = default;
+  // Closes it on its own strand (while the I/O threads run).
   virtual void close() = 0;
+  // Closes it from the calling thread: only once no thread runs the I/O.
+  virtual void close_now() = 0;
 };
 
 // What every session needs from the server.
@@ -162,12 +165,14 @@ class session : public closable, public std::enable_shared_from_this<session<Str
 
   // From stop(): close the socket on the session's own strand.
   void close() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->stream_body_) self->stream_body_->cancel();
-      beast::error_code ec;
-      self->lowest().socket().shutdown(net::socket_base::shutdown_both, ec);
-      self->lowest().socket().close(ec);
-    });
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+  }
+
+  void close_now() override {
+    if (stream_body_) stream_body_->cancel();
+    beast::error_code ec;
+    lowest().socket().shutdown(net::socket_base::shutdown_both, ec);
+    lowest().socket().close(ec);
   }
 
  private:
@@ -674,7 +679,15 @@ void server::stop() {
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
       if (t.joinable()) t.join();
-
+    // The closes posted above may not have run before the I/O stopped: close
+    // what is still open now, and let go of it (each session holds the state
+    // whose set holds the session).
+    std::set<std::shared_ptr<closable>> left;
+    {
+      std::lock_guard lock(impl_->state->sessions_mutex);
+      left.swap(impl_->state->sessions);
+    }
+    for (const auto& s : left) s->close_now();
     for (const auto& path : impl_->socket_files) {
       std::error_code ec;
       std::filesystem::remove(path, ec);

@@ -1,6 +1,7 @@
 // The HTTP server on a real UNIX socket, in process (a real service, engine
-// and store over the fake host): what reaches the wire for HEAD. Found by
-// the HTTP fuzz target (tests/fuzz/http_fuzz.cpp).
+// and store over the fake host): what reaches the wire for HEAD, and what
+// stop() does to connections still open. Both were found by the HTTP fuzz
+// target (tests/fuzz/http_fuzz.cpp).
 #include "api/http/server.h"
 
 #include <poll.h>
@@ -125,4 +126,29 @@ TEST_CASE("http server: an answer to HEAD has GET's headers and no content", "[a
   CHECK(get.body().find("\"status\":\"ok\"") != std::string::npos);
   CHECK(get[bhttp::field::content_length] == health[bhttp::field::content_length]);
   CHECK(at == out.size());
+}
+
+TEST_CASE("http server: stop() closes the connections still open", "[api]") {
+  std::vector<int> clients;
+  {
+    server_fixture f;
+    // Event streams wait for events, not for their client: only stop() ends them.
+    for (int i = 0; i < 40; ++i) {
+      const int fd = f.connect();
+      const std::string request = "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+      REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) > 0);
+      REQUIRE(read_all(fd, 5s, nullptr, "\r\n\r\n").find("text/event-stream") !=
+              std::string::npos);
+      clients.push_back(fd);
+    }
+    f.server.stop();
+    int ended = 0;
+    for (int fd : clients) {
+      bool closed = false;
+      read_all(fd, 2s, &closed);
+      ended += closed;
+    }
+    CHECK(ended == 40);
+  }
+  for (int fd : clients) ::close(fd);
 }
