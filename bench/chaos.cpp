@@ -607,7 +607,7 @@ class chaos {
     if (daemon_.process().running()) {
       // Nothing killed this jaild (or the kill is still on its way).
       if (daemon_.process().wait(2s) < 0) {
-        problem(what + ": no answer, and jaild still runs");
+        problem(what + ": no answer, and jaild still runs" + keep_stacks(what));
         return;
       }
     }
@@ -660,10 +660,23 @@ class chaos {
     if (status == 404 && kind != "exec") s.defined = false;
   }
 
+  // What every thread of a jaild that does not answer is doing (gdb), kept
+  // beside its log; "" when gdb is missing.
+  std::string keep_stacks(const std::string& why) {
+    const auto r = test::run({"gdb", "-p", std::to_string(daemon_.process().pid()), "-batch",
+                              "-ex", "thread apply all bt"});
+    if (r.status != 0) return {};
+    const auto kept = fs::temp_directory_path() / ("jaild_chaos." + prefix_ + ".stacks");
+    std::ofstream(kept, std::ios::app) << "---- " << why << "\n" << r.out;
+    return " (its threads' stacks: " + kept.string() + ")";
+  }
+
   // After a restart: what is defined, and the specs, as jaild has them.
   void resync() {
     const auto r = daemon_.curl("GET", "/v1/jails");
-    if (r.status != 200) throw std::runtime_error("GET /v1/jails after a restart: " + r.body);
+    if (r.status != 200)
+      throw std::runtime_error("GET /v1/jails after a restart: " + std::to_string(r.status) + " " +
+                               r.body + keep_stacks("GET /v1/jails after a restart"));
     const auto list = r.json();
     std::map<std::string, json> by_name;
     for (const auto& j : list["jails"]) by_name[j["spec"]["name"]] = j;
