@@ -15,6 +15,7 @@
 // response to HEAD has a body. A response that streams Server-Sent Events is
 // read up to its headers.
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -211,13 +212,21 @@ void check_responses(std::string_view out, std::string_view input, bool cut_stre
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
-  std::string pattern = (fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path()) /
-                        "jaild-http-fuzz.XXXXXX";
-  if (!::mkdtemp(pattern.data())) std::abort();
-  state_root = pattern;
+  // jaild-http-fuzz.PID: removed at exit, and by the next run when a crash
+  // (an abort skips atexit) left it behind.
+  const auto base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(base, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("jaild-http-fuzz.", 0) != 0) continue;
+    const auto pid = std::atoi(name.c_str() + 16);
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+  }
+  state_root = base / ("jaild-http-fuzz." + std::to_string(::getpid()));
+  fs::create_directories(state_root);
   std::atexit([] {
-    std::error_code ec;
-    fs::remove_all(state_root, ec);
+    std::error_code ignored;
+    fs::remove_all(state_root, ignored);
   });
   return 0;
 }
