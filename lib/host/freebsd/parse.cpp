@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/host/freebsd/plan.h"
+#include "lib/model/text.h"
 
 namespace jaild::host::freebsd {
 namespace {
@@ -22,16 +23,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) break;
-    s.remove_prefix(at + 1);
-  }
-  return out;
-}
+using model::split;
 
 // Lines, or a comma-separated kernel buffer: both become items.
 std::vector<std::string_view> items_of(std::string_view text) {

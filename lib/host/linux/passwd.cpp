@@ -2,19 +2,12 @@
 
 #include <charconv>
 
+#include "lib/model/text.h"
+
 namespace jaild::host::linux_host {
 namespace {
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (true) {
-    auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) break;
-    s.remove_prefix(at + 1);
-  }
-  return out;
-}
+using model::split;
 
 std::optional<unsigned> id(std::string_view s) {
   unsigned v = 0;
