@@ -77,7 +77,8 @@ const std::vector<std::string> variable_names{
     "jaild_health_start_period", "jaild_exec_timeout", "jaild_stop_timeout",
     "jaild_vnetN_bridge",   "jaild_vnetN_network", "jaild_vnetN_ip4",
     "jaild_vnetN_ip6",      "jaild_vnetN_defaultrouter", "jaild_vnetN_defaultrouter6",
-    "jaild_vnetN_mac"};
+    "jaild_vnetN_mac",      "jaild_capabilities",  "jaild_seccomp",
+    "jaild_no_new_privs"};
 
 std::optional<kind> classify(std::string_view name) {
   for (const auto& k : known_params)
@@ -459,6 +460,14 @@ class mapper {
         set("/exec/timeout", one(), at);
       } else if (key == "stop_timeout") {
         set("/stop_timeout", one(), at);
+      } else if (key == "capabilities") {
+        json names = json::array();
+        for (const value& x : v.values) names.push_back(x.text);
+        set("/confinement/capabilities", std::move(names), at);
+      } else if (key == "seccomp") {
+        set("/confinement/seccomp", one(), at);
+      } else if (key == "no_new_privs") {
+        set("/confinement/no_new_privs", boolean(v), at);
       } else if (key.starts_with("vnet")) {
         vnet_variable(v, key, vnet_vars);
       } else {

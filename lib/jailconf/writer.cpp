@@ -149,6 +149,10 @@ void write_jail(std::string& out, const model::jail_spec& s, int& next_unit) {
     w.raw("$jaild_health_retries", std::to_string(h.retries));
     w.text("$jaild_health_start_period", model::check::format_duration(h.start_period));
   }
+  if (!s.confinement.capabilities.empty())
+    w.list("$jaild_capabilities", s.confinement.capabilities);
+  if (!s.confinement.seccomp) w.text("$jaild_seccomp", "unconfined");
+  if (!s.confinement.no_new_privs) w.raw("$jaild_no_new_privs", "false");
   if (describe_interfaces) {
     for (std::size_t i = 0; i < s.vnet->interfaces.size(); ++i) {
       const auto& itf = s.vnet->interfaces[i];

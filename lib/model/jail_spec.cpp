@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/model/capability.h"
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
 #include "lib/model/rctl.h"
@@ -236,6 +237,38 @@ health_spec read_health(const json& j, const std::string& where) {
   return h;
 }
 
+confinement_spec read_confinement(const json& j, const std::string& where) {
+  json_reader r(j, where, "'confinement'");
+  confinement_spec c;
+  if (auto v = r.strings("capabilities")) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const auto at = r.pointer("capabilities") + "/" + std::to_string(i);
+      auto name = canonical_capability((*v)[i]);
+      if (name.empty())
+        throw error(errc::invalid_value,
+                    fmt::format("'{}' is not a Linux capability (capabilities(7): SYS_PTRACE, "
+                                "SYS_NICE, ...)",
+                                (*v)[i]),
+                    at);
+      if (!seen.insert(name).second)
+        throw error(errc::invalid_value, fmt::format("{} is listed twice", name), at);
+      c.capabilities.push_back(name);
+    }
+  }
+  if (auto v = r.string("seccomp")) {
+    if (*v == "default")
+      c.seccomp = true;
+    else if (*v == "unconfined")
+      c.seccomp = false;
+    else
+      r.fail(errc::invalid_value, "seccomp", "seccomp is \"default\" or \"unconfined\"");
+  }
+  if (auto v = r.boolean("no_new_privs")) c.no_new_privs = *v;
+  r.finish("confinement takes capabilities, seccomp, no_new_privs");
+  return c;
+}
+
 json params_from(json_reader& r) {
   const json* p = r.object("params");
   if (!p) return json::object();
@@ -283,7 +316,7 @@ const std::vector<std::string>& spec_field_names() {
   static const std::vector<std::string> names{
       "name",  "path",   "hostname", "params",   "exec",   "command",  "mount",
       "ip4",   "ip6",    "vnet",     "depend",   "priority", "boot",   "persist",
-      "limits", "cpuset", "restart", "health",   "stop_timeout"};
+      "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement"};
   return names;
 }
 
@@ -353,6 +386,8 @@ jail_spec spec_from_json(const json& j) {
   if (const auto* v = r.raw("restart")) s.restart = read_restart(*v, r.pointer("restart"));
   if (const auto* v = r.object("health")) s.health = read_health(*v, r.pointer("health"));
   s.stop_timeout = read_duration(r, "stop_timeout", s.stop_timeout, true);
+  if (const auto* v = r.object("confinement"))
+    s.confinement = read_confinement(*v, r.pointer("confinement"));
   r.finish("jail(8) parameters that jaild does not model go in 'params'");
   validate_spec(s);
   return s;
@@ -470,6 +505,10 @@ json spec_to_json(const jail_spec& s) {
         {"backoff_max", check::format_duration(s.restart.backoff_max)}}},
       {"health", health},
       {"stop_timeout", check::format_duration(s.stop_timeout)},
+      {"confinement",
+       {{"capabilities", s.confinement.capabilities},
+        {"seccomp", s.confinement.seccomp ? "default" : "unconfined"},
+        {"no_new_privs", s.confinement.no_new_privs}}},
   };
 }
 

@@ -86,6 +86,20 @@ struct health_spec {
   bool operator==(const health_spec&) const = default;
 };
 
+// What jail root may do beyond the platform's default confinement profile
+// (docs/security.md). jail(8)'s allow.* parameters in `params` widen it where
+// FreeBSD has a name for the privilege (allow.raw_sockets, allow.mount,
+// allow.chflags, allow.mlock); these fields widen it where FreeBSD has none.
+struct confinement_spec {
+  std::vector<std::string> capabilities;  // Linux capabilities added ("SYS_PTRACE"), canonical
+  bool seccomp = true;        // the default seccomp filter ("default"); false = "unconfined"
+  // What jaild runs into the jail (exec, exec.start/stop, health checks)
+  // cannot gain privileges through setuid programs or file capabilities.
+  bool no_new_privs = true;
+
+  bool operator==(const confinement_spec&) const = default;
+};
+
 struct jail_spec {
   std::string name;
   std::string path;
@@ -106,6 +120,7 @@ struct jail_spec {
   restart_spec restart;
   std::optional<health_spec> health;
   duration stop_timeout{10'000};       // stop.timeout
+  confinement_spec confinement;
 
   bool operator==(const jail_spec&) const = default;
 };

@@ -44,7 +44,9 @@ model::jail_spec api_spec() {
     "restart": {"policy": "on-failure", "max_retries": 5, "backoff_max": "2m"},
     "health": {"exec": ["/bin/check", "--quick"], "interval": "5s", "timeout": "1s",
                "retries": 4, "start_period": "30s"},
-    "stop_timeout": "0s"
+    "stop_timeout": "0s",
+    "confinement": {"capabilities": ["SYS_PTRACE", "SYS_NICE"], "seccomp": "unconfined",
+                    "no_new_privs": false}
   })"));
 }
 

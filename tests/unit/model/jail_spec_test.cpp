@@ -58,6 +58,9 @@ jail_spec full_spec() {
   s.boot = true;
   s.persist = false;
   s.limits = {"memoryuse:deny=512M", "maxproc:deny=100", "pcpu:deny=50"};
+  s.confinement.capabilities = {"SYS_PTRACE", "SYS_NICE"};
+  s.confinement.seccomp = false;
+  s.confinement.no_new_privs = false;
   s.cpuset = "0-1,4";
   s.restart = {restart_policy::on_failure, 5, std::chrono::seconds(30)};
   health_spec h;
@@ -253,4 +256,38 @@ TEST_CASE("jail_spec: Docker's restart shorthand and zero durations", "[model]")
   CHECK(spec_from_json(spec_to_json(s)) == s);
   j["restart"] = "unless-stopped";
   CHECK(spec_from_json(j).restart.policy == restart_policy::unless_stopped);
+}
+
+TEST_CASE("jail_spec: confinement names Linux capabilities and the filter", "[model]") {
+  auto base = json{{"name", "c"}, {"path", "/jails/c"}};
+  auto with = [&](json c) {
+    auto j = base;
+    j["confinement"] = std::move(c);
+    return spec_from_json(j);
+  };
+  auto d = spec_from_json(base);
+  CHECK(d.confinement.capabilities.empty());
+  CHECK(d.confinement.seccomp);
+  CHECK(d.confinement.no_new_privs);
+  CHECK(spec_to_json(d)["confinement"] ==
+        json{{"capabilities", json::array()}, {"seccomp", "default"}, {"no_new_privs", true}});
+  // Any case, with or without CAP_, kept in the canonical spelling.
+  auto s = with({{"capabilities", {"cap_sys_ptrace", "SYS_NICE"}}, {"seccomp", "unconfined"}});
+  CHECK(s.confinement.capabilities == std::vector<std::string>{"SYS_PTRACE", "SYS_NICE"});
+  CHECK_FALSE(s.confinement.seccomp);
+  CHECK(spec_from_json(spec_to_json(s)) == s);
+  auto refused = [&](json c) {
+    try {
+      with(std::move(c));
+    } catch (const jaild::error& e) {
+      return e.field() + " " + e.what();
+    }
+    return std::string("accepted");
+  };
+  CHECK_THAT(refused({{"capabilities", {"SYS_PTRAC"}}}),
+             Catch::Contains("/confinement/capabilities/0") && Catch::Contains("not a Linux"));
+  CHECK_THAT(refused({{"capabilities", {"KILL", "CAP_KILL"}}}),
+             Catch::Contains("/confinement/capabilities/1") && Catch::Contains("twice"));
+  CHECK_THAT(refused({{"seccomp", "off"}}), Catch::Contains("/confinement/seccomp"));
+  CHECK_THAT(refused({{"nnp", true}}), Catch::Contains("nnp"));
 }
