@@ -22,6 +22,7 @@
 #include "api/http/server.h"
 #include "api/service.h"
 #include "daemon/config.h"
+#include "daemon/state_dir.h"
 #include "lib/engine/engine.h"
 #include "lib/host/platform.h"
 #include "lib/model/defaults.h"
@@ -93,6 +94,7 @@ int run(const daemon::config& c) {
   spdlog::info("jaild {} starting (platform {}, state directory {})", JAILD_VERSION,
                JAILD_PLATFORM_NAME, c.state_dir.string());
 
+  daemon::prepare_state_dir(c.state_dir, c.socket, c.socket_mode, group_id(c.socket_group));
   auto db = store::store::open(c.database());
   spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
 

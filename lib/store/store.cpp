@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +26,20 @@ using jaild::error;
 // record lock belongs to the process and is never inherited, so no child of
 // jaild (a hook, an exec that waits for its command) can keep it after jaild
 // dies, and F_GETLK names the process that holds it.
+// The database file and the files SQLite keeps beside it: mode 0600.
+void restrict_to_owner(const std::filesystem::path& db_path) {
+  const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw error(errc::store_unavailable,
+                fmt::format("cannot open database {}: {}", db_path.string(), std::strerror(errno)));
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const auto side = db_path.string() + suffix;
+    ::chmod(side.c_str(), 0600);  // absent: nothing to do
+  }
+}
+
 int take_lock(const std::filesystem::path& db_path) {
   const auto lock_path = db_path.string() + ".lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -112,6 +127,10 @@ std::unique_ptr<store> store::open(const std::filesystem::path& path) {
                 fmt::format("cannot open database {}: it is a directory", path.string()));
 
   const int lock_fd = take_lock(path);
+  // Specs, token hashes and the ledger are root's alone: the file is made
+  // 0600 before SQLite opens it (its -wal and -shm files take the mode of
+  // the database), and one that an older jaild left wider is narrowed.
+  restrict_to_owner(path);
   std::unique_ptr<SQLite::Database> db;
   try {
     db = std::make_unique<SQLite::Database>(path.string(),
@@ -156,6 +175,7 @@ void store::migrate() {
     SQLite::Statement vacuum(*db_, "VACUUM INTO ?");
     vacuum.bind(1, backup);
     vacuum.exec();
+    ::chmod(backup.c_str(), 0600);
   }
   for (const auto& m : migrations()) {
     if (m.version <= current) continue;

@@ -26,6 +26,30 @@ TEST_CASE("daemon: serves health on a 0660 socket under its state directory", "[
   CHECK(r.json()["state_dir"] == d.state_dir().string());
 }
 
+TEST_CASE("daemon: the state directory and what is in it are root's alone", "[integration]") {
+  daemon_fixture d;
+  // An older jaild's database, left readable by every local user.
+  std::ofstream(d.database()) << "";
+  std::filesystem::permissions(d.database(), std::filesystem::perms(0644));
+  std::filesystem::permissions(d.state_dir(), std::filesystem::perms(0755));
+  d.start();
+  // Something is written: WAL files exist, the audit log has a line.
+  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"modes","path":"/tmp"})").status == 201);
+  auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  CHECK(mode(d.state_dir()) == 0700);
+  CHECK(mode(d.database()) == 0600);
+  for (const char* side : {"-wal", "-shm"}) {
+    const auto p = d.database().string() + side;
+    if (std::filesystem::exists(p)) CHECK(mode(p) == 0600);
+  }
+  CHECK(mode(d.state_dir() / "audit.log") == 0600);
+  CHECK(mode(d.state_dir() / "jaild.db.lock") == 0600);
+}
+
 TEST_CASE("daemon: SIGTERM and SIGINT stop it cleanly and remove the socket", "[integration]") {
   for (int sig : {15, 2}) {
     INFO("signal " << sig);

@@ -1,4 +1,5 @@
 #include "daemon/config.h"
+#include "daemon/state_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -51,4 +52,14 @@ TEST_CASE("config: [engine] and [api] keys apply, bad ones say where", "[daemon]
     CHECK(std::string(e.what()).find(":2:1: unknown key 'engine.paralel_starts'") !=
           std::string::npos);
   }
+}
+
+TEST_CASE("state directory: search permission only for who may reach the socket inside",
+          "[daemon]") {
+  using jaild::daemon::state_dir_mode;
+  CHECK(state_dir_mode(true, 0660, false) == 0700);  // root's group: root only
+  CHECK(state_dir_mode(true, 0660, true) == 0710);   // the operators' socket_group
+  CHECK(state_dir_mode(true, 0666, true) == 0711);
+  CHECK(state_dir_mode(true, 0600, true) == 0700);
+  CHECK(state_dir_mode(false, 0666, true) == 0700);  // the socket is elsewhere
 }
