@@ -159,9 +159,11 @@ std::string ns_of(pid_t pid, const char* ns) {
   return fs::read_symlink(fs::path("/proc") / std::to_string(pid) / "ns" / ns, ec).string();
 }
 
-std::vector<std::string> mount_lines_with(const std::vector<std::string>& needles) {
+// Lines of a mountinfo file (the host's, or a jail init's) with one of `needles`.
+std::vector<std::string> mount_lines_with(const std::vector<std::string>& needles,
+                                          const std::string& mountinfo = "/proc/self/mountinfo") {
   std::vector<std::string> out;
-  std::istringstream in(read_file("/proc/self/mountinfo"));
+  std::istringstream in(read_file(mountinfo));
   for (std::string line; std::getline(in, line);)
     for (const auto& n : needles)
       if (line.find(n) != std::string::npos) {
@@ -798,16 +800,19 @@ class chaos {
         spec["ip4"].empty() ? "" : spec["ip4"][0].get<std::string>().substr(3);  // "lo|"
     const bool alias_there =
         !alias.empty() && !addresses_with({alias.substr(0, alias.find('/'))}).empty();
+    // fstab mounts live in the jail's own mount namespace: never on the host.
     const bool has_mount = !spec["mount"]["entries"].empty();
-    const bool mount_there =
-        has_mount && !mount_lines_with({" " + s.root->path().string() + "/mnt "}).empty();
+    if (!mount_lines_with({" " + s.root->path().string() + "/"}).empty())
+      fail("but the host has a mount below its root");
     if (state != "running") {
       if (!cgroups.empty()) fail("but its cgroup " + cgroups.front().string() + " exists");
       if (alias_there) fail("but its alias " + alias + " is on lo");
-      if (mount_there) fail("but its tmpfs is mounted");
       return;
     }
     const auto pid = static_cast<pid_t>(st.value("jid", -1L));
+    const bool mount_there =
+        has_mount &&
+        !mount_lines_with({" /mnt "}, "/proc/" + std::to_string(pid) + "/mountinfo").empty();
     if (pid <= 1 || !fs::exists("/proc/" + std::to_string(pid))) return fail("but its init is gone");
     const auto status = read_file("/proc/" + std::to_string(pid) + "/status");
     const auto at = status.find("NSpid:");

@@ -105,7 +105,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
   }
   refuse_unknown(root,
                  {"state_dir", "socket", "socket_mode", "socket_group", "log_level", "log_file",
-                  "api", "https", "auth", "engine"},
+                  "api", "https", "auth", "engine", "logs"},
                  file, "");
   if (auto* n = root.get("state_dir")) c.state_dir = text(*n, file);
   if (auto* n = root.get("socket")) c.socket = text(*n, file);
@@ -165,6 +165,15 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.engine.crashloop_restarts = static_cast<unsigned>(number(*v, file, 1, 1000));
     if (auto* v = eng->get("crashloop_window_s"))
       c.engine.crashloop_window = std::chrono::seconds(number(*v, file, 1, 86400));
+  }
+  if (auto* n = root.get("logs")) {
+    auto* logs = n->as_table();
+    if (!logs) bad(*n, file, "[logs] must be a table");
+    refuse_unknown(*logs, {"console_max_bytes", "console_keep"}, file, "logs.");
+    if (auto* v = logs->get("console_max_bytes"))
+      c.logs.console_max_bytes = static_cast<std::uint64_t>(number(*v, file, 4096, 1LL << 40));
+    if (auto* v = logs->get("console_keep"))
+      c.logs.console_keep = static_cast<unsigned>(number(*v, file, 0, 100));
   }
 }
 

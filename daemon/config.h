@@ -53,6 +53,12 @@ struct engine_config {
   std::chrono::seconds crashloop_window{60};  // ... within this = crashloop
 };
 
+// [logs]: the jails' console logs (exec.consolelog), rotated by size.
+struct logs_config {
+  std::uint64_t console_max_bytes = std::uint64_t{10} << 20;  // then copied to NAME.1 and emptied
+  unsigned console_keep = 3;                                 // NAME.1 .. NAME.3
+};
+
 struct config {
   std::filesystem::path state_dir;      // database, socket and runtime files
   std::filesystem::path socket;         // default: STATE_DIR/jaild.sock
@@ -64,6 +70,7 @@ struct config {
   https_config https;
   auth_config auth;
   engine_config engine;
+  logs_config logs;
 
   std::filesystem::path database() const;
 };

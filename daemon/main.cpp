@@ -98,7 +98,8 @@ int run(const daemon::config& c) {
   auto db = store::store::open(c.database());
   spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
 
-  auto platform = host::make_platform_host({c.state_dir});
+  auto platform =
+      host::make_platform_host({c.state_dir, c.logs.console_max_bytes, c.logs.console_keep});
   for (const auto& p : platform->info().prerequisites)
     if (!p.ok) spdlog::warn("host prerequisite {}: {}", p.name, p.message);
 

@@ -219,7 +219,8 @@ class engine {
   void schedule_restart(jail_runtime& rt, const std::string& why);
   void start_health(jail_runtime& rt);
   void probe(const std::string& name, const std::string& instance);
-  bool run_probe(const model::jail_spec& spec, const jail_runtime& rt, std::string& detail);
+  bool run_probe(const model::jail_spec& spec, const host::jail_context& ctx,
+                 const jail_runtime& rt, std::string& detail);
   void cancel_timers(jail_runtime& rt);
 
   store::store& store_;

@@ -632,15 +632,21 @@ std::vector<nlohmann::json> engine::list_operations(const std::string& jail, std
 host::exec_result engine::exec(const std::string& name, const host::exec_request& request) {
   require(name);
   std::optional<host::running_jail> handle;
+  host::jail_context ctx;
   {
     std::lock_guard lock(runtime_mutex_);
     auto it = runtimes_.find(name);
-    if (it != runtimes_.end() && it->second->state == model::jail_state::running)
+    if (it != runtimes_.end() && it->second->state == model::jail_state::running &&
+        it->second->handle) {
       handle = it->second->handle;
+      // Held to the confinement the jail was started with.
+      if (auto entry = current()->find(name))
+        ctx = context_for(it->second->applied ? *it->second->applied : entry->spec, *it->second);
+    }
   }
   if (!handle)
     throw error(errc::jail_running, fmt::format("jail '{}' is not running", name));
-  return host_.exec(*handle, request);
+  return host_.exec(ctx, *handle, request);
 }
 
 std::map<std::string, double> engine::stats(const std::string& name) {

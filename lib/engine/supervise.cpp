@@ -214,6 +214,7 @@ void engine::start_health(jail_runtime& rt) {
 
 void engine::probe(const std::string& name, const std::string& instance) {
   model::jail_spec spec;
+  host::jail_context ctx;
   jail_runtime copy;
   {
     std::lock_guard lock(runtime_mutex_);
@@ -227,9 +228,11 @@ void engine::probe(const std::string& name, const std::string& instance) {
     copy.name = it->second->name;
     copy.handle = it->second->handle;
     copy.interfaces = it->second->interfaces;
+    // An exec check runs with the confinement the jail was started with.
+    ctx = context_for(it->second->applied ? *it->second->applied : spec, *it->second);
   }
   std::string detail;
-  const bool ok = run_probe(spec, copy, detail);
+  const bool ok = run_probe(spec, ctx, copy, detail);
 
   std::lock_guard lock(runtime_mutex_);
   auto it = runtimes_.find(name);
@@ -267,15 +270,15 @@ void engine::probe(const std::string& name, const std::string& instance) {
   rt.health_timer = sched_->after(h.interval, [this, name, instance] { probe(name, instance); });
 }
 
-bool engine::run_probe(const model::jail_spec& spec, const jail_runtime& rt,
-                       std::string& detail) {
+bool engine::run_probe(const model::jail_spec& spec, const host::jail_context& ctx,
+                       const jail_runtime& rt, std::string& detail) {
   const auto& h = *spec.health;
   try {
     if (!h.exec.empty()) {
       host::exec_request req;
       req.argv = h.exec;
       req.timeout = h.timeout;
-      auto r = host_.exec(*rt.handle, req);
+      auto r = host_.exec(ctx, *rt.handle, req);
       if (r.exit_code == 0) return true;
       detail = r.timed_out ? fmt::format("{} timed out after {}", h.exec.front(),
                                          model::check::format_duration(h.timeout))

@@ -241,8 +241,11 @@ class host {
   virtual void update_limits(const jail_context& ctx, const running_jail& jail,
                              step_sinks sinks) = 0;
 
-  // exec into a running jail (the API's /exec, health checks).
-  virtual exec_result exec(const running_jail& jail, const exec_request& req) = 0;
+  // exec into a running jail (the API's /exec, health checks), held to the
+  // confinement of ctx.spec (the spec the jail runs with). A user or cwd the
+  // jail does not have throws invalid_value (/user, /cwd).
+  virtual exec_result exec(const jail_context& ctx, const running_jail& jail,
+                           const exec_request& req) = 0;
 
   // RCTL-named usage: memoryuse, pcpu, maxproc, cputime, openfiles...
   virtual std::map<std::string, double> usage(const running_jail& jail) = 0;

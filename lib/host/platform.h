@@ -3,6 +3,7 @@
 // (linux/ or freebsd/).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -12,6 +13,9 @@ namespace jaild::host {
 
 struct platform_options {
   std::filesystem::path state_dir;   // runtime files go under STATE_DIR/run
+  // A jail's console log is rotated at this size, keeping this many older files.
+  std::uint64_t console_log_max_bytes = std::uint64_t{10} << 20;
+  unsigned console_log_keep = 3;
 };
 
 std::unique_ptr<host> make_platform_host(const platform_options& options);

@@ -203,7 +203,9 @@ void fake_host::update_limits(const jail_context& ctx, const running_jail&, step
   step("update_limits " + ctx.spec.name, &sinks);
 }
 
-exec_result fake_host::exec(const running_jail& jail, const exec_request& req) {
+exec_result fake_host::exec(const jail_context& ctx, const running_jail& jail,
+                            const exec_request& req) {
+  (void)ctx;
   step("exec " + jail.name + " " + (req.argv.empty() ? "" : req.argv.front()), nullptr);
   exec_result r;
   std::lock_guard lock(mutex_);

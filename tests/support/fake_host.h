@@ -62,7 +62,8 @@ class fake_host : public host::host {
   void destroy(const ::jaild::host::object& obj, ::jaild::host::step_sinks sinks) override;
   void update_limits(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
                      ::jaild::host::step_sinks sinks) override;
-  ::jaild::host::exec_result exec(const ::jaild::host::running_jail& jail,
+  ::jaild::host::exec_result exec(const ::jaild::host::jail_context& ctx,
+                                  const ::jaild::host::running_jail& jail,
                                   const ::jaild::host::exec_request& req) override;
   std::map<std::string, double> usage(const ::jaild::host::running_jail& jail) override;
   bool alive(const ::jaild::host::running_jail& jail) override;

@@ -13,125 +13,16 @@
 #include <thread>
 
 #include "tests/support/daemon_fixture.h"
+#include "tests/system/scenario.h"
 #include "tests/system/system_support.h"
 
 using namespace jaild;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
+using systest::scenario;
+
 namespace {
-
-// A jail spec on its own root file system, named with the test's prefix.
-struct jail_def {
-  std::string name;
-  std::unique_ptr<systest::rootfs> root;
-};
-
-class scenario {
- public:
-  explicit scenario(const std::string& extra_config = "") {
-    systest::require_prerequisites();
-    baseline_ = systest::count_host_objects();
-    std::vector<std::string> flags{"--log-level", "debug"};
-    if (!extra_config.empty()) {
-      std::ofstream(conf_dir_ / "jaild.conf") << extra_config;
-      flags.insert(flags.begin(), {"--config", (conf_dir_ / "jaild.conf").string()});
-    }
-    flags_ = flags;
-    daemon_.start(flags_);
-  }
-
-  ~scenario() {
-    if (std::uncaught_exceptions() > 0) {
-      // A failed REQUIRE is unwinding: show what jaild said.
-      const auto log = daemon_.process().log();
-      std::cerr << "---- end of jaild's log ----\n"
-                << log.substr(log.size() > 6000 ? log.size() - 6000 : 0) << "\n";
-    }
-    // Stop every jail, then jaild. A jaild that died is started again on the
-    // same state directory first: it adopts the jails, and then stops them.
-    if (daemon_.curl("GET", "/v1/health").status != 200) {
-      daemon_.process().stop(SIGKILL);
-      try {
-        daemon_.start(flags_);
-      } catch (const std::exception& e) {
-        std::cerr << "cleanup: jaild does not start again: " << e.what() << "\n";
-      }
-    }
-    for (const auto& j : jails_)
-      daemon_.curl("POST", "/v1/jails/" + j.name + "/stop?cascade=true&force=true");
-    daemon_.stop();
-  }
-
-  std::string name(const std::string& short_name) const {
-    return systest::prefix() + "-" + short_name;
-  }
-
-  // Defines a jail from a JSON spec (without name and path).
-  void define(const std::string& short_name, json spec) {
-    jail_def j{name(short_name), std::make_unique<systest::rootfs>(name(short_name))};
-    spec["name"] = j.name;
-    spec["path"] = j.root->path().string();
-    auto r = daemon_.curl("POST", "/v1/jails", spec.dump());
-    INFO(r.body);
-    REQUIRE(r.status == 201);
-    jails_.push_back(std::move(j));
-  }
-
-  // A root file system for a jail that the test defines some other way
-  // (jailctl apply); its path. The jail is stopped at the end like the others.
-  std::string root_for(const std::string& short_name) {
-    jail_def j{name(short_name), std::make_unique<systest::rootfs>(name(short_name))};
-    auto path = j.root->path().string();
-    jails_.push_back(std::move(j));
-    return path;
-  }
-
-  json jail(const std::string& short_name) {
-    return daemon_.curl("GET", "/v1/jails/" + name(short_name)).json();
-  }
-  std::string state(const std::string& short_name) {
-    return jail(short_name)["status"]["state"];
-  }
-
-  json operations(const std::string& short_name) {
-    return daemon_.curl("GET", "/v1/operations?limit=100&jail=" + name(short_name))
-        .json()["operations"];
-  }
-
-  // The newest start operation of a jail.
-  json last_start(const std::string& short_name) {
-    for (const auto& op : operations(short_name))
-      if (op["kind"] == "start") return op;
-    return json();
-  }
-
-  template <typename F>
-  bool eventually(F cond, std::chrono::milliseconds limit = 30s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (cond()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return cond();
-  }
-
-  void restart_daemon(int sig) {
-    daemon_.stop(sig);
-    daemon_.start(flags_);
-  }
-
-  test::daemon_fixture& daemon() { return daemon_; }
-  const systest::host_counts& baseline() const { return baseline_; }
-  const std::vector<jail_def>& jails() const { return jails_; }
-
- private:
-  test::temp_dir conf_dir_{"jaild-sys-conf"};
-  systest::host_counts baseline_;
-  std::vector<std::string> flags_;
-  test::daemon_fixture daemon_;
-  std::vector<jail_def> jails_;
-};
 
 // Processes whose cgroup is under jaild's jail cgroup for `jail`: how many
 // incarnations of the jail run (0 or 1, never 2).

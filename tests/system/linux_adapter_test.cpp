@@ -23,16 +23,6 @@ using namespace jaild::systest;
 
 namespace {
 
-host::exec_result exec_in(host::host& a, const host::running_jail& j, std::vector<std::string> argv,
-                          std::string user = "", std::string input = "") {
-  host::exec_request r;
-  r.argv = std::move(argv);
-  r.user = std::move(user);
-  r.input = std::move(input);
-  r.timeout = std::chrono::seconds(20);
-  return a.exec(j, r);
-}
-
 // The waiting side of a watch() callback.
 struct exit_latch {
   std::mutex m;
@@ -71,7 +61,7 @@ TEST_CASE("linux adapter: a persistent jail is an isolated process tree", "[syst
     CHECK(h.ledger().has(host::object_kind::cgroup, "jaild/" + ctx.spec.name + "." + ctx.instance));
 
     // ps sees the init as PID 1 and nothing of the host.
-    auto ps = exec_in(a, j, {"ps", "-o", "pid,args"});
+    auto ps = exec_in(a, ctx, j, {"ps", "-o", "pid,args"});
     INFO(ps.output << ps.error);
     REQUIRE(ps.exit_code == 0);
     CHECK(ps.output.find("\n    1 ") != std::string::npos);
@@ -81,39 +71,39 @@ TEST_CASE("linux adapter: a persistent jail is an isolated process tree", "[syst
     for (char c : ps.output) lines += c == '\n';
     CHECK(lines == 3);  // header, init, ps itself
 
-    CHECK(exec_in(a, j, {"hostname"}).output == "iso.example.org\n");
-    auto dev = exec_in(a, j, {"ls", "/dev"});
+    CHECK(exec_in(a, ctx, j, {"hostname"}).output == "iso.example.org\n");
+    auto dev = exec_in(a, ctx, j, {"ls", "/dev"});
     for (const char* d : {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm"})
       CHECK(dev.output.find(d) != std::string::npos);
-    CHECK(exec_in(a, j, {"sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c"}).output ==
-          "4\n");
+    CHECK(exec_in(a, ctx, j, {"sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c"})
+              .output == "4\n");
     // The host's root is gone: only the jail's own mounts are there.
-    auto mounts = exec_in(a, j, {"cat", "/proc/self/mounts"});
+    auto mounts = exec_in(a, ctx, j, {"cat", "/proc/self/mounts"});
     CHECK(mounts.output.find("/sys/fs/cgroup") == std::string::npos);
     // Kernel parameters are read-only for jail root.
-    CHECK(exec_in(a, j, {"sh", "-c", "echo 1 > /proc/sys/kernel/panic"}).exit_code != 0);
+    CHECK(exec_in(a, ctx, j, {"sh", "-c", "echo 1 > /proc/sys/kernel/panic"}).exit_code != 0);
     // No network but loopback (no VNET, no address: an empty stack).
-    auto links = exec_in(a, j, {"ip", "-o", "link"});
+    auto links = exec_in(a, ctx, j, {"ip", "-o", "link"});
     CHECK(links.output.find("lo:") != std::string::npos);
     CHECK(links.output.find("eth0") == std::string::npos);
 
     // Users come from the jail's passwd; stdin, environment and cwd are passed.
-    auto id = exec_in(a, j, {"id"}, "www");
+    auto id = exec_in(a, ctx, j, {"id"}, "www");
     CHECK(id.output.find("uid=80(www) gid=80(www)") != std::string::npos);
     CHECK(id.output.find("20(staff)") != std::string::npos);
-    CHECK(exec_in(a, j, {"cat"}, "", "to stdin").output == "to stdin");
+    CHECK(exec_in(a, ctx, j, {"cat"}, "", "to stdin").output == "to stdin");
     host::exec_request r;
     r.argv = {"sh", "-c", "echo $GREETING; pwd"};
     r.env = {{"GREETING", "hi"}};
     r.cwd = "/www";
-    CHECK(a.exec(j, r).output == "hi\n/www\n");
-    CHECK(exec_in(a, j, {"sh", "-c", "echo out; echo err >&2; exit 3"}).exit_code == 3);
-    CHECK(exec_in(a, j, {"sh", "-c", "echo err >&2"}).error == "err\n");
-    CHECK(exec_in(a, j, {"no-such-command"}).exit_code == 127);
-    CHECK_THROWS_AS(exec_in(a, j, {"id"}, "nobody-here"), error);
+    CHECK(a.exec(ctx, j, r).output == "hi\n/www\n");
+    CHECK(exec_in(a, ctx, j, {"sh", "-c", "echo out; echo err >&2; exit 3"}).exit_code == 3);
+    CHECK(exec_in(a, ctx, j, {"sh", "-c", "echo err >&2"}).error == "err\n");
+    CHECK(exec_in(a, ctx, j, {"no-such-command"}).exit_code == 127);
+    CHECK_THROWS_AS(exec_in(a, ctx, j, {"id"}, "nobody-here"), error);
     // Jail root lost what FreeBSD's jail root does not have.
-    CHECK(exec_in(a, j, {"mknod", "/tmp/sda", "b", "8", "0"}).exit_code != 0);
-    CHECK(exec_in(a, j, {"mount", "-t", "tmpfs", "t", "/mnt"}).exit_code != 0);
+    CHECK(exec_in(a, ctx, j, {"mknod", "/tmp/sda", "b", "8", "0"}).exit_code != 0);
+    CHECK(exec_in(a, ctx, j, {"mount", "-t", "tmpfs", "t", "/mnt"}).exit_code != 0);
 
     // An exec is held to the jail's cgroups: usage sees its processes.
     auto u = a.usage(j);
@@ -153,13 +143,13 @@ TEST_CASE("linux adapter: a command jail ends with its command and keeps its sta
     REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
     a.run_jail_hook(ctx, j, "start", "echo started > /tmp/hooked", h.sinks());
     // (init's own argv carries the command, so look for a line that starts with it)
-    CHECK(exec_in(a, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") ==
+    CHECK(exec_in(a, ctx, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") ==
           std::string::npos);
     a.start_main(ctx, j, h.sinks());
     // init starts it when it takes the signal: a moment later.
     bool running = false;
     for (int i = 0; i < 100 && !running; ++i) {
-      running = exec_in(a, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") !=
+      running = exec_in(a, ctx, j, {"ps", "-o", "args"}).output.find("\n/bin/sh -c read x") !=
                 std::string::npos;
       if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -245,7 +235,7 @@ TEST_CASE("linux adapter: exec hooks run on the host and inside, with timeouts",
                   error);
   // A daemon started by a hook keeps running after the hook returns.
   a.run_jail_hook(ctx, j, "start", "httpd -p 127.0.0.1:8080 -h /www", h.sinks());
-  CHECK(exec_in(a, j, {"wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"}).output ==
+  CHECK(exec_in(a, ctx, j, {"wget", "-q", "-O", "-", "http://127.0.0.1:8080/index.html"}).output ==
         "hello from hook\n");
 
   std::ifstream in(log);
@@ -278,7 +268,7 @@ TEST_CASE("linux adapter: the death of a jail's init is seen at once and nothing
     ctx.interfaces = {itf};
     auto& a = h.adapter();
     auto j = start(h, ctx);
-    exec_in(a, j, {"sh", "-c", "sleep 1000 & sleep 1000 &"});
+    exec_in(a, ctx, j, {"sh", "-c", "sleep 1000 & sleep 1000 &"});
     exit_latch latch;
     REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
     const auto t0 = std::chrono::steady_clock::now();
@@ -323,10 +313,10 @@ TEST_CASE("linux adapter: a jail survives its jaild and is adopted by the next o
     forged.token = "1";
     CHECK_FALSE(a.alive(forged));
 
-    CHECK(exec_in(a, j, {"hostname"}).output == prefix() + "-adopt\n");
+    auto ctx = make_context("adopt", root.path());
+    CHECK(exec_in(a, ctx, j, {"hostname"}).output == prefix() + "-adopt\n");
     exit_latch latch;
     REQUIRE(a.watch(j, [&](host::exit_info i) { latch.set(i); }));
-    auto ctx = make_context("adopt", root.path());
     a.stop_jail(ctx, j, h.sinks());
     REQUIRE(latch.wait(std::chrono::seconds(5)));
     // Not jaild's child any more, yet the status is known (init wrote it).

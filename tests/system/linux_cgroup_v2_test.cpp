@@ -13,7 +13,7 @@
 #include <fstream>
 
 #include "lib/host/linux/cgroup.h"
-#include "lib/host/linux/init_image.h"
+#include "lib/host/linux/images.h"
 #include "lib/host/linux/launcher.h"
 #include "tests/system/system_support.h"
 

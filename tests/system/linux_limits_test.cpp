@@ -12,14 +12,6 @@ using namespace jaild::systest;
 
 namespace {
 
-host::exec_result exec_in(host::host& a, const host::running_jail& j,
-                          std::vector<std::string> argv) {
-  host::exec_request r;
-  r.argv = std::move(argv);
-  r.timeout = std::chrono::seconds(30);
-  return a.exec(j, r);
-}
-
 int started(const std::string& forker_output) {
   auto at = forker_output.find("started ");
   return at == std::string::npos ? -1 : std::stoi(forker_output.substr(at + 8));
@@ -37,10 +29,10 @@ TEST_CASE("linux limits: memoryuse stops an allocator", "[system]") {
     ctx.spec.limits = {"memoryuse:deny=48M"};
     auto& a = h.adapter();
     auto j = start(h, ctx);
-    auto small = exec_in(a, j, {"alloc", "16"});
+    auto small = exec_in(a, ctx, j, {"alloc", "16"});
     CHECK(small.exit_code == 0);
     CHECK(small.output == "allocated 16\n");
-    auto big = exec_in(a, j, {"alloc", "200"});
+    auto big = exec_in(a, ctx, j, {"alloc", "200"});
     INFO(big.output << big.error);
     CHECK(big.exit_code == 128 + 9);  // the OOM killer of the jail's cgroup
     CHECK(big.output.find("allocated") == std::string::npos);
@@ -49,7 +41,7 @@ TEST_CASE("linux limits: memoryuse stops an allocator", "[system]") {
     ctx.spec.limits = {"memoryuse:deny=512M"};
     a.update_limits(ctx, j, h.sinks());
     CHECK(h.journal().last("limits.update").ok());
-    CHECK(exec_in(a, j, {"alloc", "200"}).exit_code == 0);
+    CHECK(exec_in(a, ctx, j, {"alloc", "200"}).exit_code == 0);
     a.stop_jail(ctx, j, h.sinks());
     h.destroy_all();
   }
@@ -65,15 +57,15 @@ TEST_CASE("linux limits: maxproc stops a fork loop, and a live change takes effe
   auto& a = h.adapter();
   auto j = start(h, ctx);
   // init + forker = 2 of the 10.
-  auto limited = exec_in(a, j, {"forker", "30"});
+  auto limited = exec_in(a, ctx, j, {"forker", "30"});
   INFO(limited.output << limited.error);
   CHECK(started(limited.output) == 8);
   ctx.spec.limits = {"maxproc:deny=25"};
   a.update_limits(ctx, j, h.sinks());
-  CHECK(started(exec_in(a, j, {"forker", "30"}).output) == 23);
+  CHECK(started(exec_in(a, ctx, j, {"forker", "30"}).output) == 23);
   ctx.spec.limits.clear();  // no rule: no limit
   a.update_limits(ctx, j, h.sinks());
-  CHECK(started(exec_in(a, j, {"forker", "30"}).output) == 30);
+  CHECK(started(exec_in(a, ctx, j, {"forker", "30"}).output) == 30);
   a.stop_jail(ctx, j, h.sinks());
 }
 
@@ -85,9 +77,9 @@ TEST_CASE("linux limits: openfiles and vmemoryuse become rlimits of every proces
   ctx.spec.limits = {"openfiles:deny=64", "vmemoryuse:deny=256M"};
   auto& a = h.adapter();
   auto j = start(h, ctx);
-  CHECK(exec_in(a, j, {"sh", "-c", "ulimit -n"}).output == "64\n");
-  CHECK(exec_in(a, j, {"sh", "-c", "ulimit -v"}).output == std::to_string(256 * 1024) + "\n");
-  CHECK(exec_in(a, j, {"alloc", "300"}).exit_code != 0);  // address space denied
+  CHECK(exec_in(a, ctx, j, {"sh", "-c", "ulimit -n"}).output == "64\n");
+  CHECK(exec_in(a, ctx, j, {"sh", "-c", "ulimit -v"}).output == std::to_string(256 * 1024) + "\n");
+  CHECK(exec_in(a, ctx, j, {"alloc", "300"}).exit_code != 0);  // address space denied
   // The init has them too, so its children inherit them.
   auto limits = run({"cat", "/proc/" + std::to_string(j.pid) + "/limits"}).output;
   CHECK(limits.find("Max open files            64                   64") != std::string::npos);
@@ -113,7 +105,7 @@ TEST_CASE("linux limits: a cpuset confines every process of the jail, and change
   auto& a = h.adapter();
   auto j = start(h, ctx);
   auto allowed = [&] {
-    auto r = exec_in(a, j, {"grep", "Cpus_allowed_list", "/proc/self/status"});
+    auto r = exec_in(a, ctx, j, {"grep", "Cpus_allowed_list", "/proc/self/status"});
     return r.output.substr(r.output.find(':') + 1);
   };
   CHECK(allowed() == "\t1\n");
@@ -123,20 +115,21 @@ TEST_CASE("linux limits: a cpuset confines every process of the jail, and change
   // Every process of the jail, and a busy one runs on CPU 1 only (field 39
   // of stat: the CPU it last ran on).
   auto every = [&] {
-    return exec_in(a, j, {"sh", "-c", "cat /proc/[0-9]*/status | grep Cpus_allowed_list | sort -u"})
+    return exec_in(a, ctx, j,
+                   {"sh", "-c", "cat /proc/[0-9]*/status | grep Cpus_allowed_list | sort -u"})
         .output;
   };
   const std::string busy =
-      exec_in(a, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 & echo $!"}).output;
+      exec_in(a, ctx, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 & echo $!"}).output;
   const std::string last_cpu =
       "sleep 0.3; cut -d' ' -f39 /proc/" + busy.substr(0, busy.size() - 1) + "/stat";
   CHECK(every() == "Cpus_allowed_list:\t1\n");
-  CHECK(exec_in(a, j, {"sh", "-c", last_cpu}).output == "1\n");
+  CHECK(exec_in(a, ctx, j, {"sh", "-c", last_cpu}).output == "1\n");
   ctx.spec.cpuset = "0";
   a.update_limits(ctx, j, h.sinks());
   CHECK(allowed() == "\t0\n");
   CHECK(every() == "Cpus_allowed_list:\t0\n");
-  CHECK(exec_in(a, j, {"sh", "-c", last_cpu}).output == "0\n");
+  CHECK(exec_in(a, ctx, j, {"sh", "-c", last_cpu}).output == "0\n");
   a.stop_jail(ctx, j, h.sinks());
 }
 
@@ -154,7 +147,7 @@ TEST_CASE("linux limits: pcpu is a CFS quota, and usage reads back in RCTL names
     return at == std::string::npos ? -1 : std::stol(stat.substr(at + 13));
   };
   a.usage(j);  // first sample
-  exec_in(a, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 &"});
+  exec_in(a, ctx, j, {"sh", "-c", "while :; do :; done > /dev/null 2>&1 &"});
   ::usleep(1'500'000);
   auto u = a.usage(j);
   INFO("pcpu " << u["pcpu"]);

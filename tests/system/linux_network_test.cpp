@@ -17,14 +17,6 @@ using namespace jaild::systest;
 
 namespace {
 
-host::exec_result exec_in(host::host& a, const host::running_jail& j,
-                          std::vector<std::string> argv) {
-  host::exec_request r;
-  r.argv = std::move(argv);
-  r.timeout = std::chrono::seconds(20);
-  return a.exec(j, r);
-}
-
 // A /24 for this test process that the host does not route anywhere but by
 // its default route: 10.<200..249>.<0..249>.0.
 std::string subnet() {
@@ -81,29 +73,34 @@ TEST_CASE("linux network: two VNET jails on one bridge talk; all is removed afte
     CHECK(ports.find(ctx_b.interfaces[0].host_end) != std::string::npos);
     CHECK(run({"ip", "link", "show", ctx_a.interfaces[0].jail_end}).status != 0);
 
-    auto addr = exec_in(a, ja, {"ip", "-o", "addr", "show", "dev", ctx_a.interfaces[0].jail_end});
+    auto addr =
+        exec_in(a, ctx_a, ja, {"ip", "-o", "addr", "show", "dev", ctx_a.interfaces[0].jail_end});
     CHECK(addr.output.find(net + "2/24") != std::string::npos);
-    CHECK(exec_in(a, ja, {"cat", "/sys/class/net/" + ctx_a.interfaces[0].jail_end + "/address"})
+    CHECK(exec_in(a, ctx_a, ja,
+                  {"cat", "/sys/class/net/" + ctx_a.interfaces[0].jail_end + "/address"})
               .exit_code != 0);  // no /sys in a jail; the MAC is checked through ip
-    CHECK(exec_in(a, ja, {"ip", "link", "show", ctx_a.interfaces[0].jail_end})
+    CHECK(exec_in(a, ctx_a, ja, {"ip", "link", "show", ctx_a.interfaces[0].jail_end})
               .output.find("02:00:00:aa:00:02") != std::string::npos);
-    CHECK(exec_in(a, ja, {"ip", "route"}).output.find("default via " + net + "1") !=
+    CHECK(exec_in(a, ctx_a, ja, {"ip", "route"}).output.find("default via " + net + "1") !=
           std::string::npos);
     // Loopback is up, whether the namespace came from clone3 or from the
     // adapter's pool of made namespaces (the second jail's usually does).
-    CHECK(exec_in(a, ja, {"ip", "link", "show", "lo"}).output.find("UP") != std::string::npos);
-    CHECK(exec_in(a, jb, {"ip", "link", "show", "lo"}).output.find("UP") != std::string::npos);
-    CHECK(exec_in(a, jb, {"ping", "-c", "1", "-W", "2", "127.0.0.1"}).exit_code == 0);
+    CHECK(exec_in(a, ctx_a, ja, {"ip", "link", "show", "lo"}).output.find("UP") !=
+          std::string::npos);
+    CHECK(exec_in(a, ctx_b, jb, {"ip", "link", "show", "lo"}).output.find("UP") !=
+          std::string::npos);
+    CHECK(exec_in(a, ctx_b, jb, {"ping", "-c", "1", "-W", "2", "127.0.0.1"}).exit_code == 0);
 
     // Jail to jail across the bridge.
-    auto ping = exec_in(a, ja, {"ping", "-c", "2", "-W", "2", net + "3"});
+    auto ping = exec_in(a, ctx_a, ja, {"ping", "-c", "2", "-W", "2", net + "3"});
     INFO(ping.output << ping.error);
     CHECK(ping.exit_code == 0);
-    CHECK(exec_in(a, jb, {"ping", "-c", "1", "-W", "2", net + "2"}).exit_code == 0);
+    CHECK(exec_in(a, ctx_b, jb, {"ping", "-c", "1", "-W", "2", net + "2"}).exit_code == 0);
     // An httpd in one answers the other.
-    REQUIRE(exec_in(a, jb, {"httpd", "-p", net + "3:8080", "-h", "/www"}).exit_code == 0);
+    REQUIRE(exec_in(a, ctx_b, jb, {"httpd", "-p", net + "3:8080", "-h", "/www"}).exit_code == 0);
     // (busybox 1.35's wget crashes with -T; exec's own timeout bounds it.)
-    auto page = exec_in(a, ja, {"wget", "-q", "-O", "-", "http://" + net + "3:8080/index.html"});
+    auto page =
+        exec_in(a, ctx_a, ja, {"wget", "-q", "-O", "-", "http://" + net + "3:8080/index.html"});
     INFO("wget exit " << page.exit_code << ": " << page.error);
     CHECK(page.output == "hello from netb\n");
     // The host reaches a jail only through the bridge it made, and checks first.
@@ -215,7 +212,7 @@ TEST_CASE("linux network: a shared-IP jail gets its alias on the host interface"
     // The host's stack: the jail sees the alias (and is not kept to it).
     host::exec_request r;
     r.argv = {"ip", "-o", "addr", "show", "dev", dummy};
-    CHECK(h.adapter().exec(j, r).output.find(addr) != std::string::npos);
+    CHECK(h.adapter().exec(ctx, j, r).output.find(addr) != std::string::npos);
     h.adapter().stop_jail(ctx, j, h.sinks());
     h.destroy_all();
     CHECK(run({"ip", "-o", "addr", "show", "dev", dummy}).output.find(addr) == std::string::npos);
@@ -224,24 +221,36 @@ TEST_CASE("linux network: a shared-IP jail gets its alias on the host interface"
   CHECK(to_string(count_host_objects()) == to_string(before));
 }
 
-TEST_CASE("linux mounts: nullfs lines become bind mounts, removed at destroy", "[system]") {
+TEST_CASE("linux mounts: fstab lines are mounted in the jail's own namespace only", "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();
   {
     rootfs root("mnt"), shared("shared");
     std::ofstream(shared.path() / "data.txt") << "shared data\n";
+    fs::create_directories(root.path() / "var/scratch");
     harness h;
     auto ctx = make_context("mnt", root.path());
-    ctx.spec.mount.entries = {shared.path().string() + " " + (root.path() / "mnt").string() +
-                              " nullfs ro 0 0"};
+    ctx.spec.mount.entries = {
+        shared.path().string() + " " + (root.path() / "mnt").string() + " nullfs ro 0 0",
+        "tmpfs " + (root.path() / "var/scratch").string() + " tmpfs rw,size=1m,mode=1777 0 0"};
     h.adapter().mount_filesystems(ctx, h.sinks());
-    CHECK(h.ledger().has(host::object_kind::mount, (root.path() / "mnt").string()));
+    CHECK(h.journal().last("mount.nullfs").ok());
+    CHECK(h.journal().last("mount.tmpfs").ok());
+    // Nothing on the host to remember: the kernel removes the mounts with
+    // the jail's mount namespace.
+    CHECK_FALSE(h.ledger().has(host::object_kind::mount, (root.path() / "mnt").string()));
     auto j = start(h, ctx);
-    host::exec_request r;
-    r.argv = {"cat", "/mnt/data.txt"};
-    CHECK(h.adapter().exec(j, r).output == "shared data\n");
-    r.argv = {"sh", "-c", "echo x > /mnt/new"};
-    CHECK(h.adapter().exec(j, r).exit_code != 0);  // read-only
+    CHECK(exec_in(h.adapter(), ctx, j, {"cat", "/mnt/data.txt"}).output == "shared data\n");
+    CHECK(exec_in(h.adapter(), ctx, j, {"sh", "-c", "echo x > /mnt/new"}).exit_code != 0);
+    auto df = exec_in(h.adapter(), ctx, j, {"sh", "-c", "grep ' /var/scratch ' /proc/mounts"});
+    INFO(df.output);
+    CHECK(df.output.find(" /var/scratch tmpfs rw,nosuid,nodev") != std::string::npos);
+    CHECK(df.output.find("size=1024k") != std::string::npos);
+    CHECK(exec_in(h.adapter(), ctx, j, {"sh", "-c", "echo y > /var/scratch/f"}).exit_code == 0);
+    // The host never sees them, even while the jail runs.
+    CHECK_FALSE(fs::exists(root.path() / "mnt/data.txt"));
+    CHECK_FALSE(fs::exists(root.path() / "var/scratch/f"));
+    CHECK(count_host_objects().mounts == before.mounts);
     h.adapter().stop_jail(ctx, j, h.sinks());
     h.destroy_all();
     CHECK_FALSE(fs::exists(root.path() / "mnt/data.txt"));

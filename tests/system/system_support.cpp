@@ -65,7 +65,7 @@ rootfs::rootfs(const std::string& name) {
   std::istringstream applets(list.output);
   for (std::string a; std::getline(applets, a);)
     if (!a.empty() && a != "busybox") fs::create_symlink("busybox", path_ / "bin" / a);
-  for (const char* helper : {"alloc", "forker"})
+  for (const char* helper : {"alloc", "forker", "probe", "ptrace_attack"})
     fs::copy_file(fs::path(JAILD_TEST_HELPERS) / helper, path_ / "bin" / helper);
   write_file(path_ / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww:x:80:80:web:/www:/bin/sh\n");
   write_file(path_ / "etc/group", "root:x:0:\nwww:x:80:\nstaff:x:20:www\n");
@@ -248,6 +248,28 @@ host::running_jail start(harness& h, const host::jail_context& ctx, bool main) {
   a.attach_interfaces(ctx, j, h.sinks());
   if (main) a.start_main(ctx, j, h.sinks());
   return j;
+}
+
+std::map<std::string, std::string> key_value_lines(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+std::uint64_t hex_value(const std::string& text) { return std::stoull(text, nullptr, 16); }
+
+host::exec_result exec_in(host::host& a, const host::jail_context& ctx, const host::running_jail& j,
+                          std::vector<std::string> argv, std::string user, std::string input) {
+  host::exec_request r;
+  r.argv = std::move(argv);
+  r.user = std::move(user);
+  r.input = std::move(input);
+  r.timeout = std::chrono::seconds(20);
+  return a.exec(ctx, j, r);
 }
 
 }  // namespace jaild::systest

@@ -99,6 +99,11 @@ struct host_counts {
 host_counts count_host_objects();
 std::string to_string(const host_counts& c);
 
+// "key=value" lines (what tests/system/helpers/probe prints) as a map.
+std::map<std::string, std::string> key_value_lines(const std::string& text);
+// A hexadecimal number ("00000000a00405fb").
+std::uint64_t hex_value(const std::string& text);
+
 // Runs a command with an argv (no shell); returns exit status and stdout.
 struct command_result {
   int status = -1;
@@ -113,6 +118,11 @@ std::string route_device(const std::string& addr);
 // /sys/fs/cgroup/<controller>, or the v2 hierarchy at /sys/fs/cgroup.
 std::string read_cgroup_file(std::int64_t pid, const std::string& controller,
                              const std::string& file);
+
+// exec into a jail with the confinement of ctx.spec; 20 s timeout.
+host::exec_result exec_in(host::host& a, const host::jail_context& ctx, const host::running_jail& j,
+                          std::vector<std::string> argv, std::string user = "",
+                          std::string input = "");
 
 // Starts the jail pipeline: interfaces, jail, limits, attach and, unless
 // `main` is false (a test that runs exec.start first), start_main.

@@ -157,6 +157,15 @@ platform_info adapter::info() {
 }
 
 std::vector<std::string> adapter::check(const model::jail_spec& spec) {
+  // Linux's widenings: FreeBSD's jailed root has privileges, not capabilities,
+  // and they come from the allow.* parameters.
+  if (!spec.confinement.capabilities.empty())
+    throw error(errc::unsupported_on_platform,
+                "FreeBSD has no capabilities: widen jailed root with allow.* parameters",
+                "/confinement/capabilities");
+  if (!spec.confinement.seccomp)
+    throw error(errc::unsupported_on_platform, "FreeBSD has no seccomp filter to turn off",
+                "/confinement/seccomp");
   require_prerequisites(spec, facts());
   const auto cpus = cpuset_cpus(spec);
   const int have = sys_.cpus();
@@ -545,7 +554,9 @@ void adapter::update_limits(const jail_context& ctx, const running_jail& jail, s
   }
 }
 
-exec_result adapter::exec(const running_jail& jail, const exec_request& req) {
+exec_result adapter::exec(const jail_context& ctx, const running_jail& jail,
+                           const exec_request& req) {
+  (void)ctx;
   run_options o;
   o.timeout = req.timeout;
   o.user = req.user;

@@ -49,7 +49,8 @@ class adapter final : public host {
   void stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void destroy(const object& obj, step_sinks sinks) override;
   void update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
-  exec_result exec(const running_jail& jail, const exec_request& req) override;
+  exec_result exec(const jail_context& ctx, const running_jail& jail,
+                   const exec_request& req) override;
   std::map<std::string, double> usage(const running_jail& jail) override;
   bool alive(const running_jail& jail) override;
   std::vector<running_jail> list_jails() override;

@@ -7,8 +7,8 @@
 //
 // Thread-safety: calls for different jails run concurrently. Shared state is
 // the table of jail inits (inits_mutex_), the bridges that several jails join
-// (bridges_mutex_), the pcpu samples (samples_mutex_) and the cgroup parents
-// (inside `cgroups`).
+// (bridges_mutex_), the pcpu samples (samples_mutex_), the cgroup parents
+// (inside `cgroups`) and the open console logs (inside `console_logs`).
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +20,8 @@
 #include <optional>
 
 #include "lib/host/linux/cgroup.h"
+#include "lib/host/linux/console_log.h"
+#include "lib/host/linux/launcher.h"
 #include "lib/host/linux/netlink.h"
 #include "lib/host/linux/netns_pool.h"
 #include "lib/host/linux/spawn.h"
@@ -28,6 +30,10 @@
 #include "lib/host/platform.h"
 
 namespace jaild::host::linux_host {
+
+// The fstab mounts of a spec as the jail's init makes them (adapter_mounts.cpp);
+// throws jaild::error for an entry that cannot be mounted.
+std::vector<launch_mount> jail_mounts(const model::jail_spec& spec);
 
 // The ifalias jaild gives the bridges it creates: the kernel keeps it, so a
 // restarted jaild still knows which bridges are its own to remove.
@@ -67,7 +73,8 @@ class linux_adapter final : public host {
   void stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void destroy(const object& obj, step_sinks sinks) override;
   void update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
-  exec_result exec(const running_jail& jail, const exec_request& req) override;
+  exec_result exec(const jail_context& ctx, const running_jail& jail,
+                   const exec_request& req) override;
   std::map<std::string, double> usage(const running_jail& jail) override;
   bool alive(const running_jail& jail) override;
   std::vector<running_jail> list_jails() override;
@@ -101,8 +108,9 @@ class linux_adapter final : public host {
                         const char* step);
 
   // adapter_exec.cpp
-  jail_entry enter(const running_jail& jail, const std::string& user, const std::string& cwd,
-                   std::string* home, std::string* user_name);
+  // What jaild-enter needs to enter the running jail with the spec's confinement.
+  jail_entry enter(const jail_context& ctx, const running_jail& jail, const std::string& user,
+                   const std::string& cwd);
   void run_hook(const jail_context& ctx, const running_jail* jail, std::string_view stage,
                 const std::string& command, step_sinks sinks);
 
@@ -126,6 +134,7 @@ class linux_adapter final : public host {
   std::map<pid_t, cpu_sample> samples_;
 
   netns_pool netns_pool_;
+  console_logs console_logs_;
 
   std::once_flag watcher_once_;
   std::unique_ptr<pidfd_watcher> watcher_;

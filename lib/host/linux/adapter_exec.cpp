@@ -11,8 +11,8 @@
 #include <charconv>
 
 #include "lib/host/linux/adapter.h"
-#include "lib/host/linux/passwd.h"
-#include "lib/host/linux/proc_text.h"
+#include "lib/host/linux/confinement.h"
+#include "lib/host/linux/seccomp.h"
 #include "lib/model/error.h"
 
 extern char** environ;
@@ -48,18 +48,20 @@ std::string first_line(const std::string& s) {
 
 }  // namespace
 
-jail_entry linux_adapter::enter(const running_jail& jail, const std::string& user,
-                                const std::string& cwd, std::string* home, std::string* user_name) {
+jail_entry linux_adapter::enter(const jail_context& ctx, const running_jail& jail,
+                                const std::string& user, const std::string& cwd) {
   auto t = track(jail);
   if (!t || reap(*t)) throw error(errc::host_failure, "the jail " + jail.name + " is not running");
   const auto pid = static_cast<pid_t>(jail.pid);
-  const std::string proc = "/proc/" + std::to_string(pid);
   jail_entry e;
-  e.pidfd.reset(::dup(t->pidfd.get()));
-  ::fcntl(e.pidfd.get(), F_SETFD, FD_CLOEXEC);
-  e.root.reset(::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  e.pidfd.reset(::fcntl(t->pidfd.get(), F_DUPFD_CLOEXEC, 3));
+  // The init is known by its pidfd, so /proc/PID is the jail's init and its
+  // root the jail's, whatever jail root did to the path meanwhile.
+  e.root.reset(
+      ::open(("/proc/" + std::to_string(pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!e.pidfd || !e.root)
     throw error(errc::host_failure, "cannot open the jail's root: " + errno_text(errno));
+  if (reap(*t)) throw error(errc::host_failure, "the jail " + jail.name + " is not running");
   if (cgroups_) {
     if (auto leaf = cgroups_->leaf_of(pid))
       for (const auto& f : cgroups_->join_files(*leaf)) {
@@ -68,32 +70,43 @@ jail_entry linux_adapter::enter(const running_jail& jail, const std::string& use
         e.cgroup_procs.push_back(std::move(fd));
       }
   }
-  // The init is the template: what it may do, an exec'd process may do.
-  const std::string status = read_text(proc + "/status").value_or("");
-  const std::uint64_t bounding = status_capability_bounding_set(status).value_or(~0ull);
-  const int last = capability_last();
-  for (int c = 0; c <= last && c < 64; ++c)
-    if (!(bounding & (1ull << c))) e.drop_capabilities.push_back(c);
+  // What jail root may do comes from the spec, never from a process of the
+  // jail: an exec'd process is held to exactly the jail's profile.
+  const auto profile = confinement_for(ctx.spec);
+  e.capabilities = profile.capabilities;
+  e.no_new_privs = profile.no_new_privs;
+  if (profile.seccomp) {
+    try {
+      e.seccomp = compile_seccomp(profile.rules);
+    } catch (const std::system_error& x) {
+      throw error(errc::host_failure, x.what());
+    }
+  }
   rlimit r{};
   if (::prlimit(pid, RLIMIT_NOFILE, nullptr, &r) == 0) e.nofile = r.rlim_max;
   if (::prlimit(pid, RLIMIT_AS, nullptr, &r) == 0 && r.rlim_max != RLIM_INFINITY)
     e.address_space = r.rlim_max;
-  if (::sched_getaffinity(pid, sizeof e.cpus, &e.cpus) == 0) e.set_affinity = true;
-
-  // The jail's own users, not the host's.
-  const auto passwd = read_text(proc + "/root/etc/passwd").value_or("");
-  const auto group = read_text(proc + "/root/etc/group").value_or("");
-  auto u = resolve_user(user, passwd, group);
-  if (!u)
-    throw error(errc::invalid_value, "no user " + user + " in the jail's /etc/passwd", "/user");
-  e.uid = u->uid;
-  e.gid = u->gid;
-  e.groups = u->groups;
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(pid, sizeof cpus, &cpus) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(static_cast<std::size_t>(c), &cpus)) e.cpus.push_back(c);
+  // The user is the jail's own: jaild-enter reads the jail's passwd inside it.
+  e.user = user;
   e.cwd = cwd.empty() ? "/" : cwd;
-  if (home) *home = u->home;
-  if (user_name) *user_name = u->name.empty() ? std::to_string(u->uid) : u->name;
   return e;
 }
+
+namespace {
+
+// An entry failure of jaild-enter as the error a caller gets.
+[[noreturn]] void throw_entry_error(const spawn_result& res) {
+  if (res.entry_kind == "user") throw error(errc::invalid_value, res.entry_error, "/user");
+  if (res.entry_kind == "cwd") throw error(errc::invalid_value, res.entry_error, "/cwd");
+  throw error(errc::host_failure, "cannot enter the jail: " + res.entry_error);
+}
+
+}  // namespace
 
 void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
                              std::string_view stage, const std::string& command, step_sinks sinks) {
@@ -104,15 +117,17 @@ void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
   r.output_limit = hook_output_limit;
   jail_entry entry;
   if (jail) {
-    std::string home, name;
-    entry = enter(*jail, spec.exec.jail_user, "/", &home, &name);
+    entry = enter(ctx, *jail, spec.exec.jail_user, "/");
     r.jail = &entry;
-    // jail(8)'s exec.clean: HOME, SHELL, TERM and USER of the target user.
+    // jail(8)'s exec.clean: HOME, SHELL, TERM and USER of the target user
+    // (HOME and USER filled in by jaild-enter from the jail's passwd).
     r.env = spec.exec.clean ? std::vector<std::string>{} : own_environment();
+    if (!spec.exec.clean)
+      std::erase_if(r.env, [](const std::string& e) {
+        return e.starts_with("HOME=") || e.starts_with("USER=") || e.starts_with("LOGNAME=");
+      });
     set_env(r.env, "PATH", default_path);
-    set_env(r.env, "HOME", home);
     set_env(r.env, "SHELL", "/bin/sh");
-    set_env(r.env, "USER", name);
     set_env(r.env, "TERM", "dumb");
   } else {
     r.env = spec.exec.clean ? std::vector<std::string>{} : own_environment();
@@ -148,14 +163,10 @@ void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
   set_env(r.env, "JAIL_PATH", spec.path);
   if (jail) set_env(r.env, "JAIL_JID", std::to_string(jail->jid));
 
-  unique_fd console;
+  std::shared_ptr<console_log> console;
   if (!spec.exec.consolelog.empty()) {
-    console.reset(
-        ::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!console)
-      throw error(errc::host_failure,
-                  "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
-    r.tee_fd = console.get();
+    console = console_logs_.open(spec.name, spec.exec.consolelog, spec.path);
+    r.on_output = [&console](std::string_view data) { console->append(data); };
   }
 
   step_timer step(sinks.steps, "exec." + std::string(stage), r.argv);
@@ -167,6 +178,7 @@ void linux_adapter::run_hook(const jail_context& ctx, const running_jail* jail,
   }
   const std::string name = "exec." + std::string(stage);
   step.record().output = res.output;
+  if (!res.entry_error.empty()) step.fail(EPERM, "cannot enter the jail: " + res.entry_error);
   if (res.timed_out)
     step.fail_with(res.exit_code, res.error.empty() ? "killed at exec.timeout" : res.error,
                    errc::timeout,
@@ -197,14 +209,13 @@ void linux_adapter::run_jail_hook(const jail_context& ctx, const running_jail& j
   run_hook(ctx, &jail, stage, command, sinks);
 }
 
-exec_result linux_adapter::exec(const running_jail& jail, const exec_request& req) {
+exec_result linux_adapter::exec(const jail_context& ctx, const running_jail& jail,
+                                const exec_request& req) {
   if (req.argv.empty()) throw error(errc::invalid_value, "argv cannot be empty", "/argv");
-  std::string home, name;
-  jail_entry entry = enter(jail, req.user, req.cwd, &home, &name);
+  jail_entry entry = enter(ctx, jail, req.user, req.cwd);
   spawn_request r;
   r.argv = req.argv;
-  r.env = {"PATH=" + std::string(default_path), "HOME=" + home, "USER=" + name, "SHELL=/bin/sh",
-           "TERM=dumb"};
+  r.env = {"PATH=" + std::string(default_path), "SHELL=/bin/sh", "TERM=dumb"};
   for (const auto& [k, v] : req.env) set_env(r.env, k, v);
   r.input = req.input;
   r.timeout = req.timeout;
@@ -216,6 +227,7 @@ exec_result linux_adapter::exec(const running_jail& jail, const exec_request& re
   } catch (const std::system_error& e) {
     throw error(errc::host_failure, std::string("exec: ") + e.what());
   }
+  if (!res.entry_error.empty()) throw_entry_error(res);
   return {res.exit_code, std::move(res.output), std::move(res.error), res.timed_out, res.duration};
 }
 

@@ -14,10 +14,12 @@
 #include <thread>
 
 #include "lib/host/linux/adapter.h"
-#include "lib/host/linux/init_image.h"
+#include "lib/host/linux/confinement.h"
+#include "lib/host/linux/images.h"
 #include "lib/host/linux/isolation.h"
 #include "lib/host/linux/launcher.h"
 #include "lib/host/linux/limits.h"
+#include "lib/host/linux/seccomp.h"
 #include "lib/model/error.h"
 #include "lib/model/validate.h"
 
@@ -83,11 +85,22 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     if (!parsed) throw error(errc::invalid_value, why, "/cpuset");
     cpus = *parsed;
   }
-  struct stat st {};
-  if (::stat(spec.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+  unique_fd root(::open(spec.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root)
     throw error(errc::host_failure, "the jail's path " + spec.path + " is not a directory");
-  // pivot_root needs the mount points; a fresh root may lack them.
-  for (const char* d : {"/proc", "/dev"}) ::mkdir((spec.path + d).c_str(), 0755);
+  // pivot_root needs the mount points; a fresh root may lack them. mkdirat
+  // never follows a link that is there already; the child refuses one.
+  for (const char* d : {"proc", "dev"}) ::mkdirat(root.get(), d, 0755);
+  const auto mounts = jail_mounts(spec);
+  const auto profile = confinement_for(spec);
+  std::shared_ptr<const seccomp_program> filter;
+  if (profile.seccomp) {
+    try {
+      filter = compile_seccomp(profile.rules);
+    } catch (const std::system_error& e) {
+      throw error(errc::host_failure, e.what());
+    }
+  }
 
   cgroups& cg = require_cgroups();
   const std::string leaf = cgroup_leaf(spec.name, ctx.instance);
@@ -112,14 +125,9 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   if (image < 0) throw error(errc::host_failure, "cannot prepare jaild-init: " + errno_text(errno));
   unique_fd status(::memfd_create("jaild-status", MFD_CLOEXEC));
   if (!status) throw error(errc::host_failure, "memfd: " + errno_text(errno));
-  unique_fd console;
-  if (!spec.exec.consolelog.empty()) {
-    console.reset(
-        ::open(spec.exec.consolelog.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!console)
-      throw error(errc::host_failure,
-                  "exec.consolelog " + spec.exec.consolelog + ": " + errno_text(errno));
-  }
+  std::shared_ptr<console_log> console;
+  if (!spec.exec.consolelog.empty())
+    console = console_logs_.open(spec.name, spec.exec.consolelog, spec.path);
 
   launch_options o;
   o.root = spec.path;
@@ -132,7 +140,7 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   }
   o.init_fd = image;
   o.status_fd = status.get();
-  o.console_fd = console.get();
+  o.console_fd = console ? console->fd() : -1;
   o.argv = {"jaild-init", init_mode(spec), "jail=" + spec.name, "--"};
   for (const auto& a : spec.command) o.argv.push_back(a);
   o.env = {"PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin", "HOME=/",
@@ -141,7 +149,9 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   if (plan.open_files) o.nofile = rlimit_value(*plan.open_files, own_hard_limit(RLIMIT_NOFILE));
   if (plan.address_space)
     o.address_space = rlimit_value(*plan.address_space, own_hard_limit(RLIMIT_AS));
-  o.drop_capabilities = capability_list(dropped_capabilities(spec), capability_last());
+  o.drop_capabilities = capability_list(~profile.capabilities, capability_last());
+  o.seccomp = filter.get();
+  o.mounts = mounts;
   unique_fd cgroup_dir;
   std::vector<unique_fd> join;
   if (cg.version() == cgroup_version::v2) {
@@ -158,7 +168,18 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     }
   }
 
-  std::vector<std::string> argv{"clone3", clone_flags_text(o.new_netns, o.netns_fd >= 0), "pivot_root", spec.path};
+  std::vector<std::string> argv{
+      "clone3",
+      clone_flags_text(o.new_netns, o.netns_fd >= 0),
+      "pivot_root",
+      spec.path,
+      "capabilities: " + capability_text(profile.capabilities),
+      profile.seccomp
+          ? "seccomp: default filter (" + std::to_string(profile.rules.size()) + " rules)"
+          : "seccomp: unconfined"};
+  for (const auto& m : mounts)
+    argv.push_back("mount " + (m.bind ? m.source : std::string("tmpfs")) + " " + m.target +
+                   (m.read_only ? " (ro)" : ""));
   argv.insert(argv.end(), o.argv.begin(), o.argv.end());
   step_timer step(sinks.steps, "jail.create", argv);
   sinks.objects.record({object_kind::jail, spec.name, leaf, {{"dirs", dir_list}}});
@@ -297,6 +318,7 @@ void linux_adapter::stop_jail(const jail_context& ctx, const running_jail& jail,
     std::lock_guard lock(t->mutex);
     if (t->watch_key == 0) forget_init(t->pid, t->token);
   }
+  console_logs_.close(ctx.spec.name);
   step.ok(note);
 }
 
@@ -337,6 +359,7 @@ void linux_adapter::destroy_jail(const object& obj, step_sinks sinks) {
     std::lock_guard lock(t->mutex);
     if (t->watch_key == 0) forget_init(t->pid, t->token);
   }
+  console_logs_.close(obj.owner);
   step.ok(std::string(step.record().output));
   sinks.objects.forget(obj);
 }

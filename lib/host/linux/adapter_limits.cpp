@@ -49,6 +49,15 @@ void linux_adapter::apply_limits(const jail_context& ctx, const running_jail& ja
 
 void linux_adapter::update_limits(const jail_context& ctx, const running_jail& jail,
                                   step_sinks sinks) {
+  // A jail adopted after a restart of jaild: its console log is watched
+  // for size again (its init writes to the file it was given at start).
+  if (!ctx.spec.exec.consolelog.empty()) {
+    try {
+      console_logs_.open(ctx.spec.name, ctx.spec.exec.consolelog, ctx.spec.path);
+    } catch (const std::exception&) {
+      // The next hook says what is wrong with it; limits apply regardless.
+    }
+  }
   apply_all_limits(ctx, jail, sinks, "limits.update");
 }
 

@@ -1,10 +1,9 @@
 // How much of the host a jail shares, decided from its spec (pure functions):
-// whether it gets a network namespace of its own, and which capabilities its
-// root loses, so that jail root is about as strong as FreeBSD's jail root.
+// whether it gets a network namespace of its own. What jail root may do is
+// confinement.h's.
 #pragma once
 
-#include <cstdint>
-#include <vector>
+#include <nlohmann/json.hpp>
 
 #include "lib/model/jail_spec.h"
 
@@ -15,15 +14,8 @@ namespace jaild::host::linux_host {
 // empty one with only loopback (FreeBSD's ip4 = "disable").
 bool needs_own_netns(const model::jail_spec& spec);
 
-// Capabilities removed from the bounding set of every process of the jail
-// (bit N = capability N). Always: module loading, raw I/O, mknod, clock,
-// reboot, accounting, audit, MAC, syslog, BPF, perf, open_by_handle
-// (CAP_DAC_READ_SEARCH), rlimits (CAP_SYS_RESOURCE). CAP_SYS_ADMIN unless
-// allow.mount; CAP_NET_ADMIN unless the jail has its own network stack;
-// CAP_NET_RAW unless it has its own stack or allow.raw_sockets.
-std::uint64_t dropped_capabilities(const model::jail_spec& spec);
-
-// The capability numbers set in a mask, up to `last` (cap_last_cap).
-std::vector<int> capability_list(std::uint64_t mask, int last);
+// A jail(8) boolean parameter of the spec: true, a non-zero number, or
+// "true", "1", "yes".
+bool jail_param_true(const nlohmann::json& params, const char* name);
 
 }  // namespace jaild::host::linux_host

@@ -1,8 +1,12 @@
 #include "lib/host/linux/launcher.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +24,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lib/host/linux/resolve.h"
+#include "lib/host/linux/seccomp.h"
+
 namespace jaild::host::linux_host {
 namespace {
 
@@ -32,6 +39,11 @@ enum child_step : int {
   step_private,
   step_bind_root,
   step_chdir_root,
+  step_mount_target,
+  step_mount_source,
+  step_mount_make,
+  step_mount_attach,
+  step_special_dirs,
   step_dev_tmpfs,
   step_dev_nodes,
   step_dev_links,
@@ -42,22 +54,31 @@ enum child_step : int {
   step_umount_old,
   step_proc,
   step_proc_readonly,
+  step_proc_mask,
   step_loopback,
   step_rlimits,
   step_affinity,
   step_capabilities,
+  step_keyring,
   step_fds,
+  step_seccomp,
   step_exec,
 };
 
 const char* step_name(int s) {
   static const char* names[] = {
       "join the jail's cgroups",
+      "enter the network namespace",
       "setsid",
       "unshare the cgroup namespace",
       "make mounts private",
       "bind-mount the jail's root",
       "chdir into the jail's root",
+      "open the mount target below the jail's path",
+      "open the mount source",
+      "make the mount",
+      "attach the mount to its target",
+      "check /dev and /proc below the jail's path",
       "mount a tmpfs on /dev",
       "create device nodes in /dev",
       "create /dev symlinks",
@@ -67,14 +88,18 @@ const char* step_name(int s) {
       "pivot_root",
       "detach the host's root",
       "mount /proc",
-      "make /proc/sys read-only",
+      "make /proc/sys, /proc/irq, /proc/bus, /proc/fs read-only",
+      "mask /proc files",
       "bring loopback up",
       "set rlimits",
       "set CPU affinity",
       "drop capabilities",
+      "join a session keyring of the jail's own",
       "arrange file descriptors",
+      "install the seccomp filter",
       "exec jaild-init",
   };
+  static_assert(sizeof names / sizeof names[0] == step_exec + 1, "a name for every step");
   return s >= 0 && s <= step_exec ? names[s] : "unknown step";
 }
 
@@ -94,6 +119,26 @@ constexpr link_entry links[] = {{"/proc/self/fd", "dev/fd"},
                                 {"/proc/self/fd/2", "dev/stderr"},
                                 {"pts/ptmx", "dev/ptmx"}};
 
+// A launch_mount as the child takes it: pointers into the parent's strings.
+struct child_mount {
+  bool bind, read_only;
+  const char* source;
+  const char* target;
+  const char* const* keys;  // tmpfs: fsconfig keys and values, `count` of each
+  const char* const* values;
+  std::size_t count;
+};
+
+// runc's default masks and read-only paths (its spec's maskedPaths and
+// readonlyPaths): host-wide state that the jail's procfs would show or let
+// jail root change.
+constexpr const char* masked_files[] = {"/proc/kcore",         "/proc/keys",
+                                        "/proc/latency_stats", "/proc/timer_list",
+                                        "/proc/timer_stats",   "/proc/sched_debug"};
+constexpr const char* masked_dirs[] = {"/proc/acpi", "/proc/asound", "/proc/scsi"};
+constexpr const char* read_only_paths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                           "/proc/sysrq-trigger"};
+
 // Everything the child needs, made in the parent: no allocation after clone3.
 struct child_plan {
   int report_fd, init_fd, status_fd, console_fd, netns_fd;
@@ -111,13 +156,107 @@ struct child_plan {
   rlimit nofile, as;
   const int* drop;
   std::size_t drop_count;
+  const child_mount* mounts;
+  std::size_t mount_count;
+  const sock_fprog* seccomp;
 };
 
-[[noreturn]] void child_fail(const child_plan& p, int step) {
-  int report[2] = {step, errno};
+[[noreturn]] void child_fail(const child_plan& p, int step, int index = -1) {
+  int report[3] = {step, errno, index};
   ssize_t ignored = ::write(p.report_fd, report, sizeof report);
   (void)ignored;
   ::_exit(127);
+}
+
+// The fstab mounts, in the jail's mount namespace (the cwd is its root, a
+// mount of its own). Each target is opened beneath the root with no symbolic
+// link allowed and the mount is attached to that very fd, so nothing jail
+// root placed there can redirect it to a host directory.
+void mount_entries(const child_plan& p) {
+  constexpr std::uint64_t beneath = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  for (std::size_t i = 0; i < p.mount_count; ++i) {
+    const child_mount& m = p.mounts[i];
+    const int index = static_cast<int>(i);
+    const int target = openat2_raw(AT_FDCWD, m.target, O_PATH | O_CLOEXEC, 0, beneath);
+    if (target < 0) child_fail(p, step_mount_target, index);
+    int tree = -1;
+    if (m.bind) {
+      tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, m.source,
+                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+      if (tree < 0) child_fail(p, step_mount_source, index);
+      if (m.read_only) {
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_RDONLY;
+        if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                      sizeof attr) != 0)
+          child_fail(p, step_mount_make, index);
+      }
+    } else {
+      const int fs = static_cast<int>(::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
+      if (fs < 0) child_fail(p, step_mount_make, index);
+      for (std::size_t k = 0; k < m.count; ++k)
+        if (::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, m.keys[k], m.values[k], 0) != 0)
+          child_fail(p, step_mount_make, index);
+      if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+        child_fail(p, step_mount_make, index);
+      tree = static_cast<int>(
+          ::syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m.read_only ? MOUNT_ATTR_RDONLY : 0)));
+      if (tree < 0) child_fail(p, step_mount_make, index);
+      ::close(fs);
+    }
+    if (::syscall(SYS_move_mount, tree, "", target, "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      child_fail(p, step_mount_attach, index);
+    ::close(tree);
+    ::close(target);
+  }
+}
+
+// /dev and /proc are mounted by path below: both must be real directories.
+void check_special_dirs(const child_plan& p) {
+  constexpr std::uint64_t beneath = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  for (const char* d : {"dev", "proc"}) {
+    const int fd = openat2_raw(AT_FDCWD, d, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, beneath);
+    if (fd < 0) child_fail(p, step_special_dirs);
+    ::close(fd);
+  }
+}
+
+// /proc as runc leaves it: files that show host-wide state covered with
+// /dev/null, such directories with an empty read-only tmpfs, and the paths
+// through which root changes the host read-only.
+void confine_proc(const child_plan& p) {
+  for (const char* f : masked_files)
+    if (::mount("/dev/null", f, nullptr, MS_BIND, nullptr) != 0 && errno != ENOENT)
+      child_fail(p, step_proc_mask);
+  for (const char* d : masked_dirs)
+    if (::mount("tmpfs", d, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") != 0 &&
+        errno != ENOENT)
+      child_fail(p, step_proc_mask);
+  for (const char* ro : read_only_paths) {
+    if (::mount(ro, ro, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;  // a kernel without magic SysRq, say
+      child_fail(p, step_proc_readonly);
+    }
+    if (::mount(nullptr, ro, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                nullptr) != 0)
+      child_fail(p, step_proc_readonly);
+  }
+}
+
+// Jail root keeps its bounding set and nothing inheritable: after the exec
+// of init, root's permitted and effective sets are exactly the bounding set.
+void confine_capabilities(const child_plan& p) {
+  for (std::size_t i = 0; i < p.drop_count; ++i)
+    if (::prctl(PR_CAPBSET_DROP, p.drop[i], 0, 0, 0) != 0) child_fail(p, step_capabilities);
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    child_fail(p, step_capabilities);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) child_fail(p, step_capabilities);
+  for (auto& d : data) d.inheritable = 0;
+  if (::syscall(SYS_capset, &header, data) != 0) child_fail(p, step_capabilities);
 }
 
 // Moves fd to a number >= 10 (so that arranging 0..3 cannot clobber it).
@@ -142,6 +281,8 @@ int high(int fd) {
   if (::mount(p.root, p.root, nullptr, MS_BIND | MS_REC, nullptr) != 0)
     child_fail(p, step_bind_root);
   if (::chdir(p.root) != 0) child_fail(p, step_chdir_root);
+  mount_entries(p);
+  check_special_dirs(p);
 
   const mode_t old_umask = ::umask(0);
   if (::mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k") != 0)
@@ -170,16 +311,7 @@ int high(int fd) {
 
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
     child_fail(p, step_proc);
-  // Most sysctls are global: jail root must not write them.
-  for (const char* ro : {"/proc/sys", "/proc/sysrq-trigger"}) {
-    if (::mount(ro, ro, nullptr, MS_BIND, nullptr) != 0) {
-      if (errno == ENOENT) continue;  // a kernel without magic SysRq
-      child_fail(p, step_proc_readonly);
-    }
-    if (::mount(nullptr, ro, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                nullptr) != 0)
-      child_fail(p, step_proc_readonly);
-  }
+  confine_proc(p);
 
   if (p.new_netns && p.netns_fd < 0) {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -195,10 +327,9 @@ int high(int fd) {
   if (p.set_as && ::setrlimit(RLIMIT_AS, &p.as) != 0) child_fail(p, step_rlimits);
   if (p.set_affinity && ::sched_setaffinity(0, sizeof p.cpus, &p.cpus) != 0)
     child_fail(p, step_affinity);
-  for (std::size_t i = 0; i < p.drop_count; ++i)
-    if (::prctl(PR_CAPBSET_DROP, p.drop[i], 0, 0, 0) != 0) child_fail(p, step_capabilities);
-  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-    child_fail(p, step_capabilities);
+  confine_capabilities(p);
+  // The host's session keyring is jaild's: the jail gets an empty one.
+  if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0) child_fail(p, step_keyring);
 
   // fds: 0 = /dev/null (the jail's own now), 1 and 2 = console, 3 = status.
   const int status = high(p.status_fd);
@@ -218,6 +349,9 @@ int high(int fd) {
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_BLOCK, &all, nullptr);
+  // Last: the filter refuses mount and keyctl, which came before.
+  if (p.seccomp && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p.seccomp) != 0)
+    child_fail(p, step_seccomp);
   ::syscall(SYS_execveat, init, "", p.argv, p.envp, AT_EMPTY_PATH);
   child_fail(p, step_exec);
 }
@@ -273,6 +407,26 @@ launched launch_jail(const launch_options& o) {
   }
   plan.drop = o.drop_capabilities.data();
   plan.drop_count = o.drop_capabilities.size();
+  // The mounts' strings stay in `o`; these arrays point into them.
+  std::vector<child_mount> mounts;
+  std::vector<std::vector<const char*>> keys, values;
+  for (const auto& m : o.mounts) {
+    auto& k = keys.emplace_back();
+    auto& v = values.emplace_back();
+    for (const auto& [key, value] : m.options) {
+      k.push_back(key.c_str());
+      v.push_back(value.c_str());
+    }
+    mounts.push_back(
+        {m.bind, m.read_only, m.source.c_str(), m.target.c_str(), k.data(), v.data(), k.size()});
+  }
+  plan.mounts = mounts.data();
+  plan.mount_count = mounts.size();
+  sock_fprog filter{};
+  if (o.seccomp) {
+    filter = o.seccomp->fprog();
+    plan.seccomp = &filter;
+  }
 
   int pidfd = -1;
   clone_args args{};
@@ -299,7 +453,7 @@ launched launch_jail(const launch_options& o) {
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(out.pidfd.get()), &info, WEXITED);
   };
 
-  int child_report[2] = {0, 0};
+  int child_report[3] = {0, 0, -1};
   ssize_t n;
   do {
     n = ::read(report_read.get(), child_report, sizeof child_report);
@@ -308,8 +462,17 @@ launched launch_jail(const launch_options& o) {
   abandon();
   if (n != static_cast<ssize_t>(sizeof child_report))
     throw launch_error(EIO, "the jail's init ended before it started");
-  throw launch_error(child_report[1],
-                     std::string("in the jail's init: ") + step_name(child_report[0]));
+  std::string what = std::string("in the jail's init: ") + step_name(child_report[0]);
+  const int index = child_report[2];
+  if (index >= 0 && static_cast<std::size_t>(index) < o.mounts.size()) {
+    const auto& m = o.mounts[static_cast<std::size_t>(index)];
+    what += " (" + (m.bind ? m.source + " on " : std::string("tmpfs on ")) + m.target + ")";
+    if (child_report[0] == step_mount_target)
+      what = "mount " + below_error(m.target, child_report[1]);
+  } else if (child_report[0] == step_special_dirs) {
+    what = "/dev or /proc below the jail's path: " + below_error("dev or proc", child_report[1]);
+  }
+  throw launch_error(child_report[1], what);
 }
 
 }  // namespace jaild::host::linux_host

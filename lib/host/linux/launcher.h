@@ -1,8 +1,16 @@
 // Starts a jail: clone3 into new mount, PID, UTS and IPC namespaces (and a
-// network namespace when asked), then, in the child, pivot_root into the
-// jail's path, /proc, a minimal /dev (tmpfs with null, zero, full, random,
-// urandom, tty, /dev/pts, /dev/shm), the hostname, rlimits, CPU affinity and
-// the capability bounding set, and exec of jaild-init from a memfd as PID 1.
+// network namespace when asked), then, in the child, the jail's fstab mounts
+// (inside its own mount namespace only: the host never has them, so none can
+// be left behind), pivot_root into the jail's path, /proc with runc's masks
+// and read-only paths, a minimal /dev (tmpfs with null, zero, full, random,
+// urandom, tty, /dev/pts, /dev/shm), the hostname, rlimits, CPU affinity, a
+// session keyring of its own, the capability sets, the seccomp filter, and
+// exec of jaild-init from a memfd as PID 1.
+//
+// Every path below the jail's root is opened with openat2 and
+// RESOLVE_NO_SYMLINKS (resolve.h): a mount target, /dev or /proc that jail
+// root replaced with a symbolic link fails the start instead of being
+// followed.
 //
 // The child of clone3 in a multithreaded daemon may only make system calls, so
 // everything it needs is prepared in the parent first. The child joins the
@@ -22,6 +30,18 @@
 
 namespace jaild::host::linux_host {
 
+class seccomp_program;
+
+// One fstab entry, as the child mounts it with the new mount API
+// (open_tree/fsmount, then move_mount onto the target's fd).
+struct launch_mount {
+  bool bind = true;         // nullfs: a recursive bind of `source`; else tmpfs
+  std::string source;       // bind: the host path
+  std::string target;       // below the root, relative ("srv/data")
+  bool read_only = false;   // recursively, for a bind
+  std::vector<std::pair<std::string, std::string>> options;  // tmpfs: fsconfig key, value
+};
+
 struct launch_options {
   std::string root;  // the jail's path (a directory)
   std::string hostname;
@@ -36,7 +56,9 @@ struct launch_options {
   std::vector<int> cpus;                       // affinity; empty = inherit
   std::optional<std::uint64_t> nofile;         // RLIMIT_NOFILE (soft = hard)
   std::optional<std::uint64_t> address_space;  // RLIMIT_AS
-  std::vector<int> drop_capabilities;
+  std::vector<int> drop_capabilities;  // from the bounding set; the inheritable set is cleared
+  const seccomp_program* seccomp = nullptr;  // installed just before exec; null = none
+  std::vector<launch_mount> mounts;
   int cgroup_fd = -1;         // v2: CLONE_INTO_CGROUP; -1 = none
   std::vector<int> join_fds;  // v1: the jail's `tasks` files, open for writing
 };

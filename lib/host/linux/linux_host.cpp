@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "lib/host/linux/adapter.h"
+#include "lib/host/linux/confinement.h"
 #include "lib/host/linux/fstab.h"
-#include "lib/host/linux/init_image.h"
+#include "lib/host/linux/images.h"
 #include "lib/host/linux/limits.h"
+#include "lib/host/linux/resolve.h"
 #include "lib/model/error.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
@@ -25,7 +27,9 @@ bool file_exists(const char* path) {
 }  // namespace
 
 linux_adapter::linux_adapter(platform_options options)
-    : options_(std::move(options)), cgroups_(cgroups::discover()) {}
+    : options_(std::move(options)),
+      cgroups_(cgroups::discover()),
+      console_logs_({options_.console_log_max_bytes, options_.console_log_keep}) {}
 
 linux_adapter::~linux_adapter() = default;
 
@@ -61,6 +65,11 @@ platform_info linux_adapter::info() {
                              init_image_fd() >= 0,
                              "jaild cannot make the memfd for its init: " + errno_text(errno),
                              {"jails"}});
+  p.prerequisites.push_back(
+      {"jaild-enter",
+       enter_image_fd() >= 0,
+       "jaild cannot make the memfd of the helper that enters jails: " + errno_text(errno),
+       {"exec", "hooks", "health"}});
   nlohmann::json own = nlohmann::json::object();
   if (cgroups_)
     for (const auto& [controller, dir] : cgroups_->layout().own)
@@ -110,9 +119,16 @@ std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
                   "mount of " + m.target + ": the file system type " + m.fstype +
                       " is not supported on Linux (nullfs and tmpfs are)",
                   "/mount/entries");
+  for (const auto& m : mounts)
+    if (!m.skipped() && !path_below(spec.path, m.target))
+      throw error(errc::invalid_value,
+                  "mount target " + m.target + " is not below the jail's path " + spec.path,
+                  "/mount/entries");
   if (!spec.ip4.empty() || !spec.ip6.empty())
     warnings.push_back(
         "shared-IP jail: Linux adds the address but does not restrict the jail to it");
+  for (auto& w : confinement_warnings(spec)) warnings.push_back(std::move(w));
+
   if (!spec.persist && spec.command.empty())
     warnings.push_back(
         "a non-persistent jail without a command ends on Linux when the last process that "

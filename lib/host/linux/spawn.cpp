@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
-
-#include <algorithm>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,9 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
+
+#include "lib/host/linux/images.h"
+#include "lib/host/linux/seccomp.h"
 
 namespace jaild::host::linux_host {
 namespace {
@@ -93,12 +96,26 @@ void arrange_fds(const child_fds& f) {
   ::close_range(3u, ~0u, CLOSE_RANGE_CLOEXEC);
 }
 
-[[noreturn]] void host_child(const child_fds& f, const spawn_request& r, char* const* argv,
-                             char* const* envp) {
-  ::setpgid(0, 0);
+// What the command gets from jaild: an empty signal mask and every signal
+// at its default (jaild blocks SIGTERM, SIGINT and SIGHUP and ignores
+// SIGPIPE; both would survive the exec).
+void reset_signals() {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
+      ::sigaction(sig, &dfl, nullptr);
+  }
+}
+
+[[noreturn]] void host_child(const child_fds& f, const spawn_request& r, char* const* argv,
+                             char* const* envp) {
+  ::setpgid(0, 0);
+  reset_signals();
   arrange_fds(f);
   if (r.switch_user && switch_user(r.uid, r.gid, r.groups) != 0) {
     say("jaild: cannot switch to the exec.system_user\n");
@@ -107,81 +124,69 @@ void arrange_fds(const child_fds& f) {
   exec_searching(argv, envp);
 }
 
-// Closes every descriptor from 3 up except those in `keep`.
-template <typename Fds>
-void close_all_but(const Fds& keep) {
-  int kept[64];
-  std::size_t n = 0;
-  for (const auto& fd : keep)
-    if (n < 64 && fd.get() > 2) kept[n++] = fd.get();
-  std::sort(kept, kept + n);
-  unsigned from = 3;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto k = static_cast<unsigned>(kept[i]);
-    if (k > from) ::close_range(from, k - 1, 0);
-    from = k + 1;
-  }
-  ::close_range(from, ~0u, 0);
-}
+// What the child of clone3 needs to exec jaild-enter: its fds in the order
+// of the helper's layout, and its argv (made in the parent).
+struct enter_plan {
+  int image;
+  int fds[7];  // 0-2 the pipes, 3 pidfd, 4 root, 5 seccomp (-1: none), 6 report
+  const int* cgroups;
+  std::size_t cgroup_count;
+};
 
-[[noreturn]] void die(const char* what) {
-  say("jaild: cannot enter the jail: ", what, "\n");
+// The child that becomes jaild-enter. It is still on the host (jaild's
+// namespaces), invisible to the jail, until it has exec'd the helper.
+[[noreturn]] void jail_child(const enter_plan& p, char* const* argv, char* const* envp) {
+  ::setpgid(0, 0);
+  reset_signals();
+  // Every source to a high number first, so that placing them cannot clobber one.
+  int high[7 + 64];
+  const std::size_t count = 7 + std::min<std::size_t>(p.cgroup_count, 64);
+  for (std::size_t i = 0; i < count; ++i) {
+    const int src = i < 7 ? p.fds[i] : p.cgroups[i - 7];
+    high[i] = src < 0 ? -1 : ::fcntl(src, F_DUPFD_CLOEXEC, 100);
+    if (src >= 0 && high[i] < 0) ::_exit(126);
+  }
+  // The image too: its number may be one of the places below.
+  const int image = ::fcntl(p.image, F_DUPFD_CLOEXEC, 100);
+  if (image < 0) ::_exit(126);
+  for (std::size_t i = 0; i < count; ++i)
+    if (high[i] >= 0 && ::dup2(high[i], static_cast<int>(i)) < 0) ::_exit(126);
+  ::close_range(static_cast<unsigned>(count), ~0u, CLOSE_RANGE_CLOEXEC);
+  ::syscall(SYS_execveat, image, "", argv, envp, AT_EMPTY_PATH);
+  say("jaild: cannot start jaild-enter\n");
   ::_exit(126);
 }
 
-// The process that enters the jail. A PID namespace applies to children
-// only, so this one enters and forks the command; it stays outside the
-// jail's cgroups (it does not count against maxproc) and passes the
-// command's exit status on.
-[[noreturn]] void jail_child(const child_fds& f, const jail_entry& j, char* const* argv,
-                             char* const* envp) {
-  ::setpgid(0, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  arrange_fds(f);
-  if (::setns(j.pidfd.get(), CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                                 CLONE_NEWNET | CLONE_NEWCGROUP) != 0)
-    die("setns");
-  if (::fchdir(j.root.get()) != 0 || ::chroot(".") != 0) die("chroot");
-  // This process waits for the command and never execs, so close-on-exec
-  // does not help: jaild's own descriptors (its listening socket, its
-  // database, its state lock) must not outlive jaild here. Keep only what the
-  // command's process still needs.
-  close_all_but(j.cgroup_procs);
-  long pid = ::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-  if (pid < 0) die("fork");
-  if (pid == 0) {
-    for (const auto& fd : j.cgroup_procs)
-      if (::write(fd.get(), "0", 1) != 1) die("join the jail's cgroups");
-    if (j.nofile) {
-      rlimit r{static_cast<rlim_t>(*j.nofile), static_cast<rlim_t>(*j.nofile)};
-      if (::setrlimit(RLIMIT_NOFILE, &r) != 0) die("RLIMIT_NOFILE");
-    }
-    if (j.address_space) {
-      rlimit r{static_cast<rlim_t>(*j.address_space), static_cast<rlim_t>(*j.address_space)};
-      if (::setrlimit(RLIMIT_AS, &r) != 0) die("RLIMIT_AS");
-    }
-    if (j.set_affinity && ::sched_setaffinity(0, sizeof j.cpus, &j.cpus) != 0) die("affinity");
-    for (int cap : j.drop_capabilities)
-      if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) die("capabilities");
-    if (switch_user(j.uid, j.gid, j.groups) != 0) die("user");
-    if (::chdir(j.cwd.c_str()) != 0) {
-      say("jaild: cannot chdir to ", j.cwd.c_str(), "\n");
-      ::_exit(126);
-    }
-    ::close_range(3u, ~0u, 0);
-    exec_searching(argv, envp);
+// jaild-enter's argv for an entry and a command.
+std::vector<std::string> enter_argv(const jail_entry& j, const std::vector<std::string>& command) {
+  std::vector<std::string> a{"jaild-enter"};
+  a.push_back("cgroups=" + std::to_string(j.cgroup_procs.size()));
+  char caps[32];
+  std::snprintf(caps, sizeof caps, "caps=%llx", static_cast<unsigned long long>(j.capabilities));
+  a.emplace_back(caps);
+  a.push_back(std::string("seccomp=") + (j.seccomp ? "1" : "0"));
+  a.push_back(std::string("nnp=") + (j.no_new_privs ? "1" : "0"));
+  a.push_back("user=" + j.user);
+  a.push_back("cwd=" + j.cwd);
+  a.push_back(std::string("user_env=") + (j.user_env ? "1" : "0"));
+  if (j.nofile) a.push_back("nofile=" + std::to_string(*j.nofile));
+  if (j.address_space) a.push_back("as=" + std::to_string(*j.address_space));
+  if (!j.cpus.empty()) {
+    std::string list;
+    for (int c : j.cpus) list += (list.empty() ? "" : ",") + std::to_string(c);
+    a.push_back("cpus=" + list);
   }
-  int status = 0;
-  while (::waitpid(static_cast<pid_t>(pid), &status, 0) < 0)
-    if (errno != EINTR) ::_exit(126);
-  if (WIFSIGNALED(status)) ::_exit(128 + WTERMSIG(status));
-  ::_exit(WEXITSTATUS(status));
+  a.emplace_back("--");
+  a.insert(a.end(), command.begin(), command.end());
+  return a;
 }
 
-void append(std::string& to, const char* data, std::size_t n, std::size_t limit) {
-  if (to.size() < limit) to.append(data, std::min(n, limit - to.size()));
+// Appends what fits below the limit; counts the rest.
+void append(std::string& to, std::uint64_t& dropped, const char* data, std::size_t n,
+            std::size_t limit) {
+  const std::size_t room = to.size() < limit ? limit - to.size() : 0;
+  to.append(data, std::min(n, room));
+  if (n > room) dropped += n - room;
 }
 
 }  // namespace
@@ -189,16 +194,38 @@ void append(std::string& to, const char* data, std::size_t n, std::size_t limit)
 spawn_result run_process(const spawn_request& r) {
   if (r.argv.empty()) throw std::system_error(EINVAL, std::generic_category(), "empty argv");
   const auto start = clock_type::now();
-  c_strings argv(r.argv), envp(r.env);
+  auto fail = [](const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+  };
+  c_strings argv(r.jail ? enter_argv(*r.jail, r.argv) : r.argv), envp(r.env);
 
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  int in[2], out[2], err[2], report[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0) fail("pipe");
   unique_fd in_r(in[0]), in_w(in[1]);
-  if (::pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(out, O_CLOEXEC) != 0) fail("pipe");
   unique_fd out_r(out[0]), out_w(out[1]);
-  if (::pipe2(err, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(err, O_CLOEXEC) != 0) fail("pipe");
   unique_fd err_r(err[0]), err_w(err[1]);
+  if (r.jail && ::pipe2(report, O_CLOEXEC) != 0) fail("pipe");
+  unique_fd report_r(report[0]), report_w(report[1]);
   const child_fds fds{in_r.get(), out_w.get(), err_w.get()};
+
+  enter_plan plan{};
+  std::vector<int> cgroup_fds;
+  if (r.jail) {
+    plan.image = enter_image_fd();
+    if (plan.image < 0) fail("jaild-enter memfd");
+    plan.fds[0] = in_r.get();
+    plan.fds[1] = out_w.get();
+    plan.fds[2] = err_w.get();
+    plan.fds[3] = r.jail->pidfd.get();
+    plan.fds[4] = r.jail->root.get();
+    plan.fds[5] = r.jail->seccomp ? r.jail->seccomp->memfd() : -1;
+    plan.fds[6] = report_w.get();
+    for (const auto& fd : r.jail->cgroup_procs) cgroup_fds.push_back(fd.get());
+    plan.cgroups = cgroup_fds.data();
+    plan.cgroup_count = cgroup_fds.size();
+  }
 
   int pidfd = -1;
   clone_args args{};
@@ -206,37 +233,37 @@ spawn_result run_process(const spawn_request& r) {
   args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "clone3");
+  if (pid < 0) fail("clone3");
   if (pid == 0) {
-    if (r.jail) jail_child(fds, *r.jail, argv.ptrs.data(), envp.ptrs.data());
+    if (r.jail) jail_child(plan, argv.ptrs.data(), envp.ptrs.data());
     host_child(fds, r, argv.ptrs.data(), envp.ptrs.data());
   }
   unique_fd child(pidfd);
   in_r.reset();
   out_w.reset();
   err_w.reset();
+  report_w.reset();
   // A child that sets its own process group races with a kill at the
   // deadline; setting it here too closes the race.
   ::setpgid(static_cast<pid_t>(pid), static_cast<pid_t>(pid));
 
-  for (int fd : {in_w.get(), out_r.get(), err_r.get()})
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  for (int fd : {in_w.get(), out_r.get(), err_r.get(), report_r.get()})
+    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   if (r.input.empty()) in_w.reset();
 
   spawn_result result;
+  std::string report_text;
+  std::uint64_t report_dropped = 0;
   std::size_t written = 0;
   const auto deadline = start + r.timeout;
   bool exited = false;
   char buf[16384];
-  auto drain = [&](unique_fd& fd, std::string& to) {
+  auto drain = [&](unique_fd& fd, std::string& to, std::uint64_t& dropped, bool tee) {
     while (fd) {
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
       if (n > 0) {
-        append(to, buf, static_cast<std::size_t>(n), r.output_limit);
-        if (r.tee_fd >= 0) {
-          ssize_t ignored = ::write(r.tee_fd, buf, static_cast<std::size_t>(n));
-          (void)ignored;
-        }
+        append(to, dropped, buf, static_cast<std::size_t>(n), r.output_limit);
+        if (tee && r.on_output) r.on_output(std::string_view(buf, static_cast<std::size_t>(n)));
         continue;
       }
       if (n == 0) fd.reset();
@@ -245,11 +272,12 @@ spawn_result run_process(const spawn_request& r) {
   };
 
   while (!exited) {
-    pollfd p[4];
+    pollfd p[5];
     nfds_t count = 0;
     p[count++] = {child.get(), POLLIN, 0};
     if (out_r) p[count++] = {out_r.get(), POLLIN, 0};
     if (err_r) p[count++] = {err_r.get(), POLLIN, 0};
+    if (report_r) p[count++] = {report_r.get(), POLLIN, 0};
     if (in_w) p[count++] = {in_w.get(), POLLOUT, 0};
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
@@ -261,15 +289,17 @@ spawn_result run_process(const spawn_request& r) {
       break;
     }
     int n = ::poll(p, count, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
-    if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+    if (n < 0 && errno != EINTR) fail("poll");
     for (nfds_t i = 0; i < count && n > 0; ++i) {
       if (!p[i].revents) continue;
       if (p[i].fd == child.get())
         exited = true;
       else if (p[i].fd == out_r.get())
-        drain(out_r, result.output);
+        drain(out_r, result.output, result.output_dropped, true);
       else if (p[i].fd == err_r.get())
-        drain(err_r, result.error);
+        drain(err_r, result.error, result.error_dropped, true);
+      else if (p[i].fd == report_r.get())
+        drain(report_r, report_text, report_dropped, false);
       else if (p[i].fd == in_w.get()) {
         ssize_t w = ::write(in_w.get(), r.input.data() + written, r.input.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
@@ -280,8 +310,9 @@ spawn_result run_process(const spawn_request& r) {
   }
   // What the command wrote before it ended is in the pipes; a daemon it left
   // behind may hold them open, so read what is there and stop.
-  drain(out_r, result.output);
-  drain(err_r, result.error);
+  drain(out_r, result.output, result.output_dropped, true);
+  drain(err_r, result.error, result.error_dropped, true);
+  drain(report_r, report_text, report_dropped, false);
 
   siginfo_t info{};
   while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child.get()), &info, WEXITED) !=
@@ -292,6 +323,13 @@ spawn_result run_process(const spawn_request& r) {
     result.exit_code = info.si_status;
   else
     result.exit_code = 128 + info.si_status;
+  // jaild-enter's one line: "KIND: message".
+  if (!report_text.empty()) {
+    if (report_text.back() == '\n') report_text.pop_back();
+    const auto colon = report_text.find(": ");
+    result.entry_kind = colon == std::string::npos ? "enter" : report_text.substr(0, colon);
+    result.entry_error = colon == std::string::npos ? report_text : report_text.substr(colon + 2);
+  }
   result.duration =
       std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start);
   return result;

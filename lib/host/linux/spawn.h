@@ -3,10 +3,13 @@
 // group, stdin text, and bounded stdout/stderr. Used by the exec.* hooks and
 // by host::exec. Thread-safe: every call is independent.
 //
-// Inside a jail the command enters the jail through its init: the init's
-// namespaces (one setns on a pidfd), its root (chroot), the jail's cgroups,
-// and the init's rlimits, CPU affinity and capability bounding set, so that
-// an exec'd process is held to everything the jail is held to.
+// Inside a jail the command enters the jail through jaild-enter (images.h), a
+// fresh exec of a sealed memfd that holds none of jaild's memory: it takes
+// the init's namespaces (one setns on a pidfd), its root (chroot), the
+// jail's cgroups, rlimits, CPU affinity, capability set and seccomp filter,
+// resolves the user inside the jail, and gives all of that up before any
+// process of it is visible in the jail (enter/jaild_enter.cpp says how), so
+// that an exec'd process is held to everything the jail is held to.
 #pragma once
 
 #include <sched.h>
@@ -14,26 +17,31 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/host/linux/sys.h"
 
 namespace jaild::host::linux_host {
 
+class seccomp_program;
+
 struct jail_entry {
   unique_fd pidfd;                      // the jail's init
   unique_fd root;                       // its root directory (O_PATH)
   std::vector<unique_fd> cgroup_procs;  // cgroups::join_files of the jail, open for writing
-  std::vector<int> drop_capabilities;   // not in the init's bounding set
+  std::uint64_t capabilities = 0;       // jail root's (confinement_for)
+  std::shared_ptr<const seccomp_program> seccomp;  // null: none
+  bool no_new_privs = true;
   std::optional<std::uint64_t> nofile, address_space;
-  bool set_affinity = false;
-  cpu_set_t cpus{};
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
+  std::vector<int> cpus;                // affinity; empty = the helper's
+  std::string user;                     // resolved inside the jail: "" = root, a name or a uid
   std::string cwd = "/";
+  bool user_env = true;                 // HOME, USER, LOGNAME of the user unless given
 };
 
 struct spawn_request {
@@ -43,7 +51,9 @@ struct spawn_request {
   std::chrono::milliseconds timeout{60'000};
   std::size_t output_limit = 1 << 20;
   const jail_entry* jail = nullptr;  // null: on the host
-  int tee_fd = -1;                   // output is also appended here (exec.consolelog)
+  // Each chunk of output as it comes (the console log); called on the
+  // calling thread.
+  std::function<void(std::string_view)> on_output;
   // On the host only: run as this user (exec.system_user) instead of jaild's.
   bool switch_user = false;
   uid_t uid = 0;
@@ -57,11 +67,17 @@ struct spawn_result {
   std::string error;
   bool timed_out = false;
   std::chrono::microseconds duration{0};
+  // Inside a jail: why the command never started ("" when it did), and
+  // what was wrong: "user" (no such user in the jail), "cwd" (no such
+  // directory there) or "enter".
+  std::string entry_kind, entry_error;
+  std::uint64_t output_dropped = 0, error_dropped = 0;  // bytes beyond output_limit
 };
 
 // Throws std::system_error when the command cannot be started at all; a
 // command that cannot be executed ends with exit code 127 and says why on
-// stderr, as a shell would.
+// stderr, as a shell would. Output beyond output_limit is read and dropped
+// (jaild's memory stays bounded) and counted.
 spawn_result run_process(const spawn_request& request);
 
 }  // namespace jaild::host::linux_host

@@ -54,6 +54,19 @@ TEST_CASE("config: [engine] and [api] keys apply, bad ones say where", "[daemon]
   }
 }
 
+TEST_CASE("config: [logs] bounds the console logs", "[daemon]") {
+  test::temp_dir dir;
+  auto c = daemon::load_config(std::nullopt, {});
+  CHECK(c.logs.console_max_bytes == 10u << 20);
+  CHECK(c.logs.console_keep == 3);
+  std::ofstream(dir / "jaild.conf") << "[logs]\nconsole_max_bytes = 65536\nconsole_keep = 0\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.logs.console_max_bytes == 65536);
+  CHECK(c.logs.console_keep == 0);
+  std::ofstream(dir / "jaild.conf") << "[logs]\nconsole_max_bytes = 10\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
+}
+
 TEST_CASE("state directory: search permission only for who may reach the socket inside",
           "[daemon]") {
   using jaild::daemon::state_dir_mode;

@@ -303,7 +303,7 @@ TEST_CASE("adapter: exec runs inside the jail with a clean environment", "[host_
   req.argv = {"/usr/bin/id", "-u"};
   req.user = "www";
   req.env = {{"LANG", "C.UTF-8"}};
-  auto out = r.a.exec({"web", 5, -1, "jid=5"}, req);
+  auto out = r.a.exec({}, {"web", 5, -1, "jid=5"}, req);
   CHECK(out.exit_code == 0);
   CHECK(r.log == std::vector<std::string>{"run[jail 5] /usr/bin/id -u (as www)"});
 }
@@ -392,4 +392,17 @@ TEST_CASE("adapter: ledger objects of other kinds are destroyed idempotently", "
   r.a.destroy(gone_jail, r.sinks);
   CHECK(r.journal.steps.back().output == "no such jail");
   CHECK(r.ledger.live.empty());
+}
+
+TEST_CASE("adapter: Linux's confinement widenings are refused by name", "[host_freebsd]") {
+  rig r;
+  auto spec = model::spec_from_json({{"name", "plain"}, {"path", "/jails/plain"}});
+  CHECK_NOTHROW(r.a.check(spec));
+  spec.confinement.no_new_privs = false;  // nothing to turn off on FreeBSD
+  CHECK_NOTHROW(r.a.check(spec));
+  spec.confinement.capabilities = {"SYS_PTRACE"};
+  CHECK_THROWS_WITH(r.a.check(spec), Catch::Contains("allow.*"));
+  spec.confinement.capabilities.clear();
+  spec.confinement.seccomp = false;
+  CHECK_THROWS_WITH(r.a.check(spec), Catch::Contains("seccomp"));
 }

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +90,9 @@ pid_t start_command(char** command) {
 }
 
 int main(int argc, char** argv) {
+  // Jail root may not ptrace its init (it lacks CAP_SYS_PTRACE): init holds
+  // the status file that jaild trusts for how the jail ended.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (argc < 4 || strcmp(argv[3], "--") != 0) {
     fprintf(stderr, "usage: jaild-init persist|transient jail=NAME -- [COMMAND...]\n");
     return 2;
