@@ -137,13 +137,20 @@ std::vector<fs::path> jail_cgroups(const std::string& prefix) {
 }
 
 // Processes of the run's jails: in their cgroups (by /proc/PID/cgroup), or
-// their jaild-init wherever it is ("jaild-init persist jail=NAME --").
+// their jaild-init wherever it is ("jaild-init persist jail=NAME --"). A
+// zombie is not one: it holds nothing but its PID, and is its parent's to
+// reap (the inits of a SIGKILLed jaild are the host's PID 1's), though its
+// /proc/PID/cgroup still names the unified directory it died in.
 std::vector<pid_t> jail_processes(const std::string& prefix) {
   std::vector<pid_t> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const auto name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto stat = read_file(e.path() / "stat");
+    if (auto close = stat.rfind(')'); close != std::string::npos && close + 2 < stat.size() &&
+                                      stat[close + 2] == 'Z')
+      continue;
     auto cmdline = read_file(e.path() / "cmdline");
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     if (read_file(e.path() / "cgroup").find("/jaild/" + prefix + "-") != std::string::npos ||
