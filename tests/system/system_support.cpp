@@ -65,7 +65,7 @@ rootfs::rootfs(const std::string& name) {
   std::istringstream applets(list.output);
   for (std::string a; std::getline(applets, a);)
     if (!a.empty() && a != "busybox") fs::create_symlink("busybox", path_ / "bin" / a);
-  for (const char* helper : {"alloc", "forker", "probe", "ptrace_attack"})
+  for (const char* helper : {"alloc", "forker", "probe", "ptrace_attack", "sockprobe"})
     fs::copy_file(fs::path(JAILD_TEST_HELPERS) / helper, path_ / "bin" / helper);
   write_file(path_ / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww:x:80:80:web:/www:/bin/sh\n");
   write_file(path_ / "etc/group", "root:x:0:\nwww:x:80:\nstaff:x:20:www\n");

@@ -82,6 +82,11 @@ class linux_adapter final : public host {
   void unwatch(const running_jail& jail) override;
 
  private:
+  // linux_host.cpp
+  // Whether shared-IP jails are held to their addresses here (a unified
+  // cgroup hierarchy and a kernel that loads the socket hooks); *why when not.
+  bool shared_ip_restricted(std::string* why = nullptr) const;
+
   // adapter_jail.cpp
   cgroups& require_cgroups();
   std::shared_ptr<tracked_init> track(const running_jail& jail);

@@ -20,6 +20,7 @@
 #include "lib/host/linux/launcher.h"
 #include "lib/host/linux/limits.h"
 #include "lib/host/linux/seccomp.h"
+#include "lib/host/linux/socket_hooks.h"
 #include "lib/model/error.h"
 #include "lib/model/validate.h"
 
@@ -107,6 +108,17 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   const auto dirs = cg.jail_dirs(leaf);
   nlohmann::json dir_list = nlohmann::json::array();
   for (const auto& d : dirs) dir_list.push_back(d.string());
+  // A shared-IP jail is held to its addresses by socket hooks on a cgroup of
+  // the unified hierarchy (on v1 hosts an extra directory, removed with the rest).
+  std::optional<fs::path> socket_dir;
+  std::optional<jail_addresses> addresses;
+  if (holds_to_addresses(spec) && shared_ip_restricted()) {
+    std::string problem;
+    addresses = jail_addresses_of(spec.ip4, spec.ip6, &problem);
+    if (!addresses) throw error(errc::invalid_value, problem, spec.ip4.empty() ? "/ip6" : "/ip4");
+    socket_dir = cg.socket_dir(leaf);
+    if (socket_dir && cg.version() == cgroup_version::v1) dir_list.push_back(socket_dir->string());
+  }
 
   {
     std::vector<std::string> argv{"mkdir"};
@@ -119,6 +131,24 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     const auto writes = cgroup_writes(plan, cg.version());
     if (int err = cg.apply(leaf, writes, &what)) step.fail(err, what + ": " + errno_text(err));
     step.ok();
+  }
+  if (socket_dir) {
+    std::vector<std::string> argv{"bpf", "attach", socket_dir->string()};
+    for (const auto& a : spec.ip4) argv.push_back("ip4 " + a);
+    for (const auto& a : spec.ip6) argv.push_back("ip6 " + a);
+    step_timer step(sinks.steps, "socket.restrict", argv);
+    std::string what;
+    if (int err = cg.create_socket_dir(leaf, &what))
+      step.fail(err, what + ": " + errno_text(err));
+    unique_fd dir(::open(socket_dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) step.fail(errno, socket_dir->string() + ": " + errno_text(errno));
+    const auto hooks = socket_hooks_for(*addresses);
+    try {
+      attach_socket_hooks(dir.get(), hooks);
+    } catch (const std::system_error& e) {
+      step.fail(e.code().value(), e.what());
+    }
+    step.ok(std::to_string(hooks.size()) + " hooks: bind, connect and sendmsg, IPv4 and IPv6");
   }
 
   const int image = init_image_fd();

@@ -74,7 +74,15 @@ std::optional<cgroup_layout> cgroup_layout_from(std::string_view proc_cgroup,
     if (!mount || !member) break;
     v1.own[controller] = under_mount(*mount, member->path);
   }
-  if (v1.own.size() == v1_controllers().size()) return v1;
+  if (v1.own.size() == v1_controllers().size()) {
+    for (const auto& m : mounts)
+      if (m.fstype == "cgroup2") {
+        for (const auto& c : memberships)
+          if (c.hierarchy == 0) v1.unified = under_mount(m, c.path);
+        break;
+      }
+    return v1;
+  }
 
   // v2: the unified hierarchy, when it offers the memory controller.
   bool v2_memory = false;
@@ -223,6 +231,26 @@ int cgroups::create(std::string_view leaf, const std::string& cpus, std::string*
   return 0;
 }
 
+std::optional<fs::path> cgroups::socket_dir(std::string_view leaf) const {
+  if (layout_.version == cgroup_version::v2) return dir("", leaf);
+  if (!layout_.unified) return std::nullopt;
+  return *layout_.unified / cgroup_parent_name / leaf;
+}
+
+int cgroups::create_socket_dir(std::string_view leaf, std::string* what) {
+  if (layout_.version == cgroup_version::v2) return 0;
+  auto d = socket_dir(leaf);
+  if (!d) {
+    *what = "the unified cgroup hierarchy";
+    return ENOENT;
+  }
+  std::lock_guard lock(parents_mutex_);
+  *what = d->parent_path().string();
+  if (int e = make_dir(d->parent_path())) return e;
+  *what = d->string();
+  return make_dir(*d);
+}
+
 int cgroups::set_cpus(std::string_view leaf, const std::string& cpus, std::string* what) {
   const fs::path d = dir("cpuset", leaf);
   std::string value = cpus;
@@ -250,6 +278,9 @@ std::vector<fs::path> cgroups::join_files(std::string_view leaf) const {
   std::vector<fs::path> out;
   const char* file = layout_.version == cgroup_version::v1 ? "tasks" : "cgroup.procs";
   for (const auto& d : jail_dirs(leaf)) out.push_back(d / file);
+  if (layout_.version == cgroup_version::v1)
+    if (auto d = socket_dir(leaf); d && ::access(d->c_str(), F_OK) == 0)
+      out.push_back(*d / "cgroup.procs");
   return out;
 }
 

@@ -2,6 +2,10 @@
 // jaild's own cgroup (delegation style, never at a hierarchy root):
 //   v1: <mount of memory, pids, cpu, cpuacct, cpuset>/<jaild's own path>/jaild/<name>.<instance>
 //   v2: <mount>/<jaild's own path>/jaild/<name>.<instance>
+// On a v1 host that also mounts the unified (v2) hierarchy, a shared-IP jail
+// gets one more directory there, with no controllers, for the socket hooks
+// that hold it to its addresses (socket_hooks.h):
+//   <cgroup2 mount>/<jaild's own path>/jaild/<name>.<instance>
 // The version is detected at run time: v1 when a v1 memory hierarchy is
 // mounted (this is the hybrid layout of hosts like this one), else v2 when the
 // unified hierarchy offers the memory controller.
@@ -45,6 +49,9 @@ struct cgroup_layout {
   // ("cpu" and "cpuacct" map to the same directory when co-mounted). v2: the
   // single key "" -> jaild's own directory.
   std::map<std::string, fs::path> own;
+  // v1 only: jaild's own directory in the unified hierarchy, when one is
+  // mounted (it carries no controllers here; socket hooks attach to it).
+  std::optional<fs::path> unified;
 };
 
 // The controllers jaild uses on v1, in the order directories are created.
@@ -87,6 +94,12 @@ class cgroups {
   // memory nodes before any task joins. Returns 0 or the errno, with *what set
   // to the path that failed.
   int create(std::string_view leaf, const std::string& cpus, std::string* what);
+  // The directory in the unified hierarchy that socket hooks attach to: the
+  // jail's own directory on v2, the extra one on v1 (nullopt when the host
+  // has no unified hierarchy).
+  std::optional<fs::path> socket_dir(std::string_view leaf) const;
+  // Creates socket_dir() on v1 (on v2 create() made it). 0 or the errno.
+  int create_socket_dir(std::string_view leaf, std::string* what);
   // Writes limit files; 0 or the errno of the first failure (and *what).
   int apply(std::string_view leaf, const std::vector<cgroup_write>& writes, std::string* what);
   int set_cpus(std::string_view leaf, const std::string& cpus, std::string* what);
@@ -94,7 +107,8 @@ class cgroups {
   // itself. On v1 these are the `tasks` files: moving only the calling thread
   // skips the global cgroup_threadgroup_rwsem, whose write side costs an RCU
   // grace period (7 ms measured here on the first write to cgroup.procs).
-  // On v2, cgroup.procs.
+  // On v2, cgroup.procs. On v1, the cgroup.procs of the jail's socket
+  // directory as well, when it has one.
   std::vector<fs::path> join_files(std::string_view leaf) const;
   // Processes in the jail (from the pids hierarchy on v1).
   std::vector<pid_t> procs(std::string_view leaf) const;

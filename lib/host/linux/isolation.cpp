@@ -28,4 +28,9 @@ bool needs_own_netns(const model::jail_spec& spec) {
   return !(param_is(spec.params, "ip4", "inherit") || param_is(spec.params, "ip6", "inherit"));
 }
 
+bool holds_to_addresses(const model::jail_spec& spec) {
+  if (spec.vnet || (spec.ip4.empty() && spec.ip6.empty())) return false;
+  return !(param_is(spec.params, "ip4", "inherit") || param_is(spec.params, "ip6", "inherit"));
+}
+
 }  // namespace jaild::host::linux_host

@@ -11,8 +11,10 @@
 #include "lib/host/linux/confinement.h"
 #include "lib/host/linux/fstab.h"
 #include "lib/host/linux/images.h"
+#include "lib/host/linux/isolation.h"
 #include "lib/host/linux/limits.h"
 #include "lib/host/linux/resolve.h"
+#include "lib/host/linux/socket_hooks.h"
 #include "lib/model/error.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
@@ -32,6 +34,14 @@ linux_adapter::linux_adapter(platform_options options)
       console_logs_({options_.console_log_max_bytes, options_.console_log_keep}) {}
 
 linux_adapter::~linux_adapter() = default;
+
+bool linux_adapter::shared_ip_restricted(std::string* why) const {
+  if (!cgroups_ || !cgroups_->socket_dir("probe")) {
+    if (why) *why = "no unified (v2) cgroup hierarchy is mounted";
+    return false;
+  }
+  return socket_hooks_supported(why);
+}
 
 platform_info linux_adapter::info() {
   platform_info p;
@@ -70,6 +80,13 @@ platform_info linux_adapter::info() {
        enter_image_fd() >= 0,
        "jaild cannot make the memfd of the helper that enters jails: " + errno_text(errno),
        {"exec", "hooks", "health"}});
+  {
+    std::string why;
+    const bool held = shared_ip_restricted(&why);
+    p.prerequisites.push_back({"socket-hooks", held,
+                               "shared-IP jails are not held to their addresses: " + why,
+                               {"shared-ip"}});
+  }
   nlohmann::json own = nlohmann::json::object();
   if (cgroups_)
     for (const auto& [controller, dir] : cgroups_->layout().own)
@@ -78,7 +95,7 @@ platform_info linux_adapter::info() {
       {"cgroup", cgroups_ ? (cgroups_->version() == cgroup_version::v2 ? "v2" : "v1") : "none"},
       {"cgroup_parents", own},
       {"state_dir", options_.state_dir.string()},
-      {"shared_ip_restricted", false},
+      {"shared_ip_restricted", shared_ip_restricted()},
       {"limits", {"memoryuse", "maxproc", "pcpu", "openfiles", "vmemoryuse"}}};
   return p;
 }
@@ -124,9 +141,16 @@ std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
       throw error(errc::invalid_value,
                   "mount target " + m.target + " is not below the jail's path " + spec.path,
                   "/mount/entries");
-  if (!spec.ip4.empty() || !spec.ip6.empty())
-    warnings.push_back(
-        "shared-IP jail: Linux adds the address but does not restrict the jail to it");
+  if (!spec.vnet && (!spec.ip4.empty() || !spec.ip6.empty())) {
+    std::string why;
+    if (!holds_to_addresses(spec))
+      warnings.push_back(
+          "shared-IP jail with ip4 or ip6 = \"inherit\": on Linux it is not held to its "
+          "addresses for either family");
+    else if (!shared_ip_restricted(&why))
+      warnings.push_back("shared-IP jail: this host cannot hold it to its addresses (" + why +
+                         "); it may bind and send from any of the host's");
+  }
   for (auto& w : confinement_warnings(spec)) warnings.push_back(std::move(w));
 
   if (!spec.persist && spec.command.empty())

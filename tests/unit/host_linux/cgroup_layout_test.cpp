@@ -29,6 +29,10 @@ TEST_CASE("cgroup layout: v1 hierarchies below jaild's own cgroup", "[host_linux
   cgroups c(*l);
   CHECK(c.dir("memory", "web.7f") == "/sys/fs/cgroup/memory/process_api/c3c5/jaild/web.7f");
   CHECK(c.jail_dirs("web.7f").size() == 5);
+  // The unified hierarchy beside them: where a shared-IP jail's socket hooks go.
+  REQUIRE(l->unified);
+  CHECK(*l->unified == "/sys/fs/cgroup/unified");
+  CHECK(c.socket_dir("web.7f") == fs::path("/sys/fs/cgroup/unified/jaild/web.7f"));
 }
 
 TEST_CASE("cgroup layout: cpu and cpuacct mounted together share a directory", "[host_linux]") {
@@ -44,6 +48,9 @@ TEST_CASE("cgroup layout: cpu and cpuacct mounted together share a directory", "
   CHECK(c.jail_dirs("x.1").size() == 4);
   CHECK(c.dir("cpu", "x.1") == c.dir("cpuacct", "x.1"));
   CHECK(c.dir("pids", "x.1") == "/sys/fs/cgroup/pids/d/jaild/x.1");
+  // No unified hierarchy mounted: no socket directory.
+  CHECK_FALSE(l->unified);
+  CHECK_FALSE(c.socket_dir("x.1"));
 }
 
 TEST_CASE("cgroup layout: v2 when the unified hierarchy has the memory controller",
@@ -57,6 +64,8 @@ TEST_CASE("cgroup layout: v2 when the unified hierarchy has the memory controlle
   cgroups c(*l);
   CHECK(c.jail_dirs("web.1") ==
         std::vector<fs::path>{"/sys/fs/cgroup/system.slice/jaild.service/jaild/web.1"});
+  // On v2 the socket hooks attach to the jail's own directory.
+  CHECK(c.socket_dir("web.1") == c.jail_dirs("web.1").front());
   // After jaild moved itself into its leaf, the base stays the same.
   l = cgroup_layout_from("0::/system.slice/jaild.service/jaild.daemon\n", mountinfo, "memory pids");
   CHECK(l->own.at("") == "/sys/fs/cgroup/system.slice/jaild.service");

@@ -34,12 +34,14 @@ TEST_CASE("linux check: warnings for what Linux runs with a weaker guarantee", "
   auto host = host::make_platform_host({"/tmp"});
   auto s = spec();
   CHECK(host->check(s).empty());
-  s.ip4 = {"eth0|192.0.2.5/24"};
+  s.ip4 = {"lo|10.99.0.5/32"};
   s.limits = {"openfiles:deny=1024"};
+  // ip6 = "inherit" beside ip4 addresses: the socket hooks cannot leave one family free.
+  s.params["ip6"] = "inherit";
   auto w = host->check(s);
   REQUIRE(w.size() == 2);
   CHECK(w[0].find("per process") != std::string::npos);
-  CHECK(w[1] == "shared-IP jail: Linux adds the address but does not restrict the jail to it");
+  CHECK(w[1].find("\"inherit\": on Linux it is not held to its addresses") != std::string::npos);
 }
 
 TEST_CASE("linux check: a cpuset beyond the host's CPUs and an unknown mount type",
