@@ -188,6 +188,9 @@ void limit_malloc_arenas() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: a helper mode of this binary (jaild-attach on FreeBSD) runs
+  // with nothing of jaild's made yet.
+  if (const int status = host::platform_helper_main(argc, argv); status >= 0) return status;
   limit_malloc_arenas();
   CLI::App app{"jaild: the jail supervisor daemon"};
   app.set_version_flag("--version", std::string("jaild ") + JAILD_VERSION);

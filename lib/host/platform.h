@@ -20,4 +20,10 @@ struct platform_options {
 
 std::unique_ptr<host> make_platform_host(const platform_options& options);
 
+// The platform's helper modes of the jaild binary, picked at the very top of
+// main() before anything of jaild runs: when argv[0] names one (FreeBSD:
+// "jaild-attach", freebsd/attach.h) it runs and never returns to jaild;
+// otherwise this returns -1 at once.
+int platform_helper_main(int argc, char** argv);
+
 }  // namespace jaild::host

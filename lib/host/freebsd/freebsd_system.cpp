@@ -2,8 +2,9 @@
 // (jail_set/jail_get through jailparam_*), jail_remove(2), jail_attach(2),
 // rctl(2), cpuset_setaffinity(2) with CPU_WHICH_JAIL, kqueue(2) for crash
 // detection, sysctl(3), getfsstat(2), getifaddrs(3), modfind(2), and
-// fork/exec for every command (an argv, never a shell). It also provides
-// make_platform_host() for the FreeBSD build.
+// posix/process.h's fork/exec for every command (an argv, never a shell;
+// into a jail through jaild-attach, attach.h). It also provides
+// make_platform_host() and platform_helper_main() for the FreeBSD build.
 //
 // Compiled on FreeBSD only. It is kept thin on purpose: every decision is in
 // adapter.cpp and plan.cpp, which the unit tests cover on Linux; this file is
@@ -36,7 +37,6 @@
 #include <netinet/in.h>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -51,9 +51,11 @@
 #include <thread>
 
 #include "lib/host/freebsd/adapter.h"
+#include "lib/host/freebsd/attach.h"
 #include "lib/host/freebsd/parse.h"
 #include "lib/host/freebsd/system.h"
 #include "lib/host/platform.h"
+#include "lib/host/posix/process.h"
 
 extern char** environ;
 
@@ -67,10 +69,6 @@ constexpr std::size_t output_limit = 1024 * 1024;
 // serialised so that an error message belongs to the call that made it.
 std::mutex libjail_mutex;
 
-std::chrono::microseconds since(clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
-}
-
 std::optional<std::string> slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -79,171 +77,79 @@ std::optional<std::string> slurp(const std::string& path) {
   return s.str();
 }
 
-int decode_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+// Opened at start-up: jaild's own binary, which every command that enters a
+// jail (or changes user or directory) is a fresh exec of, as jaild-attach
+// (attach.h). Held open, it keeps working after the file is replaced by an
+// upgrade.
+int open_own_binary() {
+  int mib[4] = {CTL_KERN, KERN_PROC, KERN_PROC_PATHNAME, -1};
+  char path[PATH_MAX];
+  std::size_t len = sizeof path;
+  if (::sysctl(mib, 4, path, &len, nullptr, 0) != 0) return -1;
+  return ::open(path, O_RDONLY | O_CLOEXEC);
 }
 
-// Everything the child of fork(2) needs, prepared before the fork: in a
-// threaded process the child may only make async-signal-safe calls, so no
-// allocation, no getpwnam(), no PATH lookup happens after the fork.
-struct child_plan {
-  std::vector<std::string> candidates;   // argv[0], or PATH entries + argv[0]
-  std::vector<std::string> args;
-  std::vector<std::string> envs;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  int host_binary_fd = -1;               // fexecve() this after jail_attach
-  int output_fd = -1;                    // exec.consolelog
-  int jid = -1;
-  std::string cwd = "/";
-  bool set_user = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
+// A command as the POSIX runner takes it, with the descriptors it owns.
+struct prepared_command {
+  posix::program program;
+  int image_fd = -1;    // the host binary run inside the jail (host_binary)
+  int output_fd = -1;   // exec.consolelog
 
-  ~child_plan() {
-    if (host_binary_fd >= 0) ::close(host_binary_fd);
+  prepared_command() = default;
+  prepared_command(const prepared_command&) = delete;
+  prepared_command& operator=(const prepared_command&) = delete;
+  ~prepared_command() {
+    if (image_fd >= 0) ::close(image_fd);
     if (output_fd >= 0) ::close(output_fd);
   }
 };
 
-std::optional<std::string> jail_path_of(int jid) {
-  std::lock_guard lock(libjail_mutex);
-  struct jailparam p[2];
-  if (jailparam_init(&p[0], "jid") < 0) return std::nullopt;
-  if (jailparam_import_raw(&p[0], &jid, sizeof jid) < 0 || jailparam_init(&p[1], "path") < 0) {
-    jailparam_free(p, 1);
-    return std::nullopt;
-  }
-  std::optional<std::string> out;
-  if (jailparam_get(p, 2, 0) >= 0 && p[1].jp_value)
-    out = std::string(static_cast<const char*>(p[1].jp_value));
-  // p[0]'s value is ours (raw); jailparam_free skips raw values.
-  jailparam_free(p, 2);
-  return out;
-}
-
-bool prepare(const command& cmd, const run_options& o, child_plan& plan, std::string* why) {
+// On the host a command is exec'd as it is. Inside a jail, as a user or in a
+// directory it goes through jaild-attach, so that the process that calls
+// jail_attach(2) and reads the jail's passwd is never a copy of jaild.
+bool prepare(const command& cmd, const run_options& o, int self_fd, prepared_command& c,
+             std::string* why) {
   if (cmd.argv.empty()) {
     *why = "empty argv";
     return false;
   }
-  plan.jid = static_cast<int>(cmd.jail);
-  plan.args = cmd.argv;
-  for (const auto& [k, v] : o.env) plan.envs.push_back(k + "=" + v);
-  std::string root = "/";
-  if (cmd.jail >= 0) {
-    auto path = jail_path_of(plan.jid);
-    if (!path) {
-      *why = "no jail with JID " + std::to_string(cmd.jail);
+  auto& p = c.program;
+  for (const auto& [k, v] : o.env) p.env.push_back(k + "=" + v);
+  const bool as_user = !o.user.empty() && o.user != "root";
+  if (cmd.jail >= 0 || as_user || !o.cwd.empty()) {
+    if (self_fd < 0) {
+      *why = "jaild could not open its own binary at start-up, so it cannot enter jails";
       return false;
     }
-    root = *path;
-  }
-  if (!o.user.empty() && o.user != "root") {
-    const std::string etc = (root == "/" ? std::string() : root) + "/etc/";
-    auto passwd = slurp(etc + "passwd");
-    auto entry = passwd ? find_passwd(*passwd, o.user) : std::nullopt;
-    if (!entry) {
-      *why = "no user '" + o.user + "' in " + etc + "passwd";
-      return false;
+    attach_request a;
+    a.jid = cmd.jail;
+    a.user = as_user ? o.user : "";
+    a.cwd = o.cwd.empty() ? "/" : o.cwd;
+    a.image = cmd.host_binary;
+    a.argv = cmd.argv;
+    p.argv = attach_argv(a);
+    p.exec_fd = self_fd;
+    if (cmd.host_binary) {
+      c.image_fd = ::open(cmd.argv[0].c_str(), O_RDONLY | O_CLOEXEC);
+      if (c.image_fd < 0) {
+        *why = cmd.argv[0] + ": " + std::strerror(errno);
+        return false;
+      }
+      p.pass_fd = c.image_fd;
     }
-    plan.set_user = true;
-    plan.uid = entry->uid;
-    plan.gid = entry->gid;
-    for (auto g : groups_of(slurp(etc + "group").value_or(""), o.user, entry->gid))
-      plan.groups.push_back(static_cast<gid_t>(g));
-    for (auto& e : plan.envs)
-      if (e.starts_with("HOME=")) e = "HOME=" + entry->home;
-  }
-  if (!o.cwd.empty()) plan.cwd = o.cwd;
-  if (cmd.host_binary) {
-    plan.host_binary_fd = ::open(cmd.argv[0].c_str(), O_RDONLY | O_CLOEXEC);
-    if (plan.host_binary_fd < 0) {
-      *why = cmd.argv[0] + ": " + std::strerror(errno);
-      return false;
-    }
-  } else if (cmd.argv[0].find('/') == std::string::npos) {
-    std::string path = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
-    if (auto it = o.env.find("PATH"); it != o.env.end()) path = it->second;
-    std::istringstream dirs(path);
-    for (std::string d; std::getline(dirs, d, ':');)
-      if (!d.empty()) plan.candidates.push_back(d + "/" + cmd.argv[0]);
   } else {
-    plan.candidates.push_back(cmd.argv[0]);
+    p.argv = cmd.argv;
+    p.candidates = posix::search_path(cmd.argv[0], p.env);
   }
   if (!o.output_file.empty()) {
-    plan.output_fd =
-        ::open(o.output_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (plan.output_fd < 0) {
+    c.output_fd = ::open(o.output_file.c_str(),
+                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (c.output_fd < 0) {
       *why = o.output_file + ": " + std::strerror(errno);
       return false;
     }
+    p.output_fd = c.output_fd;
   }
-  for (auto& a : plan.args) plan.argv.push_back(a.data());
-  plan.argv.push_back(nullptr);
-  for (auto& e : plan.envs) plan.envp.push_back(e.data());
-  plan.envp.push_back(nullptr);
-  return true;
-}
-
-[[noreturn]] void fail(const char* what) {
-  (void)!::write(2, what, std::strlen(what));
-  (void)!::write(2, " failed\n", 8);
-  ::_exit(127);
-}
-
-// In the child of fork(2): async-signal-safe calls only.
-[[noreturn]] void child_main(const child_plan& plan, int in_fd, int out_fd, int err_fd) {
-  ::setpgid(0, 0);
-  if (in_fd >= 0) ::dup2(in_fd, 0);
-  if (plan.output_fd >= 0) {
-    ::dup2(plan.output_fd, 1);
-    ::dup2(plan.output_fd, 2);
-  } else {
-    if (out_fd >= 0) ::dup2(out_fd, 1);
-    if (err_fd >= 0) ::dup2(err_fd, 2);
-  }
-  // The host binary stays open as descriptor 3 for fexecve(2); dup2() clears
-  // its close-on-exec flag. Everything else of jaild's is closed.
-  if (plan.host_binary_fd >= 0) {
-    if (::dup2(plan.host_binary_fd, 3) < 0) fail("dup2");
-    ::closefrom(4);
-  } else {
-    ::closefrom(3);
-  }
-  // jail_attach(2) changes the root but not the working directory: the
-  // chdir() after it is what keeps the child from holding a directory of
-  // the host.
-  if (plan.jid >= 0 && ::jail_attach(plan.jid) < 0) fail("jail_attach");
-  if (::chdir(plan.cwd.c_str()) < 0) fail("chdir");
-  if (plan.set_user) {
-    if (::setgroups(static_cast<int>(plan.groups.size()), plan.groups.data()) < 0)
-      fail("setgroups");
-    if (::setgid(plan.gid) < 0) fail("setgid");
-    if (::setuid(plan.uid) < 0) fail("setuid");
-  }
-  if (plan.host_binary_fd >= 0) {
-    ::fexecve(3, plan.argv.data(), plan.envp.data());
-    fail("fexecve");
-  }
-  for (const auto& c : plan.candidates) ::execve(c.c_str(), plan.argv.data(), plan.envp.data());
-  fail("exec");
-}
-
-pid_t start_child(const child_plan& plan, int in_fd, int out_fd, int err_fd) {
-  const pid_t pid = ::fork();
-  if (pid == 0) child_main(plan, in_fd, out_fd, err_fd);
-  return pid;
-}
-
-bool make_pipe(int fds[2]) {
-  // pipe2(2) is newer than FreeBSD 9.2; children close what they inherit anyway.
-  if (::pipe(fds) < 0) return false;
-  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
   return true;
 }
 
@@ -311,6 +217,8 @@ class freebsd_system final : public system {
   void drop_process_knote(std::int64_t pid);
   void fire(std::int64_t jid, exit_info info);
 
+  const int self_fd_;   // open_own_binary()
+
   // Children started by spawn(); the watcher reaps them.
   std::mutex spawned_mutex_;
   std::set<pid_t> spawned_;
@@ -331,7 +239,7 @@ class freebsd_system final : public system {
   std::thread watcher_;
 };
 
-freebsd_system::freebsd_system() {
+freebsd_system::freebsd_system() : self_fd_(open_own_binary()) {
   kq_ = ::kqueue();
   if (kq_ >= 0) {
     struct kevent ev;
@@ -353,6 +261,7 @@ freebsd_system::~freebsd_system() {
   }
   if (watcher_.joinable()) watcher_.join();
   if (kq_ >= 0) ::close(kq_);
+  if (self_fd_ >= 0) ::close(self_fd_);
 }
 
 // ---------------------------------------------------------------------------
@@ -360,93 +269,26 @@ freebsd_system::~freebsd_system() {
 
 run_result freebsd_system::run(const command& cmd, const run_options& o) {
   run_result r;
-  const auto start = clock::now();
-  child_plan plan;
-  if (!prepare(cmd, o, plan, &r.error)) {
+  prepared_command c;
+  if (!prepare(cmd, o, self_fd_, c, &r.error)) {
     r.status = -1;
     return r;
   }
-  int in[2], out[2], err[2];
-  if (!make_pipe(in) || !make_pipe(out) || !make_pipe(err)) {
-    r.status = -1;
-    r.error = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  const pid_t pid = start_child(plan, in[0], out[1], err[1]);
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (pid < 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    ::close(err[0]);
-    r.status = -1;
-    r.error = std::string("fork: ") + std::strerror(errno);
-    return r;
-  }
-  std::size_t written = 0;
-  if (o.input.empty()) {
-    ::close(in[1]);
-    in[1] = -1;
-  } else {
-    ::fcntl(in[1], F_SETFL, O_NONBLOCK);
-  }
-  const auto deadline = start + o.timeout;
-  bool out_open = true, err_open = true;
-  char buf[8192];
-  while (out_open || err_open || in[1] >= 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
-      break;
-    }
-    struct pollfd fds[3];
-    int n = 0;
-    if (out_open) fds[n++] = {out[0], POLLIN, 0};
-    if (err_open) fds[n++] = {err[0], POLLIN, 0};
-    if (in[1] >= 0) fds[n++] = {in[1], POLLOUT, 0};
-    int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    for (int i = 0; i < n; ++i) {
-      if (!fds[i].revents) continue;
-      if (fds[i].fd == in[1]) {
-        auto w = ::write(in[1], o.input.data() + written, o.input.size() - written);
-        if (w > 0) written += static_cast<std::size_t>(w);
-        if (w < 0 || written == o.input.size()) {
-          ::close(in[1]);
-          in[1] = -1;
-        }
-        continue;
-      }
-      auto got = ::read(fds[i].fd, buf, sizeof buf);
-      std::string& sink = fds[i].fd == out[0] ? r.output : r.error;
-      if (got > 0) {
-        if (sink.size() < output_limit)
-          sink.append(buf, std::min(static_cast<std::size_t>(got), output_limit - sink.size()));
-      } else {
-        (fds[i].fd == out[0] ? out_open : err_open) = false;
-      }
-    }
-  }
-  if (in[1] >= 0) ::close(in[1]);
-  ::close(out[0]);
-  ::close(err[0]);
-  if (r.timed_out) ::killpg(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  r.status = r.timed_out ? 128 + SIGKILL : decode_status(status);
-  r.duration = since(start);
+  auto out = posix::run(c.program, o.input, o.timeout, output_limit);
+  r.status = out.status;
+  r.output = std::move(out.output);
+  r.error = std::move(out.error);
+  r.timed_out = out.timed_out;
+  r.duration = out.duration;
   return r;
 }
 
 std::int64_t freebsd_system::spawn(const command& cmd, const run_options& o, std::string* why) {
-  child_plan plan;
-  if (!prepare(cmd, o, plan, why)) return -1;
+  prepared_command c;
+  if (!prepare(cmd, o, self_fd_, c, why)) return -1;
   int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   std::lock_guard lock(spawned_mutex_);
-  const pid_t pid = start_child(plan, null_fd, null_fd, null_fd);
+  const pid_t pid = posix::start(c.program, null_fd, null_fd, null_fd);
   if (null_fd >= 0) ::close(null_fd);
   if (pid < 0) {
     *why = std::string("fork: ") + std::strerror(errno);
@@ -853,7 +695,7 @@ void freebsd_system::watcher_loop() {
         it->second.watched_pid = -1;
       }
       if (pid == main_pid) {
-        fire(jid, {decode_status(status), ours});
+        fire(jid, {posix::decode_status(status), ours});
         continue;
       }
       // A process we followed ended: the jail may live on in others.
@@ -885,6 +727,11 @@ namespace jaild::host {
 
 std::unique_ptr<host> make_platform_host(const platform_options& options) {
   return freebsd::make_platform_host(options);
+}
+
+int platform_helper_main(int argc, char** argv) {
+  if (argc < 1 || std::strcmp(argv[0], freebsd::attach_program) != 0) return -1;
+  return freebsd::attach_main(argc, argv, environ, [](int jid) { return ::jail_attach(jid); });
 }
 
 }  // namespace jaild::host

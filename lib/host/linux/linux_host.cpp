@@ -199,6 +199,9 @@ std::unique_ptr<host> make(const platform_options& options) {
 
 namespace jaild::host {
 
+// Linux's helpers are images of their own (images.h), not modes of jaild.
+int platform_helper_main(int, char**) { return -1; }
+
 std::unique_ptr<host> make_platform_host(const platform_options& options) {
   return linux_host::make(options);
 }

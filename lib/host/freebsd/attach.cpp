@@ -1,0 +1,144 @@
+#include "lib/host/freebsd/attach.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__FreeBSD__) && __has_include(<sys/procctl.h>)
+#include <sys/param.h>
+#include <sys/procctl.h>  // FreeBSD 10+
+#endif
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "lib/host/freebsd/parse.h"
+#include "lib/host/posix/process.h"
+
+namespace jaild::host::freebsd {
+namespace {
+
+[[noreturn]] void die(int status, const std::string& message) {
+  const std::string line = "jaild: " + message + "\n";
+  (void)!::write(2, line.data(), line.size());
+  ::_exit(status);
+}
+
+// A regular file of at most the limit; a FIFO, a device or a directory in its
+// place is refused without blocking.
+std::optional<std::string> read_account_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<std::size_t>(st.st_size) <= attach_account_file_limit) {
+    std::string text;
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      if (n == 0) {
+        out = std::move(text);
+        break;
+      }
+      text.append(buf, static_cast<std::size_t>(n));
+      if (text.size() > attach_account_file_limit) break;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+std::optional<std::string> value_of(std::string_view arg, std::string_view key) {
+  if (arg.size() <= key.size() || arg.substr(0, key.size()) != key || arg[key.size()] != '=')
+    return std::nullopt;
+  return std::string(arg.substr(key.size() + 1));
+}
+
+}  // namespace
+
+std::vector<std::string> attach_argv(const attach_request& r) {
+  std::vector<std::string> a{attach_program, "jid=" + std::to_string(r.jid), "user=" + r.user,
+                             "cwd=" + (r.cwd.empty() ? std::string("/") : r.cwd),
+                             std::string("image=") + (r.image ? "1" : "0"), "--"};
+  a.insert(a.end(), r.argv.begin(), r.argv.end());
+  return a;
+}
+
+int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), const char* etc) {
+  attach_request r;
+  int i = 1;
+  bool have_jid = false;
+  for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
+    const std::string_view arg = argv[i];
+    if (auto v = value_of(arg, "jid")) {
+      char* end = nullptr;
+      errno = 0;
+      r.jid = std::strtoll(v->c_str(), &end, 10);
+      if (errno || v->empty() || *end) die(126, "jaild-attach: bad jid " + *v);
+      have_jid = true;
+    } else if (auto u = value_of(arg, "user")) {
+      r.user = *u;
+    } else if (auto c = value_of(arg, "cwd")) {
+      r.cwd = *c;
+    } else if (auto m = value_of(arg, "image")) {
+      r.image = *m == "1";
+    } else {
+      die(126, "jaild-attach: unknown argument " + std::string(arg));
+    }
+  }
+  if (!have_jid || i >= argc - 1) die(126, "jaild-attach: usage: jid=N ... -- ARGV");
+  for (++i; i < argc; ++i) r.argv.emplace_back(argv[i]);
+
+#if defined(PROC_TRACE_CTL) && defined(PROC_TRACE_CTL_DISABLE_EXEC)
+  // Not traceable until the exec (procctl(2), FreeBSD 10.2+, sys/sys/procctl.h):
+  // jail root cannot attach to this process while it is still ours.
+  int trace = PROC_TRACE_CTL_DISABLE_EXEC;
+  if (::procctl(P_PID, ::getpid(), PROC_TRACE_CTL, &trace) != 0)
+    die(126, std::string("procctl: ") + std::strerror(errno));
+#endif
+  if (r.jid >= 0 && attach(static_cast<int>(r.jid)) != 0)
+    die(126, "jail_attach " + std::to_string(r.jid) + ": " + std::strerror(errno));
+  // jail_attach(2) changes the root but not the working directory: this
+  // chdir is what keeps the command from holding a directory of the host.
+  if (::chdir(r.cwd.c_str()) != 0)
+    die(126, "cwd " + r.cwd + ": " + std::strerror(errno));
+
+  std::vector<std::string> env;
+  for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
+  if (!r.user.empty() && r.user != "root") {
+    const std::string dir = etc;
+    auto passwd = read_account_file(dir + "/passwd");
+    auto entry = passwd ? find_passwd(*passwd, r.user) : std::nullopt;
+    if (!entry) die(126, "user " + r.user + ": not in " + dir + "/passwd of the jail");
+    std::vector<gid_t> groups;
+    for (auto g : groups_of(read_account_file(dir + "/group").value_or(""), r.user, entry->gid))
+      groups.push_back(static_cast<gid_t>(g));
+    if (::setgroups(static_cast<int>(groups.size()), groups.data()) != 0 ||
+        ::setgid(static_cast<gid_t>(entry->gid)) != 0 ||
+        ::setuid(static_cast<uid_t>(entry->uid)) != 0)
+      die(126, "user " + r.user + ": " + std::strerror(errno));
+    for (auto& e : env)
+      if (e.starts_with("HOME=")) e = "HOME=" + entry->home;
+  }
+
+  posix::c_strings args(r.argv), envs(env);
+  if (r.image) {
+    if (::fcntl(attach_image_fd, F_SETFD, FD_CLOEXEC) != 0)
+      die(126, "no program descriptor");
+    ::fexecve(attach_image_fd, args.ptrs.data(), envs.ptrs.data());
+    die(126, "cannot execute " + r.argv[0] + ": " + std::strerror(errno));
+  }
+  int saved = ENOENT;
+  for (const auto& path : posix::search_path(r.argv[0], env)) {
+    ::execve(path.c_str(), args.ptrs.data(), envs.ptrs.data());
+    if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+  }
+  die(saved == ENOENT ? 127 : 126, "cannot run " + r.argv[0] + ": " + std::strerror(saved));
+}
+
+}  // namespace jaild::host::freebsd
