@@ -12,6 +12,7 @@
 #include "api/audit.h"
 #include "api/auth.h"
 #include "api/encoding.h"
+#include "api/event_feed.h"
 #include "api/request.h"
 #include "api/router.h"
 #include "lib/engine/engine.h"
@@ -23,6 +24,7 @@ struct service_options {
   std::string state_dir;   // reported by /v1/info
   auth_options auth;
   std::filesystem::path audit_log;  // JSON lines; "" = no audit log (tests)
+  feed_limits events;               // GET /v1/events: pages, queues, keepalives
 };
 
 class service {
@@ -61,7 +63,7 @@ class service {
   router router_;
   encoder encoder_;
   std::chrono::steady_clock::time_point started_;
-  std::shared_ptr<class feed_hub> feeds_;  // live Server-Sent Event streams
+  std::shared_ptr<feed_hub> feeds_;  // live Server-Sent Event streams
   std::shared_ptr<class request_metrics> metrics_;
   std::unique_ptr<authenticator> auth_;
   std::unique_ptr<audit_log> audit_;

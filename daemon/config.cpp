@@ -105,7 +105,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
   }
   refuse_unknown(root,
                  {"state_dir", "socket", "socket_mode", "socket_group", "log_level", "log_file",
-                  "api", "https", "auth", "engine", "logs"},
+                  "api", "https", "auth", "engine", "logs", "events"},
                  file, "");
   if (auto* n = root.get("state_dir")) c.state_dir = text(*n, file);
   if (auto* n = root.get("socket")) c.socket = text(*n, file);
@@ -174,6 +174,15 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.logs.console_max_bytes = static_cast<std::uint64_t>(number(*v, file, 4096, 1LL << 40));
     if (auto* v = logs->get("console_keep"))
       c.logs.console_keep = static_cast<unsigned>(number(*v, file, 0, 100));
+  }
+  if (auto* n = root.get("events")) {
+    auto* events = n->as_table();
+    if (!events) bad(*n, file, "[events] must be a table");
+    refuse_unknown(*events, {"keep", "max_age_days"}, file, "events.");
+    if (auto* v = events->get("keep"))
+      c.events.keep = static_cast<std::size_t>(number(*v, file, 1, 1LL << 40));
+    if (auto* v = events->get("max_age_days"))
+      c.events.max_age = std::chrono::hours(24 * number(*v, file, 0, 36500));
   }
 }
 

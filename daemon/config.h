@@ -59,6 +59,12 @@ struct logs_config {
   unsigned console_keep = 3;                                 // NAME.1 .. NAME.3
 };
 
+// [events]: how many stored events are kept for GET /v1/events to replay.
+struct events_config {
+  std::size_t keep = 100'000;               // the newest this many ...
+  std::chrono::hours max_age{24 * 30};      // ... and none older than this (0: no age limit)
+};
+
 struct config {
   std::filesystem::path state_dir;      // database, socket and runtime files
   std::filesystem::path socket;         // default: STATE_DIR/jaild.sock
@@ -71,6 +77,7 @@ struct config {
   auth_config auth;
   engine_config engine;
   logs_config logs;
+  events_config events;
 
   std::filesystem::path database() const;
 };

@@ -97,6 +97,7 @@ int run(const daemon::config& c) {
   daemon::prepare_state_dir(c.state_dir, c.socket, c.socket_mode, group_id(c.socket_group));
   auto db = store::store::open(c.database());
   spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
+  db->set_event_retention({c.events.keep, c.events.max_age});
 
   auto platform =
       host::make_platform_host({c.state_dir, c.logs.console_max_bytes, c.logs.console_keep});

@@ -115,6 +115,7 @@ store::store(std::filesystem::path path, int lock_fd, std::unique_ptr<SQLite::Da
     : path_(std::move(path)), lock_fd_(lock_fd), db_(std::move(db)) {}
 
 store::~store() {
+  reader_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -148,6 +149,9 @@ std::unique_ptr<store> store::open(const std::filesystem::path& path) {
   std::unique_ptr<store> s(new store(path, lock_fd, std::move(db)));
   try {
     s->migrate();
+    s->reader_ = std::make_unique<SQLite::Database>(
+        path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
+    s->reader_->setBusyTimeout(5000);
   } catch (const SQLite::Exception& e) {
     open_failed(path, e);
   }
@@ -213,7 +217,36 @@ model::event store::insert_event(model::event ev) {
   ins.bind(4, ev.data.dump());
   ins.exec();
   ev.seq = db_->getLastInsertRowid();
+  prune_events(ev.seq);
   return ev;
+}
+
+// Both deletes walk the primary key from its low end and stop at once when
+// nothing is due, so pruning on every insert costs two index probes.
+void store::prune_events(std::int64_t newest) {
+  if (retention_.keep > 0 && newest > static_cast<std::int64_t>(retention_.keep)) {
+    SQLite::Statement by_count(*db_, "DELETE FROM events WHERE seq <= ?");
+    by_count.bind(1, newest - static_cast<std::int64_t>(retention_.keep));
+    by_count.exec();
+  }
+  if (retention_.max_age.count() > 0) {
+    // Times only grow with seq (one writer), so what is too old is a prefix.
+    SQLite::Statement by_age(*db_,
+                             "DELETE FROM events WHERE seq < COALESCE((SELECT seq FROM events "
+                             "WHERE time_ms >= ? ORDER BY seq LIMIT 1), ?)");
+    by_age.bind(1, now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  retention_.max_age).count());
+    by_age.bind(2, newest);  // the newest stays, whatever its age
+    by_age.exec();
+  }
+}
+
+void store::set_event_retention(event_retention retention) {
+  std::lock_guard lock(mutex_);
+  retention_ = retention;
+  const auto newest =
+      db_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
+  if (newest > 0) write(false, [&] { prune_events(newest); });
 }
 
 void store::write_change(const jail_change& change) {
@@ -659,14 +692,11 @@ std::int64_t store::next_counter(const std::string& name) {
   return value;
 }
 
-std::vector<model::event> store::events_after(std::int64_t after, std::size_t limit) {
-  std::lock_guard lock(mutex_);
+namespace {
+
+// The rows of a query over `seq, time_ms, type, jail, data`.
+std::vector<model::event> event_rows(SQLite::Statement& q) {
   std::vector<model::event> out;
-  SQLite::Statement q(*db_,
-                      "SELECT seq, time_ms, type, jail, data FROM events WHERE seq > ? "
-                      "ORDER BY seq LIMIT ?");
-  q.bind(1, after);
-  q.bind(2, static_cast<std::int64_t>(limit));
   while (q.executeStep()) {
     model::event ev;
     ev.seq = q.getColumn(0).getInt64();
@@ -680,9 +710,53 @@ std::vector<model::event> store::events_after(std::int64_t after, std::size_t li
   return out;
 }
 
+// AUTOINCREMENT keeps the highest seq ever given in sqlite_sequence, which
+// pruning does not lower.
+std::int64_t newest_seq(SQLite::Database& db) {
+  return db
+      .execAndGet("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
+      .getInt64();
+}
+
+}  // namespace
+
+std::vector<model::event> store::events_after(std::int64_t after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  SQLite::Statement q(*db_,
+                      "SELECT seq, time_ms, type, jail, data FROM events WHERE seq > ? "
+                      "ORDER BY seq LIMIT ?");
+  q.bind(1, after);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  return event_rows(q);
+}
+
 std::int64_t store::last_event_seq() {
   std::lock_guard lock(mutex_);
-  return db_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
+  return newest_seq(*db_);
+}
+
+store::event_page store::read_events(std::int64_t after, std::size_t limit,
+                                     const std::string& jail) {
+  std::lock_guard lock(reader_mutex_);
+  event_page page;
+  // One read transaction: the page, the oldest and the newest of one commit.
+  SQLite::Transaction tx(*reader_);
+  page.last = newest_seq(*reader_);
+  page.oldest =
+      reader_->execAndGet("SELECT COALESCE(MIN(seq), 0) FROM events").getInt64();
+  if (page.oldest == 0) page.oldest = page.last + 1;
+  SQLite::Statement q(*reader_,
+                      jail.empty() ? "SELECT seq, time_ms, type, jail, data FROM events "
+                                     "WHERE seq > ? ORDER BY seq LIMIT ?"
+                                   : "SELECT seq, time_ms, type, jail, data FROM events "
+                                     "WHERE seq > ? AND jail = ? ORDER BY seq LIMIT ?");
+  int i = 1;
+  q.bind(i++, after);
+  if (!jail.empty()) q.bind(i++, jail);
+  q.bind(i, static_cast<std::int64_t>(limit));
+  page.events = event_rows(q);
+  tx.commit();
+  return page;
 }
 
 void store::transaction(const std::function<void(SQLite::Database&)>& fn) {

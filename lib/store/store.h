@@ -12,9 +12,13 @@
 // touches it.
 //
 // Thread-safety: every method may be called from any thread; calls are
-// serialised on one mutex.
+// serialised on one mutex. Event pages (read_events) are read on a second,
+// read-only connection with a mutex of its own, so that event streams never
+// wait for writers, and writers never wait for them (WAL readers see the
+// last commit).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -139,11 +143,29 @@ class store {
       const std::vector<jail_change>& changes,
       const std::map<std::string, std::vector<lease_row>>& leases = {});
 
-  // Events.
+  // Events. Every write of an event also prunes what falls outside the
+  // retention: all but the newest `keep`, and those older than `max_age`
+  // (zero: no age limit). The newest event's seq is never reused.
+  struct event_retention {
+    std::size_t keep = 100'000;
+    std::chrono::seconds max_age{std::chrono::hours(24 * 30)};
+  };
+  // Sets the retention and prunes at once.
+  void set_event_retention(event_retention retention);
   model::event append_event(model::event ev);
   // Events with seq > after, oldest first, at most `limit`.
   std::vector<model::event> events_after(std::int64_t after, std::size_t limit);
+  // The seq of the newest event ever written (0: none), pruned or not.
   std::int64_t last_event_seq();
+
+  // One page of the stored events, for a stream that reads the backlog a
+  // page at a time (on the read connection, never blocking a writer).
+  struct event_page {
+    std::vector<model::event> events;  // seq > after (of `jail` when given), oldest first
+    std::int64_t oldest = 1;           // the oldest seq still stored (last + 1 when none is)
+    std::int64_t last = 0;             // the newest seq ever written
+  };
+  event_page read_events(std::int64_t after, std::size_t limit, const std::string& jail = {});
 
   // Runtime rows. save_runtime writes the row and, when given, its event in
   // one transaction. These writes use synchronous=NORMAL: everything they
@@ -194,7 +216,9 @@ class store {
   void migrate();
   // Runs fn in a transaction; durable=false commits with synchronous=NORMAL.
   void write(bool durable, const std::function<void()>& fn);
+  // Inserts the event and prunes by the retention. Inside write().
   model::event insert_event(model::event ev);
+  void prune_events(std::int64_t newest);
   // Replaces the leases of each jail in `leases`; old rows all go first, so an
   // address may move from one jail to another. Inside write().
   void write_leases(const std::map<std::string, std::vector<lease_row>>& leases);
@@ -205,6 +229,10 @@ class store {
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
   bool durable_ = true;  // the synchronous mode the connection is in
+  event_retention retention_;  // guarded by mutex_
+
+  std::mutex reader_mutex_;                  // guards reader_
+  std::unique_ptr<SQLite::Database> reader_;  // read-only: event pages
 };
 
 std::int64_t now_ms();

@@ -195,6 +195,26 @@ std::vector<std::string> read_stream(const api::response& r, std::size_t count) 
   return out;
 }
 
+// A GET of the event stream from root, on `svc`.
+api::response open_events(api::service& svc, const std::string& target) {
+  api::request req;
+  req.method = "GET";
+  req.target = target;
+  REQUIRE(api::split_target(target, req.path, req.query));
+  req.from.uid = 0;
+  api::response out;
+  svc.dispatch(req, [&](api::response resp) { out = std::move(resp); });
+  REQUIRE(out.stream);
+  return out;
+}
+
+std::vector<long long> ids_of(const std::vector<std::string>& chunks) {
+  std::vector<long long> ids;
+  for (const auto& c : chunks)
+    if (c.starts_with("id: ")) ids.push_back(std::stoll(c.substr(4)));
+  return ids;
+}
+
 }  // namespace
 
 TEST_CASE("service: start and stop, synchronous and async", "[api]") {
@@ -307,4 +327,85 @@ TEST_CASE("service: events stream, resume after a sequence number without gaps",
   live.stream->cancel();
 
   expect_problem(f.call("GET", "/v1/events?since=abc"), 400, "bad_request");
+}
+
+TEST_CASE("service: a client that asks for pruned events gets a reset, then the rest", "[api]") {
+  api_fixture f;
+  f.db->set_event_retention({5, std::chrono::seconds(0)});
+  for (int i = 0; i < 12; ++i)
+    REQUIRE(f.call("POST", "/v1/jails",
+                   json{{"name", "j" + std::to_string(i)}, {"path", "/j/x"}}.dump())
+                .status == 201);
+  auto r = open_events(f.svc, "/v1/events?since=0&follow=false");
+  auto chunks = read_stream(r, 100);
+  REQUIRE(chunks.size() == 6);
+  CHECK(chunks[0].starts_with("id: 7\nevent: reset\ndata: "));
+  auto reset = json::parse(chunks[0].substr(chunks[0].find("data: ") + 6));
+  CHECK(reset["type"] == "reset");
+  CHECK(reset["data"]["reason"] == "pruned");
+  CHECK(reset["data"]["after"] == 0);
+  CHECK(reset["data"]["oldest"] == 8);
+  CHECK(ids_of(chunks) == std::vector<long long>{7, 8, 9, 10, 11, 12});
+
+  // Resumed after the reset: no second reset.
+  r = open_events(f.svc, "/v1/events?since=7&follow=false");
+  CHECK(ids_of(read_stream(r, 100)) == std::vector<long long>{8, 9, 10, 11, 12});
+  // Resumed inside what is kept: nothing to reset either.
+  r = open_events(f.svc, "/v1/events?since=10&follow=false");
+  CHECK(ids_of(read_stream(r, 100)) == std::vector<long long>{11, 12});
+  // A seq this store never had (another database's): a reset to the newest.
+  r = open_events(f.svc, "/v1/events?since=900&follow=false");
+  chunks = read_stream(r, 100);
+  REQUIRE(chunks.size() == 1);
+  CHECK(chunks[0].starts_with("id: 12\nevent: reset\n"));
+  CHECK(chunks[0].find(R"("reason":"unknown")") != std::string::npos);
+}
+
+TEST_CASE("service: a backlog is read a page at a time, in order, for every jail or one", "[api]") {
+  api_fixture f;
+  api::service_options o;
+  o.events.page = 3;
+  api::service svc{f.eng, o, [](std::function<void()> task) { task(); }};
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(f.call("POST", "/v1/jails",
+                   json{{"name", i % 2 ? "odd" + std::to_string(i) : "even" + std::to_string(i)},
+                        {"path", "/j/x"}}
+                       .dump())
+                .status == 201);
+  auto r = open_events(svc, "/v1/events?since=0&follow=false");
+  CHECK(ids_of(read_stream(r, 100)) ==
+        std::vector<long long>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  r = open_events(svc, "/v1/events?since=2&follow=false&jail=odd5");
+  auto chunks = read_stream(r, 100);
+  CHECK(ids_of(chunks) == std::vector<long long>{6});
+}
+
+TEST_CASE("service: a client too slow for the live events reads them from the store, none lost",
+          "[api]") {
+  api_fixture f;
+  api::service_options o;
+  o.events.page = 4;
+  o.events.queue = 3;
+  o.events.live_backlog = 2;
+  api::service svc{f.eng, o, [](std::function<void()> task) { task(); }};
+  auto live = open_events(svc, "/v1/events");
+  // Caught up (nothing stored yet), then 20 events that it does not read.
+  REQUIRE(read_stream(live, 0).empty());
+  std::promise<std::optional<std::string>> first;
+  live.stream->next([&](std::optional<std::string> c) { first.set_value(std::move(c)); });
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(f.call("POST", "/v1/jails",
+                   json{{"name", "j" + std::to_string(i)}, {"path", "/j/x"}}.dump())
+                .status == 201);
+  auto fut = first.get_future();
+  REQUIRE(fut.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  std::vector<std::string> chunks{*fut.get()};
+  for (auto& c : read_stream(live, 19)) chunks.push_back(c);
+  std::vector<long long> expected;
+  for (long long i = 1; i <= 20; ++i) expected.push_back(i);
+  CHECK(ids_of(chunks) == expected);
+  // And it follows the live events again.
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"late","path":"/j/x"})").status == 201);
+  CHECK(ids_of(read_stream(live, 1)) == std::vector<long long>{21});
+  live.stream->cancel();
 }

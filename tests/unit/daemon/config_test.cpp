@@ -67,6 +67,21 @@ TEST_CASE("config: [logs] bounds the console logs", "[daemon]") {
   CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
 }
 
+TEST_CASE("config: [events] sets the retention of stored events", "[daemon]") {
+  test::temp_dir dir;
+  auto c = daemon::load_config(std::nullopt, {});
+  CHECK(c.events.keep == 100000);
+  CHECK(c.events.max_age == std::chrono::hours(24 * 30));
+  std::ofstream(dir / "jaild.conf") << "[events]\nkeep = 500\nmax_age_days = 0\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.events.keep == 500);
+  CHECK(c.events.max_age.count() == 0);
+  std::ofstream(dir / "jaild.conf") << "[events]\nkeep = 0\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
+  std::ofstream(dir / "jaild.conf") << "[events]\nkeeep = 5\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
+}
+
 TEST_CASE("state directory: search permission only for who may reach the socket inside",
           "[daemon]") {
   using jaild::daemon::state_dir_mode;

@@ -363,3 +363,59 @@ TEST_CASE("store: tokens persist, revoke once, and keep their row", "[store]") {
   CHECK(tokens[1].revoked_ms == 3000);
   CHECK(tokens[1].created_by == "uid 0");
 }
+
+TEST_CASE("store: events are pruned by count and by age, their seqs never reused", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "jaild.db");
+  db->set_event_retention({5, std::chrono::seconds(0)});
+  for (int i = 0; i < 12; ++i) db->append_event(ev("test.tick", ""));
+  auto page = db->read_events(0, 100);
+  REQUIRE(page.events.size() == 5);
+  CHECK(page.events.front().seq == 8);
+  CHECK(page.oldest == 8);
+  CHECK(page.last == 12);
+  CHECK(db->last_event_seq() == 12);
+
+}
+
+TEST_CASE("store: events older than the retention's age are pruned, the newest kept", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "jaild.db");
+  // An hour old against a one-minute limit: pruned, all but the newest event.
+  db->set_event_retention({100, std::chrono::seconds(60)});
+  const auto old = store::now_ms() - 3'600'000;
+  for (int i = 0; i < 3; ++i) {
+    auto e = ev("test.old", "");
+    e.time_ms = old;
+    db->append_event(e);
+  }
+  auto page = db->read_events(0, 100);
+  REQUIRE(page.events.size() == 1);
+  CHECK(page.events[0].seq == 3);
+  db->append_event(ev("test.new", "web"));
+  page = db->read_events(0, 100);
+  REQUIRE(page.events.size() == 1);  // now the old newest is pruned too
+  CHECK(page.events[0].seq == 4);
+  CHECK(page.oldest == 4);
+
+  // A page of one jail, and a page after the newest.
+  db->append_event(ev("test.other", "db"));
+  page = db->read_events(0, 100, "web");
+  REQUIRE(page.events.size() == 1);
+  CHECK(page.events[0].jail == "web");
+  CHECK(page.last == 5);
+  page = db->read_events(5, 100);
+  CHECK(page.events.empty());
+  CHECK(page.oldest == 4);
+}
+
+TEST_CASE("store: the retention set at start-up prunes what is already stored", "[store]") {
+  temp_dir dir;
+  auto db = store::store::open(dir / "jaild.db");
+  for (int i = 0; i < 10; ++i) db->append_event(ev("test.tick", ""));
+  db->set_event_retention({3, std::chrono::hours(24)});
+  auto page = db->read_events(0, 100);
+  REQUIRE(page.events.size() == 3);
+  CHECK(page.oldest == 8);
+  CHECK(page.last == 10);
+}
