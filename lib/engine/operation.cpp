@@ -94,6 +94,11 @@ void operation::wait() const {
   done_.wait(lock, [this] { return completed_; });
 }
 
+bool operation::wait_for(std::chrono::milliseconds limit) const {
+  std::unique_lock lock(mutex_);
+  return done_.wait_for(lock, limit, [this] { return completed_; });
+}
+
 nlohmann::json operation::to_json() const {
   std::lock_guard lock(mutex_);
   nlohmann::json steps = nlohmann::json::array();

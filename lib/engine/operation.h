@@ -52,6 +52,8 @@ class operation {
 
   // Blocks until the operation has finished and its outcome is recorded.
   void wait() const;
+  // As wait(), for at most `limit`; whether it finished.
+  bool wait_for(std::chrono::milliseconds limit) const;
 
   nlohmann::json to_json() const;
   store::operation_row to_row() const;

@@ -4,6 +4,7 @@
 #include "lib/engine/engine.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <future>
@@ -724,4 +725,111 @@ TEST_CASE("engine: a spec change keeps what other jails published meanwhile", "[
   patch.get();
   CHECK(f.status("a").state == model::jail_state::running);
   CHECK(f.eng->current()->find("b")->spec.priority == 5);
+}
+
+// Issue 13: with more cascades than workers, every worker took a stop whose
+// task waited (on a worker) for dependents' stops that no free worker could
+// run, and the engine wedged for good. Chains base_i <- top_i, four workers.
+namespace {
+
+struct chains {
+  static constexpr int count = 24;  // > 4x the workers below
+  fixture f;
+
+  chains() {
+    auto o = fast_options(f.dir.path());
+    o.workers = 4;
+    o.parallel_starts = 2;
+    o.ready_timeout = 30s;
+    f.eng->shutdown();
+    f.eng = std::make_unique<engine::engine>(*f.db, f.host, o);
+    f.eng->load();
+    for (int i = 0; i < count; ++i) {
+      f.define(fmt::format(R"({{"name":"base{}","path":"/j/base{}"}})", i, i));
+      f.define(fmt::format(R"({{"name":"top{}","path":"/j/top{}","depend":["base{}"]}})", i, i, i));
+    }
+    f.define(R"({"name":"other","path":"/j/other"})");
+    f.host.slow_at("stop_jail", 2ms);
+    f.host.slow_at("create_jail", 2ms);
+  }
+
+  // Starts every top (and so every base) at once, from as many threads.
+  void start_all() {
+    std::vector<std::shared_ptr<engine::operation>> ops;
+    for (int i = 0; i < count; ++i) ops.push_back(f.eng->start(fmt::format("top{}", i)));
+    for (auto& op : ops) {
+      REQUIRE(op->wait_for(20s));
+      REQUIRE(op->state() == engine::op_state::succeeded);
+    }
+  }
+
+  // While the burst runs, an unrelated jail still starts and stops promptly.
+  void unrelated_still_served() {
+    auto s = f.eng->start("other");
+    CHECK(s->wait_for(10s));
+    auto t = f.eng->stop("other");
+    CHECK(t->wait_for(10s));
+    CHECK(t->state() == engine::op_state::succeeded);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("engine: more cascade stops than workers all finish, dependents first", "[engine]") {
+  chains c;
+  c.start_all();
+  std::vector<std::future<std::shared_ptr<engine::operation>>> asks;
+  for (int i = 0; i < chains::count; ++i)
+    asks.push_back(std::async(std::launch::async, [&c, i] {
+      engine::stop_options_api o;
+      o.cascade = true;
+      return c.f.eng->stop(fmt::format("base{}", i), o);
+    }));
+  c.unrelated_still_served();
+  for (int i = 0; i < chains::count; ++i) {
+    auto op = asks[static_cast<std::size_t>(i)].get();
+    INFO("base" << i);
+    REQUIRE(op->wait_for(20s));
+    CHECK(op->state() == engine::op_state::succeeded);
+    CHECK(c.f.index_of(fmt::format("stop_jail top{}", i)) <
+          c.f.index_of(fmt::format("stop_jail base{}", i)));
+    CHECK(c.f.status(fmt::format("top{}", i)).state == model::jail_state::stopped);
+    CHECK(c.f.status(fmt::format("base{}", i)).state == model::jail_state::stopped);
+  }
+}
+
+TEST_CASE("engine: more restarts than workers all finish", "[engine]") {
+  chains c;
+  c.start_all();
+  std::vector<std::future<std::shared_ptr<engine::operation>>> asks;
+  for (int i = 0; i < chains::count; ++i)
+    asks.push_back(std::async(std::launch::async,
+                              [&c, i] { return c.f.eng->restart(fmt::format("base{}", i)); }));
+  c.unrelated_still_served();
+  for (int i = 0; i < chains::count; ++i) {
+    auto op = asks[static_cast<std::size_t>(i)].get();
+    INFO("base" << i);
+    REQUIRE(op->wait_for(20s));
+    CHECK(op->state() == engine::op_state::succeeded);
+    CHECK(c.f.calls_with(fmt::format("create_jail base{}", i)).size() == 2);
+    CHECK(c.f.status(fmt::format("base{}", i)).state == model::jail_state::running);
+  }
+}
+
+TEST_CASE("engine: more starts with dependencies than workers all finish, in order",
+          "[engine]") {
+  chains c;
+  std::vector<std::future<std::shared_ptr<engine::operation>>> asks;
+  for (int i = 0; i < chains::count; ++i)
+    asks.push_back(std::async(std::launch::async,
+                              [&c, i] { return c.f.eng->start(fmt::format("top{}", i)); }));
+  c.unrelated_still_served();
+  for (int i = 0; i < chains::count; ++i) {
+    auto op = asks[static_cast<std::size_t>(i)].get();
+    INFO("top" << i);
+    REQUIRE(op->wait_for(20s));
+    CHECK(op->state() == engine::op_state::succeeded);
+    CHECK(c.f.index_of(fmt::format("create_jail base{}", i)) <
+          c.f.index_of(fmt::format("create_jail top{}", i)));
+  }
 }
