@@ -30,6 +30,7 @@ engine::engine(store::store& db, host::host& platform, engine_options options)
       host_(platform),
       options_(std::move(options)),
       snapshot_(std::make_shared<snapshot>(snapshot::map{}, 0)),
+      queue_(std::make_unique<op_queue>([this](op_queue::task t) { sched_->post(std::move(t)); })),
       sched_(std::make_unique<scheduler>(std::max(options_.workers, options_.parallel_starts + 2))) {}
 
 engine::~engine() { shutdown(); }
@@ -159,7 +160,6 @@ void engine::set_state(jail_runtime& rt, model::jail_state next, const std::stri
   if (rt.handle) ev.data["jid"] = rt.handle->jid;
   persist_runtime(rt, from == next ? std::nullopt : std::optional<model::event>(ev));
   publish_status(rt.name);
-  runtime_changed_.notify_all();
 }
 
 model::event engine::emit(model::event ev) {

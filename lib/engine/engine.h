@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/engine/op_queue.h"
 #include "lib/engine/operation.h"
 #include "lib/engine/scheduler.h"
 #include "lib/engine/snapshot.h"
@@ -196,13 +197,38 @@ class engine {
   // Throws jail_not_found when a delete of the jail is under way. Caller
   // holds runtime_mutex_.
   void refuse_if_deleting(const std::string& name) const;
+  // Throws operation_in_progress when the jail's queue holds queue_limit
+  // operations. Caller holds runtime_mutex_.
+  void refuse_if_full(const std::string& name) const;
   std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason);
+  // start(), answering with `reuse` (a restart's operation) when given.
+  std::shared_ptr<operation> start_with(const std::string& name, start_options options,
+                                        std::shared_ptr<operation> reuse);
+  // Queues a stop of `name` that runs once the operations `after` have
+  // ended. Caller holds runtime_mutex_.
+  std::shared_ptr<operation> queue_stop(const std::string& name, const stop_options_api& options,
+                                        const std::vector<std::string>& after);
+  // A cascade: queues a stop of each running dependent of `name`, each after
+  // the stops of its own dependents; returns their ids. Caller holds
+  // runtime_mutex_.
+  std::vector<std::string> queue_dependent_stops(const snapshot& snap, const std::string& name,
+                                                 const stop_options_api& options);
   void pump();
   bool ready(const std::string& name) const;
-  void run_start(std::shared_ptr<operation> op);
-  void run_stop(std::shared_ptr<operation> op, stop_options_api options);
+  // The one runner of every operation, on a worker holding the jail's turn:
+  // marks it current, begins it, gives `body` its journal, turns what `body`
+  // throws into the operation's error code, then (under runtime_mutex_)
+  // calls `on_end` and finish(). An operation `body` leaves unfinished succeeds.
+  void run_operation(const std::shared_ptr<operation>& op,
+                     const std::function<void(op_journal&)>& body,
+                     const std::function<void()>& on_end = {});
+  void run_start(const std::shared_ptr<operation>& op);
+  void start_steps(operation& op, op_journal& journal);
+  void run_stop(const std::shared_ptr<operation>& op, const stop_options_api& options);
+  void stop_steps(operation& op, const stop_options_api& options, op_journal& journal);
+  // Stores and announces the outcome, wakes wait(), hands the jail's turn on.
+  // Caller holds runtime_mutex_.
   void finish(const std::shared_ptr<operation>& op);
-  void stop_dependents(const std::string& name, const stop_options_api& options);
   // Destroys the bridges jaild created that no starting or running jail uses.
   void release_bridges(host::journal& steps);
   // A running jail whose spec changed: applies limits and cpuset live (an
@@ -210,12 +236,15 @@ class engine {
   // health checks, and marks drift for what only a restart applies
   // (lifecycle.cpp). Called after a spec change and after every start.
   std::shared_ptr<operation> apply_live(const std::string& name);
-  void run_update(std::shared_ptr<operation> op, model::jail_spec spec);
+  void update_steps(operation& op, const model::jail_spec& spec, op_journal& journal);
 
   // supervise.cpp
   void watch(jail_runtime& rt);
   void on_exit(const std::string& name, const std::string& instance, host::exit_info info);
+  // Queues the clean-up of a jail that ended by itself (a recover operation).
   void handle_exit(const std::string& name, const std::string& instance, host::exit_info info);
+  void recover_steps(operation& op, const std::string& instance, host::exit_info info,
+                     op_journal& journal);
   void schedule_restart(jail_runtime& rt, const std::string& why);
   void start_health(jail_runtime& rt);
   void probe(const std::string& name, const std::string& instance);
@@ -235,11 +264,11 @@ class engine {
 
   // Runtime per jail; guarded by runtime_mutex_ (the map and each runtime's fields).
   mutable std::mutex runtime_mutex_;
-  std::condition_variable_any runtime_changed_;
   std::map<std::string, std::shared_ptr<jail_runtime>, std::less<>> runtimes_;
   std::deque<std::shared_ptr<pending_start>> pending_;  // starts waiting for their dependencies
   unsigned active_starts_ = 0;
   std::map<std::string, int> launched_starts_;  // per jail: starts launched, not yet finished
+  std::map<std::string, int> handoffs_;  // per jail: restarts between their stop and start
   std::map<std::string, std::shared_ptr<operation>> recent_ops_;  // by id
   std::deque<std::string> recent_order_;
   counters totals_;
@@ -252,6 +281,7 @@ class engine {
   std::uint64_t next_listener_ = 1;
 
   std::atomic<bool> shutting_down_{false};
+  std::unique_ptr<op_queue> queue_;   // posts to sched_
   std::unique_ptr<scheduler> sched_;  // last: its threads stop first
 };
 

@@ -38,16 +38,22 @@ bool is_down(model::jail_state s) {
          s == model::jail_state::crashloop;
 }
 
+std::vector<plan::node> nodes_of(const snapshot& snap) {
+  std::vector<plan::node> nodes;
+  for (const auto& [n, e] : snap.jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+  return nodes;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Requests.
+// Requests. Each checks, queues its operations and returns at once; none
+// waits for an operation (see op_queue.h).
 
 bool engine::busy(const std::string& name) const {
-  if (auto it = runtimes_.find(name); it != runtimes_.end()) {
-    const auto& rt = *it->second;
-    if (rt.next_ticket != rt.serving || !rt.current_op.empty()) return true;
-  }
+  if (queue_->depth(name) > 0 || handoffs_.count(name)) return true;
+  if (auto it = runtimes_.find(name); it != runtimes_.end() && !it->second->current_op.empty())
+    return true;
   for (const auto& p : pending_)
     if (p->op->jail() == name) return true;
   return false;
@@ -56,6 +62,13 @@ bool engine::busy(const std::string& name) const {
 void engine::refuse_if_deleting(const std::string& name) const {
   if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->deleting)
     throw error(errc::jail_not_found, fmt::format("jail '{}' is being deleted", name));
+}
+
+void engine::refuse_if_full(const std::string& name) const {
+  if (const auto depth = queue_->depth(name); depth >= options_.queue_limit)
+    throw error(errc::operation_in_progress,
+                fmt::format("jail '{}' has {} operations waiting; try again when they end", name,
+                            depth));
 }
 
 std::shared_ptr<operation> engine::enqueue(const std::string& name, op_kind kind,
@@ -74,13 +87,16 @@ std::shared_ptr<operation> engine::enqueue(const std::string& name, op_kind kind
 }
 
 std::shared_ptr<operation> engine::start(const std::string& name, start_options options) {
+  return start_with(name, options, nullptr);
+}
+
+std::shared_ptr<operation> engine::start_with(const std::string& name, start_options options,
+                                              std::shared_ptr<operation> reuse) {
   if (shutting_down_) throw error(errc::unavailable, "jaild is shutting down");
   auto snap = current();
   auto entry = snap->find(name);
   if (!entry) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
-  std::vector<plan::node> nodes;
-  for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
-  const auto order = plan::with_dependencies(nodes, name);  // dependencies first
+  const auto order = plan::with_dependencies(nodes_of(*snap), name);  // dependencies first
   for (const auto& n : order)
     if (!snap->find(n))
       throw error(errc::dependency_failed,
@@ -104,15 +120,14 @@ std::shared_ptr<operation> engine::start(const std::string& name, start_options 
     return nullptr;
   };
   auto rt = runtime_of(name);
-  if (auto existing = pending_for(name)) return existing;
-  if (rt->next_ticket - rt->serving >= options_.queue_limit)
-    throw error(errc::operation_in_progress,
-                fmt::format("jail '{}' has {} operations waiting; try again when they end", name,
-                            rt->next_ticket - rt->serving));
+  if (!reuse)
+    if (auto existing = pending_for(name)) return existing;
+  refuse_if_full(name);
 
-  auto queue_start = [&](const std::string& n, std::string reason) {
+  auto queue_start = [&](const std::string& n, std::string reason,
+                         std::shared_ptr<operation> op) {
     auto r = runtime_of(n);
-    auto op = enqueue(n, op_kind::start, std::move(reason));
+    if (!op) op = enqueue(n, op_kind::start, std::move(reason));
     r->desired = "running";
     if (r->restart_timer) {
       sched_->cancel(r->restart_timer);
@@ -130,10 +145,10 @@ std::shared_ptr<operation> engine::start(const std::string& name, start_options 
     if (ready(n) || pending_for(n) || launched_starts_[n] > 0) continue;
     auto dep = runtimes_.find(n);
     if (dep != runtimes_.end() && !is_down(dep->second->state)) continue;  // on its way up
-    queue_start(n, "dependency of " + name);
+    queue_start(n, "dependency of " + name, nullptr);
   }
   if (!options.by_policy) rt->policy_retries = 0;  // a user's start resets on-failure's count
-  auto op = queue_start(name, options.reason);
+  auto op = queue_start(name, options.reason, std::move(reuse));
   pump();
   return op;
 }
@@ -144,16 +159,10 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
   if (!snap->find(name)) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
   std::lock_guard lock(runtime_mutex_);
   refuse_if_deleting(name);
-  auto rt = runtime_of(name);
-  if (rt->next_ticket - rt->serving >= options_.queue_limit)
-    throw error(errc::operation_in_progress,
-                fmt::format("jail '{}' has {} operations waiting; try again when they end", name,
-                            rt->next_ticket - rt->serving));
+  refuse_if_full(name);
   if (!options.cascade) {
-    std::vector<plan::node> nodes;
-    for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
     std::vector<std::string> running;
-    for (const auto& d : plan::dependents_of(nodes, name)) {
+    for (const auto& d : plan::dependents_of(nodes_of(*snap), name)) {
       auto it = runtimes_.find(d);
       if (it != runtimes_.end() && !is_down(it->second->state)) running.push_back(d);
     }
@@ -166,6 +175,15 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
                               name, list));
     }
   }
+  const auto after = options.cascade ? queue_dependent_stops(*snap, name, options)
+                                     : std::vector<std::string>{};
+  return queue_stop(name, options, after);
+}
+
+std::shared_ptr<operation> engine::queue_stop(const std::string& name,
+                                              const stop_options_api& options,
+                                              const std::vector<std::string>& after) {
+  // Caller holds runtime_mutex_.
   // A stop supersedes a start that is still waiting for its dependencies.
   for (auto it = pending_.begin(); it != pending_.end();) {
     if ((*it)->op->jail() == name) {
@@ -176,86 +194,99 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
       ++it;
     }
   }
+  auto rt = runtime_of(name);
   rt->desired = "stopped";
   if (rt->restart_timer) {
     sched_->cancel(rt->restart_timer);
     rt->restart_timer = 0;
   }
   auto op = enqueue(name, op_kind::stop, options.reason);
-  const auto ticket = rt->next_ticket++;
-  sched_->post([this, op, options, ticket] {
-    if (options.cascade) stop_dependents(op->jail(), options);
-    std::unique_lock l(runtime_mutex_);
-    auto r = runtime_of(op->jail());
-    runtime_changed_.wait(l, [&] { return r->serving == ticket; });
-    r->current_op = op->id();
-    l.unlock();
-    run_stop(op, options);
-  });
+  queue_->push(name, op->id(), after, [this, op, options] { run_stop(op, options); });
   return op;
 }
 
-std::shared_ptr<operation> engine::restart(const std::string& name) {
-  if (!current()->find(name))
-    throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
-  // A restart is a stop of the jail alone (its dependents keep running, as
-  // jail -rc does), then a start; the start's operation is the answer.
-  {
-    std::unique_lock lock(runtime_mutex_);
-    refuse_if_deleting(name);
-    auto rt = runtime_of(name);
-    if (!(is_down(rt->state) && !rt->handle)) {  // when nothing runs, a restart is a start
-      auto stop_op = enqueue(name, op_kind::stop, "restart");
-      rt->desired = "stopped";
-      if (rt->restart_timer) {
-        sched_->cancel(rt->restart_timer);
-        rt->restart_timer = 0;
-      }
-      const auto ticket = rt->next_ticket++;
-      sched_->post([this, stop_op, ticket] {
-        std::unique_lock l(runtime_mutex_);
-        auto r = runtime_of(stop_op->jail());
-        runtime_changed_.wait(l, [&] { return r->serving == ticket; });
-        r->current_op = stop_op->id();
-        l.unlock();
-        stop_options_api o;
-        o.reason = "restart";
-        run_stop(stop_op, o);
-      });
-      lock.unlock();
-      stop_op->wait();
-      if (stop_op->state() == op_state::failed)
-        throw error(stop_op->error_code(), "restart: the stop failed: " + stop_op->error());
-    }
-  }
-  start_options so;
-  so.reason = "restart";
-  {
-    std::lock_guard lock(runtime_mutex_);
-    totals_.restarts++;
-  }
-  return start(name, so);
-}
-
-void engine::stop_dependents(const std::string& name, const stop_options_api& options) {
-  auto snap = current();
-  std::vector<plan::node> nodes;
-  for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
+std::vector<std::string> engine::queue_dependent_stops(const snapshot& snap,
+                                                       const std::string& name,
+                                                       const stop_options_api& options) {
+  // Caller holds runtime_mutex_.
+  const auto nodes = nodes_of(snap);
+  std::map<std::string, std::string> queued;  // dependent -> its stop's id
+  // Each dependent before what it depends on; each stop waits for the stops
+  // of the jails that depend on it.
   for (const auto& d : plan::dependents_of(nodes, name)) {
-    {
-      std::lock_guard lock(runtime_mutex_);
-      auto it = runtimes_.find(d);
-      if (it == runtimes_.end() || (is_down(it->second->state) && !it->second->handle)) continue;
-    }
+    auto it = runtimes_.find(d);
+    if (it == runtimes_.end() ||
+        (is_down(it->second->state) && !it->second->handle && !busy(d)))
+      continue;
+    std::vector<std::string> after;
+    for (const auto& u : plan::dependents_of(nodes, d))
+      if (auto q = queued.find(u); q != queued.end()) after.push_back(q->second);
     stop_options_api o = options;
     o.cascade = false;
     o.reason = "dependent of " + name;
     try {
-      stop(d, o)->wait();
+      refuse_if_deleting(d);
+      refuse_if_full(d);
+      queued[d] = queue_stop(d, o, after)->id();
     } catch (const error& e) {
       spdlog::warn("stopping {} (depends on {}): {}", d, name, e.what());
     }
   }
+  std::vector<std::string> ids;
+  for (const auto& [d, id] : queued) ids.push_back(id);
+  return ids;
+}
+
+std::shared_ptr<operation> engine::restart(const std::string& name) {
+  if (shutting_down_) throw error(errc::unavailable, "jaild is shutting down");
+  if (!current()->find(name))
+    throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
+  // A restart is a stop of the jail alone (its dependents keep running, as
+  // jail -rc does), then a start; the start's operation is the answer. The
+  // start is queued when the stop has ended, by a continuation: no thread
+  // waits for the stop.
+  std::shared_ptr<operation> stop_op, start_op;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    refuse_if_deleting(name);
+    auto rt = runtime_of(name);
+    if (!(is_down(rt->state) && !rt->handle)) {  // when nothing runs, a restart is a start
+      refuse_if_full(name);
+      stop_options_api o;
+      o.reason = "restart";
+      stop_op = queue_stop(name, o, {});
+      start_op = enqueue(name, op_kind::start, "restart");
+      ++handoffs_[name];
+    } else {
+      totals_.restarts++;
+    }
+  }
+  start_options so;
+  so.reason = "restart";
+  if (!stop_op) return start(name, so);
+  queue_->then({stop_op->id()}, [this, name, so, stop_op, start_op] {
+    auto fail = [&](errc code, const std::string& why) {
+      std::lock_guard lock(runtime_mutex_);
+      start_op->fail(code, why);
+      finish(start_op);
+    };
+    if (stop_op->state() == op_state::failed) {
+      fail(stop_op->error_code(), "restart: the stop failed: " + stop_op->error());
+    } else {
+      {
+        std::lock_guard lock(runtime_mutex_);
+        totals_.restarts++;
+      }
+      try {
+        start_with(name, so, start_op);
+      } catch (const error& e) {
+        fail(e.code(), e.what());
+      }
+    }
+    std::lock_guard lock(runtime_mutex_);
+    if (--handoffs_[name] == 0) handoffs_.erase(name);
+  });
+  return start_op;
 }
 
 // ---------------------------------------------------------------------------
@@ -288,7 +319,7 @@ void engine::pump() {
     auto it = runtimes_.find(dep);
     if (it == runtimes_.end()) return false;
     const auto& rt = *it->second;
-    if (rt.restart_timer) return true;
+    if (rt.restart_timer || handoffs_.count(dep)) return true;
     if (rt.state == model::jail_state::starting) return true;
     if (rt.state == model::jail_state::running) return true;  // health still starting
     if (!rt.current_op.empty()) {
@@ -344,17 +375,8 @@ void engine::pump() {
     }
     ++active_starts_;
     ++launched_starts_[name];
-    auto rt = runtime_of(name);
-    const auto ticket = rt->next_ticket++;
     it = pending_.erase(it);
-    sched_->post([this, p, ticket] {
-      std::unique_lock l(runtime_mutex_);
-      auto r = runtime_of(p->op->jail());
-      runtime_changed_.wait(l, [&] { return r->serving == ticket; });
-      r->current_op = p->op->id();
-      l.unlock();
-      run_start(p->op);
-    });
+    queue_->push(name, p->op->id(), {}, [this, op = p->op] { run_start(op); });
   }
   if (next_deadline) {
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*next_deadline - now) +
@@ -381,47 +403,66 @@ void engine::finish(const std::shared_ptr<operation>& op) {
   op->complete();
   static thread_local unsigned finished = 0;
   if (++finished % 64 == 0) store_.prune_operations(options_.operations_kept);
-  runtime_changed_.notify_all();
+  queue_->finished(op->id());  // the jail's next operation, and what waited for this one
   pump();
+}
+
+void engine::run_operation(const std::shared_ptr<operation>& op,
+                           const std::function<void(op_journal&)>& body,
+                           const std::function<void()>& on_end) {
+  {
+    std::lock_guard lock(runtime_mutex_);
+    runtime_of(op->jail())->current_op = op->id();
+  }
+  op->begin();
+  store_.save_operation(op->to_row());
+  op_journal journal(*op, store_);
+  try {
+    body(journal);
+    if (!op->finished()) op->succeed();
+  } catch (const error& e) {
+    if (!op->finished()) op->fail(e.code(), e.what());
+  } catch (const std::exception& e) {
+    if (!op->finished()) op->fail(errc::internal, e.what());
+  }
+  std::lock_guard lock(runtime_mutex_);
+  runtime_of(op->jail())->current_op.clear();
+  if (on_end) on_end();
+  finish(op);
 }
 
 // ---------------------------------------------------------------------------
 // Running operations. Each runs on a worker, holding its jail's turn.
 
-void engine::run_start(std::shared_ptr<operation> op) {
-  const auto& name = op->jail();
-  const auto began = clock::now();
-  op->begin();
-  store_.save_operation(op->to_row());
-  op_journal journal(*op, store_);
+void engine::run_start(const std::shared_ptr<operation>& op) {
+  const auto name = op->jail();
+  run_operation(
+      op, [&](op_journal& journal) { start_steps(*op, journal); },
+      [this, name] {
+        --active_starts_;
+        --launched_starts_[name];
+      });
+  // A change stored while it was starting (which found no running jail to
+  // apply to): limits and cpuset now, drift for what needs a restart.
+  if (op->state() == op_state::succeeded) apply_live(name);
+}
 
+void engine::start_steps(operation& op, op_journal& journal) {
+  const auto& name = op.jail();
+  const auto began = clock::now();
   std::shared_ptr<jail_runtime> rt;
   model::jail_spec spec;
-  bool done = false;
   {
     std::lock_guard lock(runtime_mutex_);
     rt = runtime_of(name);
     auto entry = current()->find(name);
-    if (!entry) {
-      op->fail(errc::jail_not_found, fmt::format("jail '{}' was deleted", name));
-      done = true;
-    } else if (rt->state == model::jail_state::running && rt->handle) {
+    if (!entry) throw error(errc::jail_not_found, fmt::format("jail '{}' was deleted", name));
+    if (rt->state == model::jail_state::running && rt->handle) {
       journal.record(engine_step("already running", {name}, began));
-      op->succeed();
-      done = true;
-    } else {
-      spec = entry->spec;
+      return;
     }
+    spec = entry->spec;
   }
-  auto end_turn = [&] {
-    std::lock_guard lock(runtime_mutex_);
-    rt->current_op.clear();
-    ++rt->serving;
-    --active_starts_;
-    --launched_starts_[name];
-    finish(op);
-  };
-  if (done) return end_turn();
 
   std::string instance;
   std::vector<host::resolved_interface> interfaces;
@@ -432,14 +473,11 @@ void engine::run_start(std::shared_ptr<operation> op) {
     interfaces = interfaces_for(spec, instance);
   } catch (const error& e) {
     journal.record(engine_step("validate", {name}, began, e.what()));
-    {
-      std::lock_guard lock(runtime_mutex_);
-      rt->last_error = e.what();
-      set_state(*rt, model::jail_state::failed, e.what());
-      op->fail(e.code(), e.what());
-      totals_.start_failures++;
-    }
-    return end_turn();
+    std::lock_guard lock(runtime_mutex_);
+    rt->last_error = e.what();
+    set_state(*rt, model::jail_state::failed, e.what());
+    totals_.start_failures++;
+    throw;
   }
   host::jail_context ctx;
   {
@@ -450,7 +488,7 @@ void engine::run_start(std::shared_ptr<operation> op) {
     rt->last_error.clear();
     rt->health = model::health_state::none;
     rt->handle.reset();
-    set_state(*rt, model::jail_state::starting, op->id());
+    set_state(*rt, model::jail_state::starting, op.id());
     ctx = context_for(spec, *rt);
   }
   std::vector<std::string> reserve_argv{"instance", instance};
@@ -473,42 +511,30 @@ void engine::run_start(std::shared_ptr<operation> op) {
     rt->health_failures = 0;
     rt->applied = spec;
     rt->drift = false;
-    set_state(*rt, model::jail_state::running, op->reason());
+    set_state(*rt, model::jail_state::running, op.reason());
     totals_.starts++;
   } catch (const std::exception& e) {
-    const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
-                                                     : errc::internal;
-    {
-      std::lock_guard lock(runtime_mutex_);
-      rt->last_error = e.what();
-      rt->instance.clear();
-      rt->interfaces.clear();
-      set_state(*rt, model::jail_state::failed, e.what());
-      totals_.start_failures++;
-      op->fail(code, e.what());
-    }
-    return end_turn();
+    std::lock_guard lock(runtime_mutex_);
+    rt->last_error = e.what();
+    rt->instance.clear();
+    rt->interfaces.clear();
+    set_state(*rt, model::jail_state::failed, e.what());
+    totals_.start_failures++;
+    throw;
   }
   // Watched only now: an exit during the start failed the start above.
   watch(*rt);
-  {
-    std::lock_guard lock(runtime_mutex_);
-    start_health(*rt);
-  }
-  op->succeed();
-  end_turn();
-  // A change stored while it was starting (which found no running jail to
-  // apply to): limits and cpuset now, drift for what needs a restart.
-  apply_live(name);
+  std::lock_guard lock(runtime_mutex_);
+  start_health(*rt);
 }
 
-void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
-  const auto& name = op->jail();
-  const auto began = clock::now();
-  op->begin();
-  store_.save_operation(op->to_row());
-  op_journal journal(*op, store_);
+void engine::run_stop(const std::shared_ptr<operation>& op, const stop_options_api& options) {
+  run_operation(op, [&](op_journal& journal) { stop_steps(*op, options, journal); });
+}
 
+void engine::stop_steps(operation& op, const stop_options_api& options, op_journal& journal) {
+  const auto& name = op.jail();
+  const auto began = clock::now();
   std::shared_ptr<jail_runtime> rt;
   std::optional<host::running_jail> handle;
   model::jail_spec spec;
@@ -519,26 +545,14 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
     cancel_timers(*rt);
     if (auto entry = current()->find(name)) spec = entry->spec;
     handle = rt->handle;
-    if (handle) {
-      set_state(*rt, model::jail_state::stopping, options.reason);
-      ctx = context_for(spec, *rt);
-    }
-  }
-  auto end_turn = [&] {
-    std::lock_guard lock(runtime_mutex_);
-    rt->current_op.clear();
-    ++rt->serving;
-    finish(op);
-  };
-  if (!handle) {
-    journal.record(engine_step("not running", {name}, began));
-    {
-      std::lock_guard lock(runtime_mutex_);
+    if (!handle) {
+      journal.record(engine_step("not running", {name}, began));
       if (rt->state == model::jail_state::crashloop || rt->state == model::jail_state::failed)
         set_state(*rt, model::jail_state::stopped, "stop requested");
-      op->succeed();
+      return;
     }
-    return end_turn();
+    set_state(*rt, model::jail_state::stopping, options.reason);
+    ctx = context_for(spec, *rt);
   }
   host_.unwatch(*handle);
   store_ledger durable(store_);
@@ -547,8 +561,6 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
   try {
     stop_pipeline(host_, ctx, *handle, objects_of(name), journal, durable, so);
   } catch (const std::exception& e) {
-    const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
-                                                     : errc::internal;
     const bool still_there = host_.alive(*handle);
     {
       std::lock_guard lock(runtime_mutex_);
@@ -561,7 +573,6 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
         rt->instance.clear();
         set_state(*rt, model::jail_state::stopped, "stopped; cleanup incomplete");
       }
-      op->fail(code, e.what());
     }
     if (still_there) {
       watch(*rt);
@@ -569,7 +580,7 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
       start_health(*rt);
     }
     release_bridges(journal);
-    return end_turn();
+    throw;
   }
   {
     std::lock_guard lock(runtime_mutex_);
@@ -584,8 +595,6 @@ void engine::run_stop(std::shared_ptr<operation> op, stop_options_api options) {
     totals_.stops++;
   }
   release_bridges(journal);
-  op->succeed();
-  end_turn();
 }
 
 }  // namespace jaild::engine
@@ -715,15 +724,8 @@ std::shared_ptr<operation> engine::apply_live(const std::string& name) {
     }
     if (applied.limits != spec.limits || applied.cpuset != spec.cpuset) {
       op = enqueue(name, op_kind::update, "limits or cpuset changed");
-      const auto ticket = rt.next_ticket++;
-      sched_->post([this, op, spec, ticket] {
-        {
-          std::unique_lock l(runtime_mutex_);
-          auto r = runtime_of(op->jail());
-          runtime_changed_.wait(l, [&] { return r->serving == ticket; });
-          r->current_op = op->id();
-        }
-        run_update(op, spec);
+      queue_->push(name, op->id(), {}, [this, op, spec] {
+        run_operation(op, [&](op_journal& journal) { update_steps(*op, spec, journal); });
       });
     }
     publish_status(name);
@@ -731,11 +733,8 @@ std::shared_ptr<operation> engine::apply_live(const std::string& name) {
   return op;
 }
 
-void engine::run_update(std::shared_ptr<operation> op, model::jail_spec spec) {
-  const auto& name = op->jail();
-  op->begin();
-  store_.save_operation(op->to_row());
-  op_journal journal(*op, store_);
+void engine::update_steps(operation& op, const model::jail_spec& spec, op_journal& journal) {
+  const auto& name = op.jail();
   std::shared_ptr<jail_runtime> rt;
   std::optional<host::running_jail> handle;
   host::jail_context ctx;
@@ -747,30 +746,23 @@ void engine::run_update(std::shared_ptr<operation> op, model::jail_spec spec) {
   }
   if (!handle) {
     journal.record(engine_step("not running", {name}, clock::now()));
-    op->succeed();
-  } else {
-    store_ledger durable(store_);
-    try {
-      host_.update_limits(ctx, *handle, {journal, durable});
-      std::lock_guard lock(runtime_mutex_);
-      if (rt->applied) {
-        rt->applied->limits = spec.limits;
-        rt->applied->cpuset = spec.cpuset;
-      }
-      op->succeed();
-    } catch (const std::exception& e) {
-      const auto code = dynamic_cast<const error*>(&e) ? static_cast<const error&>(e).code()
-                                                       : errc::internal;
-      std::lock_guard lock(runtime_mutex_);
-      rt->last_error = std::string("live change of limits failed: ") + e.what();
-      rt->drift = true;
-      op->fail(code, e.what());
-    }
+    return;
+  }
+  store_ledger durable(store_);
+  try {
+    host_.update_limits(ctx, *handle, {journal, durable});
+  } catch (const std::exception& e) {
+    std::lock_guard lock(runtime_mutex_);
+    rt->last_error = std::string("live change of limits failed: ") + e.what();
+    rt->drift = true;
+    throw;
   }
   std::lock_guard lock(runtime_mutex_);
-  rt->current_op.clear();
-  ++rt->serving;
-  finish(op);
+  if (rt->applied) {
+    rt->applied->limits = spec.limits;
+    rt->applied->cpuset = spec.cpuset;
+  }
 }
 
 }  // namespace jaild::engine
+

@@ -45,9 +45,7 @@ struct engine::jail_runtime {
   // operation may begin (engine::apply_specs).
   bool deleting = false;
 
-  // One operation at a time: a FIFO ticket lock.
-  std::uint64_t next_ticket = 0;
-  std::uint64_t serving = 0;
+  // The operation running now (its turn in the jail's op_queue lane).
   std::string current_op;
 };
 

@@ -46,43 +46,32 @@ void engine::cancel_timers(jail_runtime& rt) {
 
 void engine::handle_exit(const std::string& name, const std::string& instance,
                          host::exit_info info) {
+  std::lock_guard lock(runtime_mutex_);
+  auto it = runtimes_.find(name);
+  if (it == runtimes_.end() || it->second->instance != instance || !it->second->handle)
+    return;  // an older incarnation, or already handled
+  if (it->second->state != model::jail_state::running) return;  // an operation owns it
+  auto op = enqueue(name, op_kind::recover,
+                    info.known ? fmt::format("exited with status {}", info.status)
+                               : std::string("exited"));
+  totals_.crashes++;
+  queue_->push(name, op->id(), {}, [this, op, instance, info] {
+    run_operation(op, [&](op_journal& journal) { recover_steps(*op, instance, info, journal); });
+  });
+}
+
+void engine::recover_steps(operation& op, const std::string& instance, host::exit_info info,
+                           op_journal& journal) {
+  const auto& name = op.jail();
   std::shared_ptr<jail_runtime> rt;
-  std::shared_ptr<operation> op;
-  std::uint64_t ticket = 0;
-  {
-    std::lock_guard lock(runtime_mutex_);
-    auto it = runtimes_.find(name);
-    if (it == runtimes_.end() || it->second->instance != instance || !it->second->handle)
-      return;  // an older incarnation, or already handled
-    rt = it->second;
-    if (rt->state != model::jail_state::running) return;  // an operation owns it
-    op = enqueue(name, op_kind::recover,
-                 info.known ? fmt::format("exited with status {}", info.status)
-                            : std::string("exited"));
-    ticket = rt->next_ticket++;
-    totals_.crashes++;
-  }
-  {
-    std::unique_lock lock(runtime_mutex_);
-    runtime_changed_.wait(lock, [&] { return rt->serving == ticket; });
-    rt->current_op = op->id();
-  }
-  op->begin();
-  op_journal journal(*op, store_);
   model::jail_spec spec;
   host::jail_context ctx;
   std::optional<host::running_jail> handle;
   std::chrono::milliseconds uptime{0};
   {
     std::lock_guard lock(runtime_mutex_);
-    if (rt->instance != instance || !rt->handle) {
-      // Stopped or restarted while this waited for its turn.
-      op->succeed();
-      rt->current_op.clear();
-      ++rt->serving;
-      finish(op);
-      return;
-    }
+    rt = runtime_of(name);
+    if (rt->instance != instance || !rt->handle) return;  // stopped or restarted meanwhile
     if (auto entry = current()->find(name)) spec = entry->spec;
     handle = rt->handle;
     ctx = context_for(spec, *rt);
@@ -142,14 +131,7 @@ void engine::handle_exit(const std::string& name, const std::string& instance,
   if (uptime >= options_.backoff_reset) rt->backoff_step = 0;
   if (want) schedule_restart(*rt, rt->last_error);
   publish_status(name);
-
-  if (cleanup_error.empty())
-    op->succeed();
-  else
-    op->fail(errc::host_failure, cleanup_error);
-  rt->current_op.clear();
-  ++rt->serving;
-  finish(op);
+  if (!cleanup_error.empty()) throw error(errc::host_failure, cleanup_error);
 }
 
 void engine::schedule_restart(jail_runtime& rt, const std::string& why) {
@@ -264,7 +246,6 @@ void engine::probe(const std::string& name, const std::string& instance) {
       rt.last_error.clear();
     emit(ev);
     publish_status(name);
-    runtime_changed_.notify_all();
     pump();  // readiness changed
   }
   rt.health_timer = sched_->after(h.interval, [this, name, instance] { probe(name, instance); });

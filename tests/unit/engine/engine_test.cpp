@@ -775,7 +775,7 @@ struct chains {
 
 }  // namespace
 
-TEST_CASE("engine: more cascade stops than workers all finish, dependents first", "[engine]") {
+TEST_CASE("engine: more cascade stops than workers all finish (dependents first)", "[engine]") {
   chains c;
   c.start_all();
   std::vector<std::future<std::shared_ptr<engine::operation>>> asks;
@@ -811,12 +811,13 @@ TEST_CASE("engine: more restarts than workers all finish", "[engine]") {
     INFO("base" << i);
     REQUIRE(op->wait_for(20s));
     CHECK(op->state() == engine::op_state::succeeded);
-    CHECK(c.f.calls_with(fmt::format("create_jail base{}", i)).size() == 2);
+    const auto created = c.f.host.calls();
+    CHECK(std::count(created.begin(), created.end(), fmt::format("create_jail base{}", i)) == 2);
     CHECK(c.f.status(fmt::format("base{}", i)).state == model::jail_state::running);
   }
 }
 
-TEST_CASE("engine: more starts with dependencies than workers all finish, in order",
+TEST_CASE("engine: more starts with dependencies than workers all finish (in order)",
           "[engine]") {
   chains c;
   std::vector<std::future<std::shared_ptr<engine::operation>>> asks;
