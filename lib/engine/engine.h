@@ -5,8 +5,9 @@
 // Threads. Reads take the current snapshot and never block. Desired-state
 // writes run on the caller's thread (the API's blocking pool) and end in an
 // fsync. Lifecycle operations run on the engine's own workers (scheduler.h);
-// one operation at a time per jail (a FIFO lock), at most `parallel_starts`
-// starts at once, each start launched only when its dependencies are ready.
+// one operation at a time per jail (op_queue.h: no thread waits for a turn),
+// at most `parallel_starts` starts at once, each start launched only when its
+// dependencies are ready.
 // Jail exits arrive from the adapter's watcher thread and are handled on the
 // workers. No loop polls: timers drive backoff, health checks and deadlines.
 //

@@ -1,6 +1,6 @@
 // Start, stop and restart: operations, the launcher that starts a jail only
-// when its dependencies are ready, and the per-jail FIFO that keeps
-// operations on one jail from interleaving.
+// when its dependencies are ready, and the runners of the operations that
+// the per-jail queue (op_queue.h) hands to the workers one at a time.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
