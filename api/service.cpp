@@ -79,6 +79,16 @@ response service::handle(const route& r, request& req) {
   }
 }
 
+bool service::holds_admin(const peer& p) const {
+  request req;
+  req.from = p;
+  try {
+    return auth_->identify(req).granted == role::admin;
+  } catch (const jaild::error&) {
+    return false;
+  }
+}
+
 void service::reopen_audit_log() {
   if (audit_) audit_->reopen();
 }

@@ -40,6 +40,10 @@ class service {
   // before `done` is called.
   void dispatch(request req, std::function<void(response)> done);
 
+  // Whether a UNIX socket peer is admin (root, jaild's uid, an admin group):
+  // the server keeps connection slots for them.
+  bool holds_admin(const peer& p) const;
+
   const router& routes() const { return router_; }
   const service_options& options() const { return options_; }
   authenticator& auth() { return *auth_; }

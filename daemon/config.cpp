@@ -131,7 +131,8 @@ void apply_file(config& c, const std::filesystem::path& file) {
     if (!api) bad(*n, file, "[api] must be a table");
     refuse_unknown(*api,
                    {"io_threads", "blocking_threads", "max_body_bytes", "max_header_bytes",
-                    "max_connections", "request_timeout_s", "max_target_bytes"},
+                    "max_connections", "admin_connections", "max_connections_per_uid",
+                    "request_timeout_s", "max_target_bytes"},
                    file, "api.");
     if (auto* v = api->get("io_threads"))
       c.api.io_threads = static_cast<unsigned>(number(*v, file, 1, 64));
@@ -143,6 +144,14 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.api.max_header_bytes = static_cast<std::size_t>(number(*v, file, 1024, 1 << 20));
     if (auto* v = api->get("max_connections"))
       c.api.max_connections = static_cast<unsigned>(number(*v, file, 1, 100000));
+    if (auto* v = api->get("admin_connections")) {
+      c.api.admin_connections = static_cast<unsigned>(number(*v, file, 0, 100000));
+      if (c.api.admin_connections >= c.api.max_connections)
+        bad(*v, file, "admin_connections must be below max_connections");
+    } else if (c.api.admin_connections >= c.api.max_connections)
+      c.api.admin_connections = c.api.max_connections / 4;  // a small max_connections, alone
+    if (auto* v = api->get("max_connections_per_uid"))
+      c.api.max_connections_per_uid = static_cast<unsigned>(number(*v, file, 0, 100000));
     if (auto* v = api->get("request_timeout_s"))
       c.api.request_timeout = std::chrono::seconds(number(*v, file, 1, 3600));
     if (auto* v = api->get("max_target_bytes"))

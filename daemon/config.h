@@ -21,7 +21,9 @@ struct api_config {
   unsigned blocking_threads = 32;       // threads running handlers that block (a synchronous start holds one)
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
-  unsigned max_connections = 1024;
+  unsigned max_connections = 1024;      // per listener
+  unsigned admin_connections = 16;      // of the socket's max_connections, kept for admins
+  unsigned max_connections_per_uid = 64;  // a socket uid that is not admin (0: no limit)
   std::chrono::seconds request_timeout{30};
   std::size_t max_target_bytes = 8 * 1024;
 };

@@ -125,6 +125,8 @@ int run(const daemon::config& c) {
   so.max_body_bytes = c.api.max_body_bytes;
   so.max_header_bytes = c.api.max_header_bytes;
   so.max_connections = c.api.max_connections;
+  so.admin_connections = c.api.admin_connections;
+  so.max_connections_per_uid = c.api.max_connections_per_uid;
   so.request_timeout = c.api.request_timeout;
   so.max_target_bytes = c.api.max_target_bytes;
   api::http::server server(so);

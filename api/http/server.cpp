@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <openssl/ssl.h>
@@ -29,6 +30,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/http/connection_budget.h"
 #include "api/problem.h"
 #include "api/url.h"
 
@@ -68,9 +70,9 @@ struct shared_state {
   std::set<std::shared_ptr<closable>> sessions;  // for stop(): close what is open
 };
 
-// One listener's connection budget: a slot is taken at accept and given back
-// when the session ends.
-using slot_counter = std::shared_ptr<std::atomic<unsigned>>;
+// A connection's place in its listener's budget, taken at accept and given
+// back when the session ends.
+using slot_counter = std::shared_ptr<connection_budget::slot>;
 
 // Peer credentials of a UNIX socket client.
 peer unix_peer(int fd) {
@@ -152,7 +154,6 @@ class session : public closable, public std::enable_shared_from_this<session<Str
         slots_(std::move(slots)),
         peer_(std::move(from)) {}
 
-  ~session() { slots_->fetch_sub(1); }
 
   void run() {
     if constexpr (is_tls<Stream>)
@@ -426,14 +427,18 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
  public:
   using socket_type = typename Protocol::socket;
   using acceptor_type = typename Protocol::acceptor;
-  using starter = std::function<void(socket_type, slot_counter)>;
+  using starter = std::function<void(socket_type, slot_counter, peer)>;
+  using identifier = std::function<peer(socket_type&)>;
 
   listener(net::io_context& ioc, acceptor_type acceptor, std::shared_ptr<shared_state> state,
-           std::string name, starter start)
+           std::string name, connection_budget::limits limits, identifier identify,
+           starter start)
       : ioc_(ioc),
         acceptor_(std::move(acceptor)),
         state_(std::move(state)),
         name_(std::move(name)),
+        budget_(std::make_shared<connection_budget>(limits)),
+        identify_(std::move(identify)),
         start_(std::move(start)),
         backoff_(ioc) {}
 
@@ -465,22 +470,45 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
       });
       return;
     }
-    if (slots_->fetch_add(1) >= state_->options.max_connections || state_->stopping.load()) {
-      slots_->fetch_sub(1);
-      beast::error_code ignored;
-      socket.close(ignored);
+    auto from = identify_(socket);
+    std::string why = "jaild is stopping";
+    slot_counter slot;
+    if (!state_->stopping.load()) {
+      const bool admin = from.uid && state_->svc && state_->svc->holds_admin(from);
+      slot = budget_->take(from.uid, admin, &why);
+    }
+    if (slot) {
+      start_(std::move(socket), std::move(slot), std::move(from));
     } else {
-      start_(std::move(socket), slots_);
+      refuse(socket, why);
     }
     do_accept();
+  }
+
+  // A refused connection is told why when that cannot block (a UNIX socket's
+  // empty send buffer; a TLS client would not read plain text), then closed.
+  void refuse(socket_type& socket, const std::string& why) {
+    spdlog::debug("{}: connection refused: {}", name_, why);
+    if constexpr (std::is_same_v<Protocol, local>) {
+      auto body = problem(errc::unavailable, why).body;
+      const auto answer = fmt::format(
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+          "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+          body.size(), body);
+      [[maybe_unused]] auto sent =
+          ::send(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    beast::error_code ignored;
+    socket.close(ignored);
   }
 
   net::io_context& ioc_;
   acceptor_type acceptor_;
   std::shared_ptr<shared_state> state_;
   std::string name_;
+  std::shared_ptr<connection_budget> budget_;
+  identifier identify_;
   starter start_;
-  slot_counter slots_ = std::make_shared<std::atomic<unsigned>>(0);
   net::steady_timer backoff_;
 };
 
@@ -615,9 +643,12 @@ void server::listen_unix(const unix_listen_options& o) {
   auto state = impl_->state;
   impl_->unix_listeners.push_back(std::make_shared<listener<local>>(
       impl_->ioc, std::move(acceptor), state, path.string(),
-      [state](local::socket socket, slot_counter slots) {
-        const auto from = unix_peer(socket.native_handle());
-        start_session(state, local_stream(std::move(socket)), std::move(slots), from);
+      connection_budget::limits{state->options.max_connections,
+                                state->options.admin_connections,
+                                state->options.max_connections_per_uid},
+      [](local::socket& socket) { return unix_peer(socket.native_handle()); },
+      [state](local::socket socket, slot_counter slots, peer from) {
+        start_session(state, local_stream(std::move(socket)), std::move(slots), std::move(from));
       }));
   impl_->socket_files.push_back(path);
 }
@@ -646,10 +677,12 @@ void server::listen_https(const https_listen_options& o) {
   impl_->tcp_listeners.push_back(std::make_shared<listener<tcp>>(
       impl_->ioc, std::move(acceptor), state,
       fmt::format("https {}:{}", o.address, impl_->https_port),
-      [state, &ctx](tcp::socket socket, slot_counter slots) {
+      // Who an HTTPS client is shows only in its requests: no admin slots here.
+      connection_budget::limits{state->options.max_connections, 0, 0},
+      [](tcp::socket& socket) { return tcp_peer(socket); },
+      [state, &ctx](tcp::socket socket, slot_counter slots, peer from) {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        auto from = tcp_peer(socket);
         start_session(state, tls_stream(beast::tcp_stream(std::move(socket)), ctx),
                       std::move(slots), std::move(from));
       }));

@@ -28,7 +28,9 @@ struct server_options {
   unsigned blocking_threads = 16;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;   // request line + headers
-  unsigned max_connections = 1024;
+  unsigned max_connections = 1024;          // per listener
+  unsigned admin_connections = 16;          // of a UNIX socket's max_connections, kept for admins
+  unsigned max_connections_per_uid = 64;    // a UNIX socket uid that is not admin; 0 = no limit
   // A request must arrive whole within this time (slow-loris bound); an idle
   // keep-alive connection is closed after it as well.
   std::chrono::seconds request_timeout{30};

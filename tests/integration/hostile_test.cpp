@@ -4,6 +4,17 @@
 // health requests must be answered, each within a bound.
 #include <catch2/catch.hpp>
 
+#include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+
 #include <atomic>
 #include <cstdio>
 #include <future>
@@ -259,4 +270,88 @@ TEST_CASE("hostile clients: a connection flood on HTTPS leaves the UNIX socket s
   r = quick_get(raw_client::tcp(h.port), "/v1/health", token, &tls);
   REQUIRE(r);
   CHECK(r->status == 200);
+}
+
+namespace {
+
+// A child process as `uid` that opens `count` connections to the socket and
+// holds them; it writes how many jaild kept open (and one refusal it was
+// sent) to `report`, then waits to be killed. Only system calls after fork.
+pid_t hold_connections(const std::filesystem::path& socket, uid_t uid, int count, int report) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  if (setresgid(uid, uid, uid) != 0 || setgroups(0, nullptr) != 0 ||
+      setresuid(uid, uid, uid) != 0)
+    _exit(2);
+  static int fds[512];
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  for (int i = 0; i < count; ++i) {
+    fds[i] = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (::connect(fds[i], reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fds[i] = -1;
+  }
+  ::usleep(1'000'000);
+  int kept = 0;
+  static char refusal[1024];
+  refusal[0] = 0;
+  for (int i = 0; i < count; ++i) {
+    if (fds[i] < 0) continue;
+    pollfd p{fds[i], POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) {
+      ++kept;  // nothing to read: jaild holds it open
+    } else if (refusal[0] == 0) {
+      const auto n = ::read(fds[i], refusal, sizeof refusal - 1);
+      refusal[n > 0 ? n : 0] = 0;
+    }
+  }
+  char line[1100];
+  const int n = std::snprintf(line, sizeof line, "%d\n%s", kept, refusal);
+  [[maybe_unused]] auto w = ::write(report, line, static_cast<std::size_t>(n));
+  ::close(report);
+  ::pause();
+  _exit(0);
+}
+
+}  // namespace
+
+// Issue 12: 1,040 connections held by a user with no role locked root out of
+// the socket. Now each uid that is not admin has its share and the last
+// connections are kept for admins.
+TEST_CASE("hostile clients: users holding connections never lock root out", "[integration]") {
+  daemon_fixture d;
+  temp_dir tmp;
+  std::ofstream(tmp / "jaild.conf")
+      << "socket_mode = \"0666\"\n[api]\nmax_connections = 100\nadmin_connections = 10\n"
+         "max_connections_per_uid = 30\n";
+  d.start({"--config", (tmp / "jaild.conf").string()});
+  std::vector<pid_t> holders;
+  std::vector<std::string> reports;
+  for (uid_t uid : {65534u, 1u, 2u}) {  // nobody, daemon, bin: no role
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    holders.push_back(hold_connections(d.socket(), uid, 200, fds[1]));
+    ::close(fds[1]);
+    std::string report;
+    char buf[1200];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+      report.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    reports.push_back(report);
+  }
+  const auto health = d.curl("GET", "/v1/health");
+  const auto create = d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})");
+  for (auto pid : holders) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  for (const auto& r : reports) INFO(r);
+  REQUIRE(reports.size() == 3);
+  CHECK(std::stoi(reports[0]) == 30);
+  CHECK(reports[0].find("503 Service Unavailable") != std::string::npos);
+  CHECK(reports[0].find("uid 65534 has 30 connections open") != std::string::npos);
+  CHECK(std::stoi(reports[1]) == 30);
+  CHECK(std::stoi(reports[2]) == 30);  // 90: the last 10 of 100 are root's
+  CHECK(health.status == 200);
+  CHECK(create.status == 201);
 }

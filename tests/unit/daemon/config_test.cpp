@@ -67,6 +67,23 @@ TEST_CASE("config: [logs] bounds the console logs", "[daemon]") {
   CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
 }
 
+TEST_CASE("config: [api] connection limits per uid and for admins", "[daemon]") {
+  test::temp_dir dir;
+  auto c = daemon::load_config(std::nullopt, {});
+  CHECK(c.api.admin_connections == 16);
+  CHECK(c.api.max_connections_per_uid == 64);
+  std::ofstream(dir / "jaild.conf") << "[api]\nmax_connections = 8\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.api.admin_connections == 2);  // a quarter of a small max_connections
+  std::ofstream(dir / "jaild.conf")
+      << "[api]\nmax_connections = 8\nadmin_connections = 3\nmax_connections_per_uid = 0\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.api.admin_connections == 3);
+  CHECK(c.api.max_connections_per_uid == 0);
+  std::ofstream(dir / "jaild.conf") << "[api]\nmax_connections = 8\nadmin_connections = 8\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
+}
+
 TEST_CASE("config: [events] sets the retention of stored events", "[daemon]") {
   test::temp_dir dir;
   auto c = daemon::load_config(std::nullopt, {});
