@@ -16,7 +16,7 @@ struct status_row {
   std::string_view title;
 };
 
-constexpr std::array<status_row, 35> table{{
+constexpr std::array<status_row, errc_count> table{{
     {errc::malformed_json, 400, "Malformed JSON"},
     {errc::invalid_type, 400, "Wrong type"},
     {errc::invalid_value, 400, "Invalid value"},
@@ -37,6 +37,7 @@ constexpr std::array<status_row, 35> table{{
     {errc::dependency_cycle, 409, "Dependency cycle"},
     {errc::dependency_failed, 424, "Dependency failed"},
     {errc::dependents_running, 409, "Dependents are running"},
+    {errc::dependents_exist, 409, "Other jails depend on it"},
     {errc::operation_not_found, 404, "No such operation"},
     {errc::operation_in_progress, 409, "Operation in progress"},
     {errc::network_not_found, 404, "No such network"},
@@ -53,6 +54,14 @@ constexpr std::array<status_row, 35> table{{
     {errc::unavailable, 503, "Unavailable"},
     {errc::internal, 500, "Internal error"},
 }};
+
+// Every code has its row, in the enum's order.
+constexpr bool in_enum_order() {
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (table[i].code != static_cast<errc>(i)) return false;
+  return true;
+}
+static_assert(in_enum_order(), "problem.cpp's table must follow errc's order");
 
 const status_row& row(errc code) {
   for (const auto& r : table)

@@ -256,7 +256,9 @@ def bench_api(args, work):
     api = Api(d.socket)
     log("api: defining 1000 jails")
     for i in range(1000):
-        api.call("POST", "/v1/jails", {"name": f"j{i:04d}", "path": f"/jails/j{i:04d}",
+        root = os.path.join(work, "roots", f"j{i:04d}")  # jaild wants the path to exist
+        os.makedirs(root, exist_ok=True)
+        api.call("POST", "/v1/jails", {"name": f"j{i:04d}", "path": root,
                                         "hostname": f"j{i:04d}.example.org",
                                         "ip4": [f"lo0|10.{i // 250}.{i % 250}.1/32"],
                                         "limits": ["memoryuse:deny=512M", "maxproc:deny=100"],
@@ -619,7 +621,9 @@ def bench_footprint_recovery(args, work):
     res = {}
     try:
         for i in range(1000 - args.jails):
-            api.call("POST", "/v1/jails", {"name": f"d{i:04d}", "path": f"/jails/d{i:04d}",
+            root = os.path.join(work, "roots", f"d{i:04d}")  # jaild wants the path to exist
+            os.makedirs(root, exist_ok=True)
+            api.call("POST", "/v1/jails", {"name": f"d{i:04d}", "path": root,
                                             "limits": ["memoryuse:deny=512M"]}, expect={201})
         specs = jail_specs("r", rootfs, "jfbr0", args.jails, 1)
         for s in specs:

@@ -175,7 +175,7 @@ void add_jail_commands(CLI::App& app, context& ctx) {
   auto* destroy = app.add_subcommand("destroy", "destroy a jail's definition");
   destroy->alias("rm");
   destroy->add_option("name", name, "jail name")->required();
-  destroy->add_flag("-f,--force", force, "stop the jail first if it runs");
+  destroy->add_flag("-f,--force", force, "stop the jail first if it runs, and drop it from the depend of jails that name it");
   destroy->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       api.call("DELETE", jail_path(name) + (force ? "?force=true" : ""));

@@ -2,8 +2,10 @@
 #include "lib/engine/engine.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "lib/engine/naming.h"
@@ -369,6 +371,20 @@ std::vector<model::event> engine::apply_specs(
     warnings[name] = host_.check(c.spec);
     next[name] = c.spec;
   }
+  // A jail cannot go while another jail left depends on it.
+  for (const auto& c : changes) {
+    if (c.what != change::kind::remove) continue;
+    std::vector<std::string> dependents;
+    for (const auto& [name, s] : next)
+      if (std::find(s.depend.begin(), s.depend.end(), c.spec.name) != s.depend.end())
+        dependents.push_back(name);
+    if (!dependents.empty())
+      throw error(errc::dependents_exist,
+                  fmt::format("{} depend{} on '{}'; change {} first, or delete with force=true "
+                              "(which drops '{}' from their depend)",
+                              fmt::join(dependents, ", "), dependents.size() == 1 ? "s" : "",
+                              c.spec.name, dependents.size() == 1 ? "it" : "them", c.spec.name));
+  }
   std::vector<model::jail_spec> all;
   for (auto& [name, s] : next) all.push_back(s);
   check_graph(all);
@@ -469,7 +485,23 @@ void engine::delete_jail(const std::string& name, bool force) {
   model::event ev;
   ev.type = "jail.deleted";
   ev.jail = name;
-  apply_specs({{store::store::jail_change::kind::remove, spec, ev}});
+  std::vector<store::store::jail_change> changes{
+      {store::store::jail_change::kind::remove, spec, ev}};
+  // With force, the jails that depend on it stop depending on it, in the
+  // same write (apply_specs refuses the delete otherwise).
+  if (force)
+    for (const auto& [other, entry] : current()->jails()) {
+      auto& depend = entry->spec.depend;
+      if (std::find(depend.begin(), depend.end(), name) == depend.end()) continue;
+      model::jail_spec changed = entry->spec;
+      std::erase(changed.depend, name);
+      model::event updated;
+      updated.type = "jail.updated";
+      updated.jail = other;
+      updated.data = {{"reason", "dependency '" + name + "' deleted with force=true"}};
+      changes.push_back({store::store::jail_change::kind::replace, changed, updated});
+    }
+  apply_specs(changes);
   store_.delete_runtime(name);
 }
 

@@ -37,6 +37,19 @@ model::network_spec engine::create_network(const model::network_spec& net) {
         throw error(errc::address_conflict,
                     fmt::format("bridge {} already belongs to network '{}'", net.bridge, name),
                     "/bridge");
+    // Two managed networks sharing addresses would hand out the same
+    // address (and gateway) on two bridges.
+    for (const auto& [name, other] : networks_)
+      for (const auto& [mine, theirs, v6, field] :
+           {std::tuple{net.ip4, other.ip4, false, "/ip4"},
+            std::tuple{net.ip6, other.ip6, true, "/ip6"}}) {
+        if (mine.empty() || theirs.empty()) continue;
+        const auto a = model::parse_subnet(mine, v6, nullptr);
+        const auto b = model::parse_subnet(theirs, v6, nullptr);
+        if (a && b && a->overlaps(*b))
+          throw error(errc::address_conflict,
+                      fmt::format("{} overlaps {} of network '{}'", mine, theirs, name), field);
+      }
   }
   model::event ev;
   ev.type = "network.created";

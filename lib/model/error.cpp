@@ -6,7 +6,7 @@
 namespace jaild {
 namespace {
 
-constexpr std::array<std::pair<errc, std::string_view>, 35> names{{
+constexpr std::array<std::pair<errc, std::string_view>, errc_count> names{{
     {errc::malformed_json, "malformed_json"},
     {errc::invalid_type, "invalid_type"},
     {errc::invalid_value, "invalid_value"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<errc, std::string_view>, 35> names{{
     {errc::dependency_cycle, "dependency_cycle"},
     {errc::dependency_failed, "dependency_failed"},
     {errc::dependents_running, "dependents_running"},
+    {errc::dependents_exist, "dependents_exist"},
     {errc::operation_not_found, "operation_not_found"},
     {errc::operation_in_progress, "operation_in_progress"},
     {errc::network_not_found, "network_not_found"},
@@ -43,6 +44,14 @@ constexpr std::array<std::pair<errc, std::string_view>, 35> names{{
     {errc::unavailable, "unavailable"},
     {errc::internal, "internal"},
 }};
+
+// The table lists every code once, in the enum's order.
+constexpr bool in_enum_order() {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i].first != static_cast<errc>(i)) return false;
+  return true;
+}
+static_assert(in_enum_order(), "error.cpp's names must follow errc's order");
 
 }  // namespace
 

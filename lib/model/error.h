@@ -34,6 +34,7 @@ enum class errc {
   dependency_cycle,
   dependency_failed,
   dependents_running,
+  dependents_exist,        // a delete of a jail that other jails depend on
   operation_not_found,
   operation_in_progress,
   network_not_found,
@@ -52,6 +53,8 @@ enum class errc {
   unavailable,             // shutting down, or not ready yet
   internal,
 };
+// How many codes there are: every value below this one is a code.
+inline constexpr int errc_count = static_cast<int>(errc::internal) + 1;
 
 // The stable name of a code, e.g. "invalid_value". Never changes once published.
 std::string_view errc_name(errc code) noexcept;

@@ -74,6 +74,17 @@ bool subnet::contains(const std::string& addr) const {
   return true;
 }
 
+bool subnet::overlaps(const subnet& other) const {
+  if (v6 != other.v6) return false;
+  // Two prefixes overlap exactly when they agree on the shorter one's bits.
+  const unsigned shorter = prefix < other.prefix ? prefix : other.prefix;
+  for (unsigned bit = 0; bit < shorter; ++bit) {
+    const unsigned char mask = static_cast<unsigned char>(0x80 >> (bit % 8));
+    if ((base[bit / 8] & mask) != (other.base[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
 namespace {
 
 // The gateway of a subnet: given, or its first host address.

@@ -40,6 +40,8 @@ struct subnet {
   // How many addresses the subnet holds (capped at 2^32).
   std::uint64_t size() const;
   bool contains(const std::string& addr) const;
+  // Whether the two share an address (one holds the other's network address).
+  bool overlaps(const subnet& other) const;
 };
 
 // Parses "10.0.0.0/24"; nullopt and *problem when it is not a subnet (host bits set, bad prefix).

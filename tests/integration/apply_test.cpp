@@ -35,11 +35,15 @@ struct apply_fixture {
   daemon_fixture d;
   temp_dir files{"jaild-apply"};
 
-  apply_fixture() { d.start(); }
+  apply_fixture() {
+    d.start();
+    for (const char* jail : {"db", "web"}) d.root(jail);
+  }
 
+  // Written with its /jails/NAME paths turned into roots that exist.
   std::string write(const std::string& name, const std::string& text) {
     const auto path = (files / name).string();
-    std::ofstream(path) << text;
+    std::ofstream(path) << d.rooted(text);
     return path;
   }
 
@@ -132,8 +136,8 @@ TEST_CASE("apply: JSON files, from a file or standard input, and what jailctl li
         "applied: 2 created, 0 changed, 0 unchanged\n");
 
   // One spec on standard input.
-  r = f.d.jailctl({"apply", "-f", "-"}, R"({"name": "web", "path": "/jails/web",
-                                            "depend": ["db"], "priority": 10})");
+  r = f.d.jailctl({"apply", "-f", "-"}, f.d.rooted(R"({"name": "web", "path": "/jails/web",
+                                            "depend": ["db"], "priority": 10})"));
   REQUIRE(r.status == 0);
   CHECK(r.out == "~ jail web: priority 20 -> 10\napplied: 0 created, 1 changed, 0 unchanged\n");
 
@@ -175,7 +179,7 @@ TEST_CASE("apply: a bad file is refused with where it is wrong, and nothing chan
        "value.conf:12:26: jail 'web': '10.0.0.300' is not"},
       {"cycle.conf", replaced(two_jails, "$jaild_limits", "depend = web; $jaild_limits"),
        "depend forms a cycle"},
-      {"syntax.json", "{\"jails\": [\n  {\"name\": \"db\", \"path\": \"/jails/db\",}\n]}",
+      {"syntax.json", "{\"jails\": [\n  {\"name\": \"db\", \"path\": \"/var/db/x\",}\n]}",
        "syntax.json:2:38: not JSON: "},
       {"value.json", R"([{"name": "db", "path": "/jails/db", "limits": ["memoryuse:deny=2G"]},
                          {"name": "web", "path": "/jails/web", "priority": "first"}])",

@@ -45,8 +45,8 @@ std::pair<int, double> timed(const daemon_fixture& d, const std::string& method,
 TEST_CASE("events: curl reads the stream and resumes after Last-Event-ID", "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"a","path":"/j/a"})").status == 201);
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"b","path":"/j/b"})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"a","path":"/jails/a"})")).status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"b","path":"/jails/b"})")).status == 201);
   REQUIRE(d.curl("PATCH", "/v1/jails/a", R"({"priority":3})").status == 200);
 
   auto all = run({"curl", "-sS", "-N", "--unix-socket", d.socket().string(),
@@ -70,7 +70,7 @@ TEST_CASE("events: curl reads the stream and resumes after Last-Event-ID", "[int
                        "http://localhost/v1/events"},
                       tmp / "stream.txt");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"c","path":"/j/c"})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"c","path":"/jails/c"})")).status == 201);
   bool seen = false;
   for (int i = 0; i < 200 && !seen; ++i) {
     seen = follower.log().find("\"jail\":\"c\"") != std::string::npos;
@@ -84,7 +84,7 @@ TEST_CASE("events: curl reads the stream and resumes after Last-Event-ID", "[int
 TEST_CASE("events: jailctl events prints the history", "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.jailctl({"create", "web", "path=/jails/web"}).status == 0);
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web")}).status == 0);
   auto r = d.jailctl({"events"});
   REQUIRE(r.status == 0);
   CHECK(r.out.find("jail.created") != std::string::npos);
@@ -98,7 +98,7 @@ TEST_CASE("lifecycle: jailctl reports a failed start with its operation", "[inte
   daemon_fixture d;
   d.start();
   // exec.prestart fails on every platform, before anything is created.
-  REQUIRE(d.jailctl({"create", "web", "path=/nonexistent/web", "exec.prestart=exit 7"}).status == 0);
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web"), "exec.prestart=exit 7"}).status == 0);
   auto r = d.jailctl({"start", "web"});
   CHECK(r.status == 1);
   INFO(r.err);
@@ -163,7 +163,7 @@ TEST_CASE("events: a large backlog replayed to many clients starves no one", "[i
     const auto health = timed(d, "GET", "/v1/health");
     const auto info = timed(d, "GET", "/v1/info");
     const auto create = timed(d, "POST", "/v1/jails",
-                              R"({"name":"j)" + std::to_string(round) + R"(","path":"/j/x"})");
+                              d.rooted(R"({"name":"j)" + std::to_string(round) + R"(","path":"/jails/x"})"));
     WARN("round " << round << ": health " << health.second * 1000 << " ms, info "
                   << info.second * 1000 << " ms, create " << create.second * 1000 << " ms");
     CHECK(health.first == 200);

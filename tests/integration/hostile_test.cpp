@@ -340,7 +340,7 @@ TEST_CASE("hostile clients: users holding connections never lock root out", "[in
     reports.push_back(report);
   }
   const auto health = d.curl("GET", "/v1/health");
-  const auto create = d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})");
+  const auto create = d.curl("POST", "/v1/jails", d.rooted(R"({"name":"web","path":"/jails/web"})"));
   for (auto pid : holders) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);

@@ -57,7 +57,7 @@ TEST_CASE("https: tokens carry roles; revoked and expired ones are refused; jail
   const auto brief = h.token("viewer", "1s");
   REQUIRE(viewer.starts_with("jaild_"));
 
-  const auto web = R"({"name":"web","path":"/jails/web"})";
+  const auto web = h.d.rooted(R"({"name":"web","path":"/jails/web"})");
   CHECK(h.curl("POST", "/v1/jails", h.bearer(op), web).status == 403);
   CHECK(h.curl("POST", "/v1/jails", h.bearer(admin), web).status == 201);
   CHECK(h.curl("GET", "/v1/jails/web", h.bearer(viewer)).status == 200);
@@ -128,7 +128,7 @@ TEST_CASE("https: a verified client certificate's CN gives its role", "[integrat
   test_ca other(other_dir.path(), "other");
   const auto forged = other.client("ops");
 
-  CHECK(h.curl("POST", "/v1/jails", cert(ops), R"({"name":"web","path":"/jails/web"})").status ==
+  CHECK(h.curl("POST", "/v1/jails", cert(ops), h.d.rooted(R"({"name":"web","path":"/jails/web"})")).status ==
         201);
   CHECK(h.curl("GET", "/v1/jails", cert(grafana)).status == 200);
   CHECK(h.curl("DELETE", "/v1/jails/web", cert(grafana)).status == 403);
@@ -190,7 +190,7 @@ TEST_CASE("api: no GET changes the database, for every GET the OpenAPI document 
           "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"web","path":"/jails/web"})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"web","path":"/jails/web"})")).status == 201);
   auto made = d.curl("POST", "/v1/tokens", R"({"name":"ci","role":"viewer"})");
   REQUIRE(made.status == 201);
   const std::string token_id = made.json()["token"]["id"];
@@ -226,7 +226,7 @@ TEST_CASE("https: events stream over TLS, and the OpenAPI document is served", "
   https_daemon h;
   h.start();
   const auto viewer = h.token("viewer");
-  REQUIRE(h.d.curl("POST", "/v1/jails", R"({"name":"web","path":"/jails/web"})").status == 201);
+  REQUIRE(h.d.curl("POST", "/v1/jails", h.d.rooted(R"({"name":"web","path":"/jails/web"})")).status == 201);
   auto events = h.curl("GET", "/v1/events?since=0&follow=false", h.bearer(viewer));
   CHECK(events.status == 200);
   CHECK(events.body.find("event: jail.created") != std::string::npos);

@@ -23,10 +23,10 @@ const char* web_spec = R"({"name":"web","path":"/jails/web","hostname":"web.exam
 TEST_CASE("jails API: CRUD with curl, data kept across a restart", "[integration]") {
   daemon_fixture d;
   d.start();
-  auto r = d.curl("POST", "/v1/jails", web_spec);
+  auto r = d.curl("POST", "/v1/jails", d.rooted(web_spec));
   REQUIRE(r.status == 201);
   CHECK(r.json()["spec"]["params"]["osrelease"] == "13.2-RELEASE");
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"db","path":"/jails/db"})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"db","path":"/jails/db"})")).status == 201);
 
   r = d.curl("PATCH", "/v1/jails/db", R"({"priority":1,"params":{"sysvshm":"new"}})",
              "application/merge-patch+json");
@@ -48,7 +48,9 @@ TEST_CASE("jails API: CRUD with curl, data kept across a restart", "[integration
   r = d.curl("GET", "/v1/jails/web");
   CHECK(r.json()["spec"]["limits"] == json::array({"memoryuse:deny=512M", "maxproc:deny=100"}));
 
-  CHECK(d.curl("DELETE", "/v1/jails/db").status == 204);
+  // web depends on db: refused, then force=true drops db from web's depend.
+  CHECK(d.curl("DELETE", "/v1/jails/db").status == 409);
+  CHECK(d.curl("DELETE", "/v1/jails/db?force=true").status == 204);
   CHECK(d.curl("GET", "/v1/jails/db").status == 404);
   d.stop();
   d.start();
@@ -58,23 +60,22 @@ TEST_CASE("jails API: CRUD with curl, data kept across a restart", "[integration
 TEST_CASE("jails API: jailctl create, list, show, set, destroy", "[integration]") {
   daemon_fixture d;
   d.start();
-  auto r = d.jailctl({"create", "web", "path=/jails/web", "host.hostname=web.example.org",
+  auto r = d.jailctl({"create", "web", "path=" + d.root("web"), "host.hostname=web.example.org",
                       "ip4.addr=em0|192.0.2.5/24", "allow.raw_sockets=true", "--priority", "10"});
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out == "created jail web\n");
 
   temp_dir files;
-  std::ofstream(files / "db.json") << R"({"name":"db","path":"/jails/db","limits":["pcpu:deny=20"]})";
+  std::ofstream(files / "db.json") << d.rooted(R"({"name":"db","path":"/jails/db","limits":["pcpu:deny=20"]})");
   r = d.jailctl({"create", "-f", (files / "db.json").string()});
   REQUIRE(r.status == 0);
 
   r = d.jailctl({"list"});
   REQUIRE(r.status == 0);
-  CHECK(r.out ==
-        "JID  NAME  STATE    IP4               PATH\n"
-        "-    db    stopped  -                 /jails/db\n"
-        "-    web   stopped  em0|192.0.2.5/24  /jails/web\n");
+  CHECK(r.out == d.rooted("JID  NAME  STATE    IP4               PATH\n"
+                          "-    db    stopped  -                 /jails/db\n"
+                          "-    web   stopped  em0|192.0.2.5/24  /jails/web\n"));
 
   r = d.jailctl({"--json", "list"});
   REQUIRE(r.status == 0);
@@ -94,6 +95,9 @@ TEST_CASE("jails API: jailctl create, list, show, set, destroy", "[integration]"
   CHECK_FALSE(web["spec"]["params"].contains("allow.raw_sockets"));
 
   r = d.jailctl({"destroy", "db"});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("web depends on 'db'") != std::string::npos);
+  r = d.jailctl({"destroy", "--force", "db"});
   REQUIRE(r.status == 0);
   CHECK(d.curl("GET", "/v1/jails/db").status == 404);
 }
@@ -102,9 +106,9 @@ TEST_CASE("jails API: jailctl reports errors with the server's message and an ex
           "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.jailctl({"create", "web", "path=/jails/web"}).status == 0);
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web")}).status == 0);
 
-  auto r = d.jailctl({"create", "web", "path=/jails/web"});
+  auto r = d.jailctl({"create", "web", "path=" + d.root("web")});
   CHECK(r.status == 1);
   CHECK(r.err == "jailctl: a jail named 'web' exists (at /name) [jail_exists]\n");
 
@@ -136,7 +140,7 @@ TEST_CASE("jails API: every bad input is refused and the database is unchanged",
           "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.curl("POST", "/v1/jails", web_spec).status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(web_spec)).status == 201);
   const auto before = d.dump_database();
 
   struct bad {
@@ -197,11 +201,55 @@ TEST_CASE("jails API: every bad input is refused and the database is unchanged",
   CHECK(d.curl("GET", "/v1/health").status == 200);
 }
 
+TEST_CASE("jails API: a missing path, an overlapping network and a jail others depend on",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  const auto missing = (d.state_dir() / "no-such-root").string();
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"db","path":"/jails/db"})")).status ==
+          201);
+  REQUIRE(d.curl("POST", "/v1/jails",
+                 d.rooted(R"({"name":"web","path":"/jails/web","depend":["db"]})"))
+              .status == 201);
+  REQUIRE(d.curl("POST", "/v1/networks",
+                 R"({"name":"lan","bridge":"jt19br0","ip4":"10.213.95.0/24"})")
+              .status == 201);
+  const auto before = d.dump_database();
+  struct refused {
+    std::string method, target, body;
+    int status;
+    std::string code, field, says;
+  };
+  for (const auto& c : std::vector<refused>{
+           {"POST", "/v1/jails", json{{"name", "x"}, {"path", missing}}.dump(), 400,
+            "invalid_value", "/path", "does not exist"},
+           {"PATCH", "/v1/jails/web", json{{"path", missing}}.dump(), 400, "invalid_value",
+            "/path", "does not exist"},
+           {"POST", "/v1/networks", R"({"name":"lan2","bridge":"jt19br1","ip4":"10.213.95.0/28"})",
+            409, "address_conflict", "/ip4", "overlaps 10.213.95.0/24 of network 'lan'"},
+           {"DELETE", "/v1/jails/db", "", 409, "dependents_exist", "", "web depends on 'db'"},
+       }) {
+    INFO(c.method << " " << c.target << " " << c.body);
+    const auto r = d.curl(c.method, c.target, c.body,
+                          c.method == "PATCH" ? "application/merge-patch+json" : "application/json");
+    INFO(r.body);
+    CHECK(r.status == c.status);
+    const auto j = json::parse(r.body);
+    CHECK(j["code"] == c.code);
+    CHECK(j.value("field", "") == c.field);
+    CHECK(j["detail"].get<std::string>().find(c.says) != std::string::npos);
+  }
+  CHECK(d.dump_database() == before);
+  // force=true deletes it, and web depends on nothing more.
+  CHECK(d.curl("DELETE", "/v1/jails/db?force=true").status == 204);
+  CHECK(d.curl("GET", "/v1/jails/web").json()["spec"].value("depend", json::array()).empty());
+}
+
 TEST_CASE("jails API: jailctl --columns and --no-header shape the table", "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.jailctl({"create", "web", "path=/jails/web"}).status == 0);
-  REQUIRE(d.jailctl({"create", "db", "path=/jails/db"}).status == 0);
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web")}).status == 0);
+  REQUIRE(d.jailctl({"create", "db", "path=" + d.root("db")}).status == 0);
   auto r = d.jailctl({"--no-header", "--columns", "name,state", "list"});
   REQUIRE(r.status == 0);
   CHECK(r.out == "db   stopped\nweb  stopped\n");
@@ -217,7 +265,7 @@ TEST_CASE("jails API: the list goes out gzip-compressed to clients that accept i
   for (int i = 0; i < 40; ++i)
     REQUIRE(d.curl("POST", "/v1/jails",
                    json{{"name", "j" + std::to_string(i)},
-                        {"path", "/jails/j" + std::to_string(i)}}.dump())
+                        {"path", d.root("j" + std::to_string(i))}}.dump())
                 .status == 201);
   const auto plain = d.curl("GET", "/v1/jails");
   REQUIRE(plain.status == 200);

@@ -9,9 +9,9 @@ using namespace jaild::test;
 TEST_CASE("metrics: promtool accepts the format and the series are there", "[integration]") {
   daemon_fixture d;
   d.start();
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web",
-      "health":{"tcp":"80"}})").status == 201);
-  REQUIRE(d.curl("POST", "/v1/jails", R"({"name":"db","path":"/j/db"})").status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"web","path":"/jails/web",
+      "health":{"tcp":"80"}})")).status == 201);
+  REQUIRE(d.curl("POST", "/v1/jails", d.rooted(R"({"name":"db","path":"/jails/db"})")).status == 201);
   d.curl("GET", "/v1/jails/web");
   d.curl("GET", "/v1/jails/nope");
 

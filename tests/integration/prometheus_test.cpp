@@ -14,7 +14,7 @@ TEST_CASE("metrics: Prometheus scrapes jaild over HTTPS and sees the target up",
           "[integration]") {
   https_daemon h;
   h.start();
-  REQUIRE(h.d.curl("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})").status == 201);
+  REQUIRE(h.d.curl("POST", "/v1/jails", h.d.rooted(R"({"name":"web","path":"/jails/web"})")).status == 201);
   const auto token = h.token("viewer");
 
   temp_dir prom{"jaild-prom"};

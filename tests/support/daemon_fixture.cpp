@@ -1,5 +1,6 @@
 #include "tests/support/daemon_fixture.h"
 
+#include <regex>
 #include <stdexcept>
 
 namespace jaild::test {
@@ -50,6 +51,26 @@ run_result daemon_fixture::jailctl(const std::vector<std::string>& args,
   std::vector<std::string> argv{jailctl_binary(), "--socket", socket().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, input);
+}
+
+std::string daemon_fixture::root(const std::string& name) {
+  std::filesystem::create_directories(roots_ / name);
+  return (roots_ / name).string();
+}
+
+std::string daemon_fixture::rooted(std::string text) {
+  static const std::regex jail_root("/jails/([A-Za-z0-9_$-]+)");
+  std::string out;
+  auto at = text.cbegin();
+  for (std::sregex_iterator it(text.begin(), text.end(), jail_root), end; it != end; ++it) {
+    const auto& m = *it;
+    out.append(at, m[0].first);
+    const std::string name = m[1];
+    out += name.starts_with("$") ? (roots_.path() / name).string() : root(name);
+    at = m[0].second;
+  }
+  out.append(at, text.cend());
+  return out;
 }
 
 std::string daemon_fixture::dump_database() {

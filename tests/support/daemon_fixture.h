@@ -45,11 +45,19 @@ class daemon_fixture {
                    const std::string& content_type = "application/json");
   // jailctl --socket SOCKET ARGS...
   run_result jailctl(const std::vector<std::string>& args, const std::string& input = {});
+  // `text` with every "/jails/NAME" turned into a directory of the fixture's
+  // own (made here, NAME being a jail name), since jaild refuses a jail whose
+  // path does not exist. "$name" stays as it is, for jail.conf; what it
+  // names is made by root().
+  std::string rooted(std::string text);
+  // The fixture's directory for the jail root NAME, made if missing.
+  std::string root(const std::string& name);
   // The database's full content as SQL text (sqlite3 .dump), for "nothing changed" checks.
   std::string dump_database();
 
  private:
   temp_dir dir_{"jaild-it"};
+  temp_dir roots_{"jaild-roots"};
   std::unique_ptr<background> daemon_;
 };
 

@@ -7,6 +7,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "lib/host/linux/adapter.h"
 #include "lib/host/linux/confinement.h"
 #include "lib/host/linux/fstab.h"
@@ -102,6 +104,15 @@ platform_info linux_adapter::info() {
 
 std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
   std::vector<std::string> warnings;
+  // Refused when the spec is written, not as a host_failure at its start.
+  std::error_code ec;
+  const auto root = std::filesystem::status(spec.path, ec);
+  if (!std::filesystem::exists(root))
+    throw error(errc::invalid_value,
+                "path " + spec.path + " does not exist on this host; make the jail's root first",
+                "/path");
+  if (!std::filesystem::is_directory(root))
+    throw error(errc::invalid_value, "path " + spec.path + " is not a directory", "/path");
   if (auto refused = unsupported_limits(spec.limits); !refused.empty()) {
     std::string detail;
     for (const auto& r : refused) detail += (detail.empty() ? "" : "; ") + r;

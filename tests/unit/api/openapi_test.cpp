@@ -4,8 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 
+#include "api/problem.h"
 #include "api/service.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/temp_dir.h"
@@ -62,4 +66,36 @@ TEST_CASE("openapi: GET /v1/openapi.json serves the document", "[api]") {
   CHECK(out.status == 200);
   CHECK(out.content_type == "application/json");
   CHECK(out.payload() == api::openapi_json());
+}
+
+TEST_CASE("openapi: the Problem enum and docs/api.md list every error code", "[api]") {
+  const auto doc = json::parse(api::openapi_json());
+  std::set<std::string> documented;
+  for (const auto& c : doc["components"]["schemas"]["Problem"]["properties"]["code"]["enum"])
+    documented.insert(c.get<std::string>());
+
+  std::ifstream in(std::string(JAILD_SOURCE_DIR) + "/docs/api.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string guide = text.str();
+  std::map<std::string, unsigned> tabled;
+  const std::regex row(R"(\| `([a-z_0-9]+)` \| ([0-9]{3}) \|)");
+  for (std::sregex_iterator it(guide.begin(), guide.end(), row), end; it != end; ++it)
+    tabled[(*it)[1]] = static_cast<unsigned>(std::stoul((*it)[2]));
+
+  std::set<std::string> codes;
+  for (int i = 0; i < errc_count; ++i) {
+    const auto code = static_cast<errc>(i);
+    const std::string name{errc_name(code)};
+    INFO("error code " << i << " " << name);
+    CHECK(errc_from_name(name) == code);
+    codes.insert(name);
+    CHECK(documented.contains(name));
+    REQUIRE(tabled.contains(name));
+    CHECK(tabled[name] == api::http_status(code));
+  }
+  for (const auto& name : documented) {
+    INFO("docs/openapi.yaml lists a code jaild does not have: " << name);
+    CHECK(codes.contains(name));
+  }
 }

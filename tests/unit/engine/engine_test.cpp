@@ -540,6 +540,35 @@ TEST_CASE("engine: delete refuses a running jail unless forced", "[engine]") {
   CHECK(f.db->load_runtime().empty());
 }
 
+TEST_CASE("engine: delete refuses a jail others depend on, naming them, unless forced",
+          "[engine]") {
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db"})");
+  f.define(R"({"name":"web","path":"/j/web","depend":["db"]})");
+  f.define(R"({"name":"api","path":"/j/api","depend":["db","web"]})");
+  const auto before = f.db->load_jails().size();
+  try {
+    f.eng->delete_jail("db", false);
+    FAIL("deleted a jail others depend on");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::dependents_exist);
+    CHECK_THAT(e.what(), Catch::StartsWith("api, web depend on 'db'"));
+  }
+  CHECK(f.db->load_jails().size() == before);
+  CHECK(f.eng->current()->find("db"));
+  // A jail that depends on nothing of what goes can go.
+  f.eng->delete_jail("api", false);
+  f.eng->start("web")->wait();
+  CHECK(f.status("db").state == model::jail_state::running);
+  // force stops db and its running dependents, and web depends on nothing more.
+  f.eng->delete_jail("db", true);
+  CHECK_FALSE(f.eng->current()->find("db"));
+  CHECK(f.eng->current()->find("web")->spec.depend.empty());
+  CHECK(f.status("web").state == model::jail_state::stopped);
+  for (const auto& stored : f.db->load_jails())
+    if (stored.spec.name == "web") CHECK(stored.spec.depend.empty());
+}
+
 TEST_CASE("engine: the boot plan lists waves of boot jails and their dependencies",
           "[engine]") {
   fixture f;

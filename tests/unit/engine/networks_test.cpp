@@ -119,6 +119,33 @@ TEST_CASE("networks: conflicts are refused", "[engine]") {
   }
 }
 
+TEST_CASE("networks: a network overlapping another is refused", "[engine]") {
+  net_fixture f;  // lan is 10.20.0.0/24
+  for (const char* subnet : {"10.20.0.0/28", "10.20.0.128/25", "10.20.0.0/16", "10.0.0.0/8"}) {
+    INFO(subnet);
+    try {
+      f.eng->create_network(model::network_from_json(json::parse(
+          std::string(R"({"name":"lan2","bridge":"jailnet9","ip4":")") + subnet + "\"}")));
+      FAIL("an overlapping network was accepted");
+    } catch (const jaild::error& e) {
+      CHECK(e.code() == jaild::errc::address_conflict);
+      CHECK(e.field() == "/ip4");
+      CHECK(std::string(e.what()).find("of network 'lan'") != std::string::npos);
+    }
+  }
+  CHECK(f.eng->networks().size() == 1);
+  // Neighbours that share no address are fine, and so is IPv6 beside IPv4.
+  CHECK_NOTHROW(f.eng->create_network(model::network_from_json(json::parse(
+      R"({"name":"lan3","bridge":"jailnet3","ip4":"10.20.1.0/24","ip6":"fd00:20::/64"})"))));
+  try {
+    f.eng->create_network(model::network_from_json(
+        json::parse(R"({"name":"lan4","bridge":"jailnet4","ip6":"fd00:20::/48"})")));
+    FAIL("an overlapping IPv6 network was accepted");
+  } catch (const jaild::error& e) {
+    CHECK(e.field() == "/ip6");
+  }
+}
+
 TEST_CASE("networks: a full network says so", "[engine]") {
   net_fixture f;
   f.eng->create_network(model::network_from_json(

@@ -2,8 +2,11 @@
 // check() reads no more than /proc and the CPU mask, so it runs unprivileged.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "lib/host/platform.h"
 #include "lib/model/error.h"
+#include "tests/support/temp_dir.h"
 
 using namespace jaild;
 
@@ -11,7 +14,7 @@ namespace {
 model::jail_spec spec() {
   model::jail_spec s;
   s.name = "web";
-  s.path = "/jails/web";
+  s.path = "/";  // check() wants the root to exist
   return s;
 }
 }  // namespace
@@ -52,11 +55,34 @@ TEST_CASE("linux check: a cpuset beyond the host's CPUs and an unknown mount typ
   CHECK_THROWS_AS(host->check(s), error);
   s.cpuset = "0";
   CHECK_NOTHROW(host->check(s));
-  s.mount.entries = {"pool/data /jails/web/data zfs rw"};
+  s.mount.entries = {"pool/data /data zfs rw"};
   try {
     host->check(s);
     FAIL("check must refuse zfs");
   } catch (const error& e) {
     CHECK(e.code() == errc::unsupported_on_platform);
   }
+}
+
+TEST_CASE("linux check: a path that is not a directory is refused with the field",
+          "[host_linux]") {
+  auto host = host::make_platform_host({"/tmp"});
+  test::temp_dir dir{"jaild-check"};
+  std::ofstream(dir / "file") << "x";
+  auto s = spec();
+  for (const auto& [path, says] :
+       {std::pair{(dir / "missing").string(), "does not exist"},
+        std::pair{(dir / "file").string(), "is not a directory"}}) {
+    s.path = path;
+    try {
+      host->check(s);
+      FAIL("check accepted " << path);
+    } catch (const error& e) {
+      CHECK(e.code() == errc::invalid_value);
+      CHECK(e.field() == "/path");
+      CHECK(std::string(e.what()).find(says) != std::string::npos);
+    }
+  }
+  s.path = dir.path().string();
+  CHECK_NOTHROW(host->check(s));
 }
