@@ -1,6 +1,12 @@
 #include "client/api_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -91,6 +97,45 @@ void api_client::prepare(std::string_view path, std::string& url) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 }
 
+unreachable socket_failure(const std::string& path, const std::string& curl_error) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path)
+    return unreachable(fmt::format("socket path {} is too long", path));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int err = 0;
+  if (fd >= 0) {
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) err = errno;
+    ::close(fd);
+  }
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return unreachable(fmt::format("jaild is not running: there is no socket at {} (is jaild "
+                                     "started? does it listen elsewhere? see --socket, "
+                                     "JAILD_SOCKET)",
+                                     path),
+                         3);
+    case EACCES:
+    case EPERM:
+      return unreachable(fmt::format("no permission to use jaild's socket {}: it is root's and "
+                                     "its group's (run as root, or as a member of the group "
+                                     "jaild.conf's socket_group names)",
+                                     path),
+                         4);
+    case ECONNREFUSED:
+      return unreachable(fmt::format("jaild is not running: nothing listens on {} (a stale "
+                                     "socket, left by a jaild that ended; start jaild)",
+                                     path),
+                         5);
+    default:
+      return unreachable(fmt::format("cannot reach jaild at {}: {}{}", path, curl_error,
+                                     err ? std::string(" (") + std::strerror(err) + ")" : ""),
+                         3);
+  }
+}
+
 api_client::api_client(endpoint ep) : ep_(std::move(ep)) {
   static curl_global global;
   curl_ = curl_easy_init();
@@ -128,6 +173,8 @@ http_result api_client::send(std::string_view method, std::string_view path,
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
+    if (ep_.url.empty() && rc == CURLE_COULDNT_CONNECT)
+      throw socket_failure(ep_.socket, curl_easy_strerror(rc));
     const std::string where = ep_.url.empty() ? ep_.socket : ep_.url;
     throw unreachable(fmt::format("cannot reach jaild at {}: {}", where, curl_easy_strerror(rc)));
   }
@@ -180,6 +227,8 @@ void api_client::stream(std::string_view path,
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
+  if (rc == CURLE_COULDNT_CONNECT && ep_.url.empty())
+    throw socket_failure(ep_.socket, curl_easy_strerror(rc));
   if (rc != CURLE_OK && rc != CURLE_WRITE_ERROR)
     throw unreachable(fmt::format("stream from jaild ended: {}", curl_easy_strerror(rc)));
 }

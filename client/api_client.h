@@ -31,11 +31,22 @@ struct http_result {
   std::string location;
 };
 
-// jaild could not be reached at all (exit status 3).
+// jaild could not be reached at all. The exit status says why: 3 nothing
+// there (no socket, or HTTPS unreachable), 4 no permission on the socket,
+// 5 a stale socket that nothing listens on.
 class unreachable : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit unreachable(const std::string& what, int exit_status = 3)
+      : std::runtime_error(what), exit_status_(exit_status) {}
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int exit_status_;
 };
+
+// Why connecting to the UNIX socket at `path` fails, found by connecting to
+// it once more: the sentence and the exit status of an `unreachable`.
+unreachable socket_failure(const std::string& path, const std::string& curl_error);
 
 // jaild answered with an error (exit status 1). what() is the server's detail.
 class refused : public std::runtime_error {

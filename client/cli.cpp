@@ -4,7 +4,38 @@
 
 #include <fmt/format.h>
 
+#include "client/suggest.h"
+
 namespace jaild::client {
+
+std::optional<std::string> unknown_command_hint(const CLI::App& app, int argc,
+                                                const char* const* argv) {
+  // The first word that is neither an option nor the value of one.
+  std::string word;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("-")) {
+      const auto* opt = arg.find('=') == std::string::npos && arg.starts_with("--")
+                            ? app.get_option_no_throw(arg)
+                            : nullptr;
+      if (opt && opt->get_items_expected_max() > 0) ++i;  // --socket PATH: skip PATH
+      continue;
+    }
+    word = arg;
+    break;
+  }
+  if (word.empty()) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->check_name(word)) return std::nullopt;  // a known command: another mistake
+    names.push_back(sub->get_name());
+    for (const auto& alias : sub->get_aliases()) names.push_back(alias);
+  }
+  std::string hint = "no command '" + word + "'";
+  if (auto near = nearest(word, names)) hint += "; did you mean '" + *near + "'?";
+  return hint + " (jailctl --help lists the commands)";
+}
 
 std::string jail_path(const std::string& name) { return "/v1/jails/" + url_escape(name); }
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,11 @@ void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
 void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
+
+// When parsing failed because the command itself is unknown ("jailctl lst"):
+// the sentence that says so, with the nearest command when there is one.
+std::optional<std::string> unknown_command_hint(const CLI::App& app, int argc,
+                                                const char* const* argv);
 
 // Helpers.
 std::string jail_path(const std::string& name);

@@ -2,8 +2,9 @@
 // calls; --json prints the API's own JSON, otherwise a table or a summary.
 //
 // Exit status: 0 success, 1 jaild refused the request (its message is
-// printed), 2 bad usage, 3 jaild could not be reached; `jailctl exec` exits
-// with the command's own status.
+// printed), 2 bad usage, 3 jaild is not running (no socket, or HTTPS
+// unreachable), 4 no permission on its socket, 5 a stale socket that nothing
+// listens on; `jailctl exec` exits with the command's own status.
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
   CLI::App app{"jailctl: control jaild, the jail supervisor"};
   app.set_version_flag("--version", std::string("jailctl ") + JAILD_VERSION);
   app.require_subcommand(1);
+  // Global flags anywhere on the line: `jailctl show web --json`. Every
+  // subcommand added below inherits this.
+  app.fallthrough();
   context ctx;
   ctx.ep.socket = jaild::model::default_socket;
   if (const char* env = std::getenv("JAILD_SOCKET"); env && *env) ctx.ep.socket = env;
@@ -52,6 +56,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto hint = unknown_command_hint(app, argc, argv)) {
+      std::cerr << "jailctl: " << *hint << "\n";
+      return 2;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
@@ -72,7 +80,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const unreachable& e) {
     std::cerr << "jailctl: " << e.what() << "\n";
-    return 3;
+    return e.exit_status();
   } catch (const std::invalid_argument& e) {
     std::cerr << "jailctl: " << e.what() << "\n";
     return 2;

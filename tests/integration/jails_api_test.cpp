@@ -3,6 +3,11 @@
 // problem and leaves the database exactly as it was.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "tests/support/daemon_fixture.h"
@@ -128,7 +133,8 @@ TEST_CASE("jails API: jailctl reports errors with the server's message and an ex
 
   r = run({jailctl_binary(), "list"}, {}, {{"JAILD_SOCKET", (d.state_dir() / "nope.sock").string()}});
   CHECK(r.status == 3);
-  CHECK(r.err.find("cannot reach jaild") != std::string::npos);
+  CHECK(r.err.find("jaild is not running: there is no socket at " +
+                   (d.state_dir() / "nope.sock").string()) != std::string::npos);
 
   // JAILD_SOCKET is honoured.
   r = run({jailctl_binary(), "list"}, {}, {{"JAILD_SOCKET", d.socket().string()}});
@@ -243,6 +249,50 @@ TEST_CASE("jails API: a missing path, an overlapping network and a jail others d
   // force=true deletes it, and web depends on nothing more.
   CHECK(d.curl("DELETE", "/v1/jails/db?force=true").status == 204);
   CHECK(d.curl("GET", "/v1/jails/web").json()["spec"].value("depend", json::array()).empty());
+}
+
+TEST_CASE("jailctl: flags anywhere, a mistyped command, and why jaild cannot be reached",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web")}).status == 0);
+  // A global flag after the subcommand and its argument.
+  auto r = d.jailctl({"show", "web", "--json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(json::parse(r.out)["spec"]["name"] == "web");
+  r = d.jailctl({"list", "--no-header", "--columns", "name"});
+  CHECK(r.out == "web\n");
+
+  r = d.jailctl({"--json", "lst"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "jailctl: no command 'lst'; did you mean 'list'? (jailctl --help lists the "
+                 "commands)\n");
+
+  const auto jailctl = jailctl_binary();
+  temp_dir tmp{"jaild-reach"};
+  // No socket at all: 3.
+  r = run({jailctl, "--socket", (tmp / "none.sock").string(), "list"});
+  CHECK(r.status == 3);
+  CHECK(r.err.find("jaild is not running: there is no socket at") != std::string::npos);
+  // A socket file nothing listens on (a jaild that was killed): 5.
+  const auto stale = tmp / "stale.sock";
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", stale.c_str());
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    ::close(fd);
+  }
+  r = run({jailctl, "--socket", stale.string(), "list"});
+  CHECK(r.status == 5);
+  CHECK(r.err.find("nothing listens on " + stale.string()) != std::string::npos);
+  // A running jaild whose socket the caller may not use (nobody, not in its group): 4.
+  r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", jailctl, "--socket",
+           d.socket().string(), "list"});
+  CHECK(r.status == 4);
+  CHECK(r.err.find("no permission to use jaild's socket") != std::string::npos);
 }
 
 TEST_CASE("jails API: jailctl --columns and --no-header shape the table", "[integration]") {
