@@ -49,7 +49,8 @@ bool split_target(std::string_view target, std::string& path,
 std::string percent_encode(std::string_view text) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
     const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
     if (safe) {

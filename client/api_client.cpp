@@ -50,7 +50,8 @@ struct curl_global {
 std::string url_escape(std::string_view text) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
         c == '_' || c == '.' || c == '~') {
       out += static_cast<char>(c);

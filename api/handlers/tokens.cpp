@@ -57,8 +57,9 @@ std::optional<std::int64_t> parse_lifetime_ms(std::string_view text, std::string
 
 std::string check_token_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return "a token name has 1 to 64 characters";
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) return "a token name has no control characters";
+  for (const char ch : name)
+    if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f)
+      return "a token name has no control characters";
   return {};
 }
 

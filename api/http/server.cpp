@@ -108,7 +108,9 @@ peer unix_peer(int fd) {
 #elif defined(LOCAL_PEERCRED)
   struct xucred cred {};
   socklen_t len = sizeof cred;
-  if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &cred, &len) == 0 &&
+  // Level 0: FreeBSD has no SOL_LOCAL; its own getpeereid(3)
+  // (lib/libc/gen/getpeereid.c) asks at level 0 too.
+  if (getsockopt(fd, 0, LOCAL_PEERCRED, &cred, &len) == 0 &&
       cred.cr_version == XUCRED_VERSION)
     p.groups.assign(cred.cr_groups, cred.cr_groups + cred.cr_ngroups);
 #endif

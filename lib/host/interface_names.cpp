@@ -19,8 +19,8 @@ bool plain(std::string_view s) {
 // FNV-1a: stable across builds and platforms, which std::hash is not.
 std::string short_hash(std::string_view s) {
   std::uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
+  for (const char ch : s) {
+    h ^= static_cast<unsigned char>(ch);
     h *= 16777619u;
   }
   constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";

@@ -1,5 +1,6 @@
 #include "lib/model/address.h"
 
+#include <sys/socket.h>  // AF_INET, AF_INET6: FreeBSD's arpa/inet.h does not define them
 #include <arpa/inet.h>
 
 #include <charconv>
