@@ -42,7 +42,7 @@ void engine::shutdown() {
   // Watchers first, so that no exit is handled while the workers stop.
   std::vector<host::running_jail> watched;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (auto& [name, rt] : runtimes_)
       if (rt->handle) watched.push_back(*rt->handle);
   }
@@ -54,7 +54,7 @@ void engine::shutdown() {
 // Snapshot and status.
 
 std::shared_ptr<const snapshot> engine::current() const {
-  std::lock_guard lock(snapshot_mutex_);
+  guard lock(snapshot_mutex_);
   return snapshot_;
 }
 
@@ -92,7 +92,7 @@ void engine::publish_status(const std::string& name) {
   auto it = runtimes_.find(name);
   if (it == runtimes_.end()) return;
   auto status = status_of(*it->second);
-  std::lock_guard lock(snapshot_mutex_);
+  guard lock(snapshot_mutex_);
   auto old = snapshot_->find(name);
   if (!old) return;
   jail_entry entry = *old;
@@ -103,7 +103,7 @@ void engine::publish_status(const std::string& name) {
 }
 
 void engine::publish_removed(const std::string& name) {
-  std::lock_guard lock(snapshot_mutex_);
+  guard lock(snapshot_mutex_);
   auto jails = snapshot_->jails();
   jails.erase(name);
   snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
@@ -143,7 +143,7 @@ void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
   row.last_error = rt.last_error;
   // Stored and announced under one lock, so that subscribers see events in
   // sequence order (a stream resumes by sequence number).
-  std::lock_guard lock(listeners_mutex_);
+  guard lock(listeners_mutex_);
   auto stored = store_.save_runtime(row, std::move(ev));
   if (stored)
     for (const auto& [id, l] : listeners_) l(*stored);
@@ -165,26 +165,26 @@ void engine::set_state(jail_runtime& rt, model::jail_state next, const std::stri
 }
 
 model::event engine::emit(model::event ev) {
-  std::lock_guard lock(listeners_mutex_);  // see persist_runtime
+  guard lock(listeners_mutex_);  // see persist_runtime
   ev = store_.append_event(std::move(ev));
   for (const auto& [id, l] : listeners_) l(ev);
   return ev;
 }
 
 std::uint64_t engine::subscribe(event_listener listener) {
-  std::lock_guard lock(listeners_mutex_);
+  guard lock(listeners_mutex_);
   const auto id = next_listener_++;
   listeners_.emplace(id, std::move(listener));
   return id;
 }
 
 void engine::unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(listeners_mutex_);
+  guard lock(listeners_mutex_);
   listeners_.erase(id);
 }
 
 engine::counters engine::totals() const {
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   return totals_;
 }
 
@@ -223,8 +223,8 @@ std::filesystem::path engine::console_log_path(const std::string& name) const {
 // Desired state.
 
 void engine::load() {
-  std::lock_guard write_lock(write_mutex_);
-  std::lock_guard lock(runtime_mutex_);
+  guard write_lock(write_mutex_);
+  guard lock(runtime_mutex_);
   snapshot::map jails;
   for (auto& stored : store_.load_jails()) {
     jail_entry entry;
@@ -275,8 +275,9 @@ void engine::load() {
     e.status = status_of(*runtimes_.at(name));
     entry = make_entry(std::move(e));
   }
+  std::size_t network_count = 0;
   {
-    std::lock_guard nets(networks_mutex_);
+    guard nets(networks_mutex_);
     for (const auto& [name, spec] : store_.load_networks()) {
       try {
         networks_[name] = model::network_from_json(spec);
@@ -284,6 +285,7 @@ void engine::load() {
         spdlog::error("stored network '{}' cannot be read: {}", name, e.what());
       }
     }
+    network_count = networks_.size();
   }
   // Leases of jails that are gone are released, and jails whose interfaces
   // lack the leases their networks give get them (an older jaild wrote a
@@ -294,8 +296,8 @@ void engine::load() {
     if (!jails.count(j)) store_.set_leases(j, {});
   repair_leases(jails);
   spdlog::info("loaded {} jail spec(s) and {} network(s) from {}", jails.size(),
-               networks_.size(), store_.path().string());
-  std::lock_guard snap_lock(snapshot_mutex_);
+               network_count, store_.path().string());
+  guard snap_lock(snapshot_mutex_);
   snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
 }
 
@@ -317,7 +319,7 @@ void engine::check_graph(const std::vector<model::jail_spec>& specs) const {
 std::vector<model::event> engine::apply_specs(
     const std::vector<store::store::jail_change>& changes, bool dry_run) {
   using change = store::store::jail_change;
-  std::lock_guard write_lock(write_mutex_);
+  guard write_lock(write_mutex_);
   auto snap = current();
   // Jails being deleted take no new operation from the check on; if the
   // change is refused after all, they take them again.
@@ -328,7 +330,7 @@ std::vector<model::event> engine::apply_specs(
     bool done = false;
     ~undo_deleting() {
       if (done) return;
-      std::lock_guard lock(e.runtime_mutex_);
+      guard lock(e.runtime_mutex_);
       for (auto& rt : list) rt->deleting = false;
     }
   } undo{*this, deleting};
@@ -349,7 +351,7 @@ std::vector<model::event> engine::apply_specs(
         break;
     }
     if (c.what == change::kind::remove) {
-      std::lock_guard lock(runtime_mutex_);
+      guard lock(runtime_mutex_);
       auto rt = runtime_of(name);
       if (rt->state != model::jail_state::stopped && rt->state != model::jail_state::failed &&
           rt->state != model::jail_state::crashloop)
@@ -393,7 +395,7 @@ std::vector<model::event> engine::apply_specs(
 
   std::vector<model::event> events;
   {
-    std::lock_guard l(listeners_mutex_);  // see persist_runtime
+    guard l(listeners_mutex_);  // see persist_runtime
     events = store_.apply(changes, leases);
     for (const auto& ev : events)
       for (const auto& [id, fn] : listeners_) fn(ev);
@@ -402,7 +404,7 @@ std::vector<model::event> engine::apply_specs(
   // From the snapshot as it is now, not as it was read above: statuses that
   // other jails published while this wrote the store must stay. (Every
   // publisher holds runtime_mutex_.)
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   const auto latest = current();
   auto jails = latest->jails();
   for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -430,7 +432,7 @@ std::vector<model::event> engine::apply_specs(
     jails[name] = make_entry(std::move(entry));
   }
   undo.done = true;
-  std::lock_guard snap_lock(snapshot_mutex_);
+  guard snap_lock(snapshot_mutex_);
   snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
   return events;
 }

@@ -36,6 +36,7 @@
 #include "lib/engine/operation.h"
 #include "lib/engine/scheduler.h"
 #include "lib/engine/snapshot.h"
+#include "lib/engine/sync.h"
 #include "lib/host/host.h"
 #include "lib/model/event.h"
 #include "lib/model/jail_spec.h"
@@ -166,13 +167,15 @@ class engine {
 
   // engine.cpp
   std::shared_ptr<const jail_entry> require(const std::string& name) const;
-  std::shared_ptr<jail_runtime> runtime_of(const std::string& name);
+  std::shared_ptr<jail_runtime> runtime_of(const std::string& name) REQUIRES(runtime_mutex_);
   void check_graph(const std::vector<model::jail_spec>& specs) const;
-  void publish_status(const std::string& name);
-  void publish_removed(const std::string& name);
-  model::event emit(model::event ev);
-  void persist_runtime(jail_runtime& rt, std::optional<model::event> ev = std::nullopt);
-  void set_state(jail_runtime& rt, model::jail_state next, const std::string& reason);
+  void publish_status(const std::string& name) REQUIRES(runtime_mutex_) EXCLUDES(snapshot_mutex_);
+  void publish_removed(const std::string& name) EXCLUDES(snapshot_mutex_);
+  model::event emit(model::event ev) EXCLUDES(listeners_mutex_);
+  void persist_runtime(jail_runtime& rt, std::optional<model::event> ev = std::nullopt)
+      REQUIRES(runtime_mutex_) EXCLUDES(listeners_mutex_);
+  void set_state(jail_runtime& rt, model::jail_state next, const std::string& reason)
+      REQUIRES(runtime_mutex_);
   model::jail_status status_of(const jail_runtime& rt) const;
   std::string new_operation_id();
   std::vector<host::object> objects_of(const std::string& jail);
@@ -194,92 +197,105 @@ class engine {
   // lifecycle.cpp
   // Whether the jail has an operation queued, waiting for its dependencies or
   // under way. Caller holds runtime_mutex_.
-  bool busy(const std::string& name) const;
+  bool busy(const std::string& name) const REQUIRES(runtime_mutex_);
   // Throws jail_not_found when a delete of the jail is under way. Caller
   // holds runtime_mutex_.
-  void refuse_if_deleting(const std::string& name) const;
+  void refuse_if_deleting(const std::string& name) const REQUIRES(runtime_mutex_);
   // Throws operation_in_progress when the jail's queue holds queue_limit
   // operations. Caller holds runtime_mutex_.
-  void refuse_if_full(const std::string& name) const;
-  std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason);
+  void refuse_if_full(const std::string& name) const REQUIRES(runtime_mutex_);
+  std::shared_ptr<operation> enqueue(const std::string& name, op_kind kind, std::string reason)
+      REQUIRES(runtime_mutex_);
   // start(), answering with `reuse` (a restart's operation) when given.
   std::shared_ptr<operation> start_with(const std::string& name, start_options options,
-                                        std::shared_ptr<operation> reuse);
+                                        std::shared_ptr<operation> reuse) EXCLUDES(runtime_mutex_);
   // Queues a stop of `name` that runs once the operations `after` have
   // ended. Caller holds runtime_mutex_.
   std::shared_ptr<operation> queue_stop(const std::string& name, const stop_options_api& options,
-                                        const std::vector<std::string>& after);
+                                        const std::vector<std::string>& after)
+      REQUIRES(runtime_mutex_);
   // A cascade: queues a stop of each running dependent of `name`, each after
   // the stops of its own dependents; returns their ids. Caller holds
   // runtime_mutex_.
   std::vector<std::string> queue_dependent_stops(const snapshot& snap, const std::string& name,
-                                                 const stop_options_api& options);
-  void pump();
-  bool ready(const std::string& name) const;
+                                                 const stop_options_api& options)
+      REQUIRES(runtime_mutex_);
+  void pump() REQUIRES(runtime_mutex_);
+  bool ready(const std::string& name) const REQUIRES(runtime_mutex_);
   // The one runner of every operation, on a worker holding the jail's turn:
   // marks it current, begins it, gives `body` its journal, turns what `body`
   // throws into the operation's error code, then (under runtime_mutex_)
   // calls `on_end` and finish(). An operation `body` leaves unfinished succeeds.
   void run_operation(const std::shared_ptr<operation>& op,
                      const std::function<void(op_journal&)>& body,
-                     const std::function<void()>& on_end = {});
-  void run_start(const std::shared_ptr<operation>& op);
-  void start_steps(operation& op, op_journal& journal);
+                     const std::function<void()>& on_end = {}) EXCLUDES(runtime_mutex_);
+  void run_start(const std::shared_ptr<operation>& op) EXCLUDES(runtime_mutex_);
+  void start_steps(operation& op, op_journal& journal) EXCLUDES(runtime_mutex_);
   void run_stop(const std::shared_ptr<operation>& op, const stop_options_api& options);
-  void stop_steps(operation& op, const stop_options_api& options, op_journal& journal);
+  void stop_steps(operation& op, const stop_options_api& options, op_journal& journal)
+      EXCLUDES(runtime_mutex_);
   // Stores and announces the outcome, wakes wait(), hands the jail's turn on.
   // Caller holds runtime_mutex_.
-  void finish(const std::shared_ptr<operation>& op);
+  void finish(const std::shared_ptr<operation>& op) REQUIRES(runtime_mutex_);
   // Destroys the bridges jaild created that no starting or running jail uses.
-  void release_bridges(host::journal& steps);
+  void release_bridges(host::journal& steps) EXCLUDES(runtime_mutex_);
   // A running jail whose spec changed: applies limits and cpuset live (an
   // update operation, returned, or null when none was needed), restarts its
   // health checks, and marks drift for what only a restart applies
   // (lifecycle.cpp). Called after a spec change and after every start.
-  std::shared_ptr<operation> apply_live(const std::string& name);
+  std::shared_ptr<operation> apply_live(const std::string& name) EXCLUDES(runtime_mutex_);
   void update_steps(operation& op, const model::jail_spec& spec, op_journal& journal);
 
   // supervise.cpp
   void watch(jail_runtime& rt);
   void on_exit(const std::string& name, const std::string& instance, host::exit_info info);
   // Queues the clean-up of a jail that ended by itself (a recover operation).
-  void handle_exit(const std::string& name, const std::string& instance, host::exit_info info);
+  void handle_exit(const std::string& name, const std::string& instance, host::exit_info info)
+      EXCLUDES(runtime_mutex_);
   void recover_steps(operation& op, const std::string& instance, host::exit_info info,
                      op_journal& journal);
-  void schedule_restart(jail_runtime& rt, const std::string& why);
-  void start_health(jail_runtime& rt);
+  void schedule_restart(jail_runtime& rt, const std::string& why) REQUIRES(runtime_mutex_);
+  void start_health(jail_runtime& rt) REQUIRES(runtime_mutex_);
   void probe(const std::string& name, const std::string& instance);
   bool run_probe(const model::jail_spec& spec, const host::jail_context& ctx,
                  const jail_runtime& rt, std::string& detail);
-  void cancel_timers(jail_runtime& rt);
+  void cancel_timers(jail_runtime& rt) REQUIRES(runtime_mutex_);
 
   store::store& store_;
   host::host& host_;
   engine_options options_;
 
+  // Locks, in the order they may be taken (a thread holding one takes only
+  // those below it; -Wthread-safety checks the marks, see sync.h):
+  //   write_mutex_ -> runtime_mutex_ -> networks_mutex_ -> listeners_mutex_
+  //   -> snapshot_mutex_ -> (op_queue's, scheduler's, operation's, the store's)
   // Serialises desired-state writers.
-  std::mutex write_mutex_;
-  mutable std::mutex snapshot_mutex_;
-  std::shared_ptr<const snapshot> snapshot_;
+  mutex write_mutex_;
+  mutable mutex snapshot_mutex_ ACQUIRED_AFTER(listeners_mutex_);
+  std::shared_ptr<const snapshot> snapshot_ GUARDED_BY(snapshot_mutex_);
   std::atomic<std::int64_t> version_{0};
 
   // Runtime per jail; guarded by runtime_mutex_ (the map and each runtime's fields).
-  mutable std::mutex runtime_mutex_;
-  std::map<std::string, std::shared_ptr<jail_runtime>, std::less<>> runtimes_;
-  std::deque<std::shared_ptr<pending_start>> pending_;  // starts waiting for their dependencies
-  unsigned active_starts_ = 0;
-  std::map<std::string, int> launched_starts_;  // per jail: starts launched, not yet finished
-  std::map<std::string, int> handoffs_;  // per jail: restarts between their stop and start
-  std::map<std::string, std::shared_ptr<operation>> recent_ops_;  // by id
-  std::deque<std::string> recent_order_;
-  counters totals_;
+  mutable mutex runtime_mutex_ ACQUIRED_AFTER(write_mutex_);
+  std::map<std::string, std::shared_ptr<jail_runtime>, std::less<>> runtimes_
+      GUARDED_BY(runtime_mutex_);
+  // Starts waiting for their dependencies.
+  std::deque<std::shared_ptr<pending_start>> pending_ GUARDED_BY(runtime_mutex_);
+  unsigned active_starts_ GUARDED_BY(runtime_mutex_) = 0;
+  // Per jail: starts launched, not yet finished.
+  std::map<std::string, int> launched_starts_ GUARDED_BY(runtime_mutex_);
+  // Per jail: restarts between their stop and start.
+  std::map<std::string, int> handoffs_ GUARDED_BY(runtime_mutex_);
+  std::map<std::string, std::shared_ptr<operation>> recent_ops_ GUARDED_BY(runtime_mutex_);
+  std::deque<std::string> recent_order_ GUARDED_BY(runtime_mutex_);
+  counters totals_ GUARDED_BY(runtime_mutex_);
 
-  mutable std::mutex networks_mutex_;
-  std::map<std::string, model::network_spec> networks_;
+  mutable mutex networks_mutex_ ACQUIRED_AFTER(runtime_mutex_);
+  std::map<std::string, model::network_spec> networks_ GUARDED_BY(networks_mutex_);
 
-  std::mutex listeners_mutex_;
-  std::map<std::uint64_t, event_listener> listeners_;
-  std::uint64_t next_listener_ = 1;
+  mutex listeners_mutex_ ACQUIRED_AFTER(networks_mutex_);
+  std::map<std::uint64_t, event_listener> listeners_ GUARDED_BY(listeners_mutex_);
+  std::uint64_t next_listener_ GUARDED_BY(listeners_mutex_) = 1;
 
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<op_queue> queue_;   // posts to sched_

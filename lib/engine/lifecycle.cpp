@@ -102,7 +102,7 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
       throw error(errc::dependency_failed,
                   fmt::format("jail '{}' depends on '{}', which is not defined", name, n));
 
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   for (const auto& n : order) {
     if (n == name) {
       refuse_if_deleting(n);
@@ -114,7 +114,7 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
   // A start still waiting for its dependencies is the answer to another start
   // of the same jail; a start already running is not (a stop may be queued
   // behind it, and this start must come after that stop).
-  auto pending_for = [&](const std::string& n) -> std::shared_ptr<operation> {
+  auto pending_for = [&](const std::string& n) REQUIRES(runtime_mutex_) -> std::shared_ptr<operation> {
     for (const auto& p : pending_)
       if (p->op->jail() == n) return p->op;
     return nullptr;
@@ -125,7 +125,7 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
   refuse_if_full(name);
 
   auto queue_start = [&](const std::string& n, std::string reason,
-                         std::shared_ptr<operation> op) {
+                         std::shared_ptr<operation> op) REQUIRES(runtime_mutex_) {
     auto r = runtime_of(n);
     if (!op) op = enqueue(n, op_kind::start, std::move(reason));
     r->desired = "running";
@@ -157,7 +157,7 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
   if (shutting_down_) throw error(errc::unavailable, "jaild is shutting down");
   auto snap = current();
   if (!snap->find(name)) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   refuse_if_deleting(name);
   refuse_if_full(name);
   if (!options.cascade) {
@@ -247,7 +247,7 @@ std::shared_ptr<operation> engine::restart(const std::string& name) {
   // waits for the stop.
   std::shared_ptr<operation> stop_op, start_op;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     refuse_if_deleting(name);
     auto rt = runtime_of(name);
     if (!(is_down(rt->state) && !rt->handle)) {  // when nothing runs, a restart is a start
@@ -266,7 +266,7 @@ std::shared_ptr<operation> engine::restart(const std::string& name) {
   if (!stop_op) return start(name, so);
   queue_->then({stop_op->id()}, [this, name, so, stop_op, start_op] {
     auto fail = [&](errc code, const std::string& why) {
-      std::lock_guard lock(runtime_mutex_);
+      guard lock(runtime_mutex_);
       start_op->fail(code, why);
       finish(start_op);
     };
@@ -274,7 +274,7 @@ std::shared_ptr<operation> engine::restart(const std::string& name) {
       fail(stop_op->error_code(), "restart: the stop failed: " + stop_op->error());
     } else {
       {
-        std::lock_guard lock(runtime_mutex_);
+        guard lock(runtime_mutex_);
         totals_.restarts++;
       }
       try {
@@ -283,7 +283,7 @@ std::shared_ptr<operation> engine::restart(const std::string& name) {
         fail(e.code(), e.what());
       }
     }
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     if (--handoffs_[name] == 0) handoffs_.erase(name);
   });
   return start_op;
@@ -311,7 +311,7 @@ void engine::pump() {
     return a->priority != b->priority ? a->priority < b->priority
                                       : a->op->jail() < b->op->jail();
   });
-  auto waiting_on = [&](const std::string& dep) {
+  auto waiting_on = [&](const std::string& dep) REQUIRES(runtime_mutex_) {
     for (const auto& p : pending_)
       if (p->op->jail() == dep) return true;
     if (auto l = launched_starts_.find(dep); l != launched_starts_.end() && l->second > 0)
@@ -382,7 +382,7 @@ void engine::pump() {
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*next_deadline - now) +
                        std::chrono::milliseconds(1);
     sched_->after(delay, [this] {
-      std::lock_guard l(runtime_mutex_);
+      guard l(runtime_mutex_);
       pump();
     });
   }
@@ -411,7 +411,7 @@ void engine::run_operation(const std::shared_ptr<operation>& op,
                            const std::function<void(op_journal&)>& body,
                            const std::function<void()>& on_end) {
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     runtime_of(op->jail())->current_op = op->id();
   }
   op->begin();
@@ -425,7 +425,7 @@ void engine::run_operation(const std::shared_ptr<operation>& op,
   } catch (const std::exception& e) {
     if (!op->finished()) op->fail(errc::internal, e.what());
   }
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   runtime_of(op->jail())->current_op.clear();
   if (on_end) on_end();
   finish(op);
@@ -438,7 +438,7 @@ void engine::run_start(const std::shared_ptr<operation>& op) {
   const auto name = op->jail();
   run_operation(
       op, [&](op_journal& journal) { start_steps(*op, journal); },
-      [this, name] {
+      [this, name]() REQUIRES(runtime_mutex_) {  // run_operation calls it under the lock
         --active_starts_;
         --launched_starts_[name];
       });
@@ -453,7 +453,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
   std::shared_ptr<jail_runtime> rt;
   model::jail_spec spec;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt = runtime_of(name);
     auto entry = current()->find(name);
     if (!entry) throw error(errc::jail_not_found, fmt::format("jail '{}' was deleted", name));
@@ -473,7 +473,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
     interfaces = interfaces_for(spec, instance);
   } catch (const error& e) {
     journal.record(engine_step("validate", {name}, began, e.what()));
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->last_error = e.what();
     set_state(*rt, model::jail_state::failed, e.what());
     totals_.start_failures++;
@@ -481,7 +481,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
   }
   host::jail_context ctx;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->instance = instance;
     rt->interfaces = interfaces;
     rt->warnings = warnings;
@@ -503,7 +503,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
   tracking_ledger objects(durable);
   try {
     auto handle = start_pipeline(host_, ctx, journal, objects);
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->handle = handle;
     rt->started_ms = store::now_ms();
     rt->up_since = clock::now();
@@ -514,7 +514,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
     set_state(*rt, model::jail_state::running, op.reason());
     totals_.starts++;
   } catch (const std::exception& e) {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->last_error = e.what();
     rt->instance.clear();
     rt->interfaces.clear();
@@ -524,7 +524,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
   }
   // Watched only now: an exit during the start failed the start above.
   watch(*rt);
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   start_health(*rt);
 }
 
@@ -540,7 +540,7 @@ void engine::stop_steps(operation& op, const stop_options_api& options, op_journ
   model::jail_spec spec;
   host::jail_context ctx;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt = runtime_of(name);
     cancel_timers(*rt);
     if (auto entry = current()->find(name)) spec = entry->spec;
@@ -563,7 +563,7 @@ void engine::stop_steps(operation& op, const stop_options_api& options, op_journ
   } catch (const std::exception& e) {
     const bool still_there = host_.alive(*handle);
     {
-      std::lock_guard lock(runtime_mutex_);
+      guard lock(runtime_mutex_);
       rt->last_error = e.what();
       if (still_there) {
         // A prestop or stop hook refused: the jail runs on, as jail(8) leaves it.
@@ -576,14 +576,14 @@ void engine::stop_steps(operation& op, const stop_options_api& options, op_journ
     }
     if (still_there) {
       watch(*rt);
-      std::lock_guard lock(runtime_mutex_);
+      guard lock(runtime_mutex_);
       start_health(*rt);
     }
     release_bridges(journal);
     throw;
   }
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->handle.reset();
     rt->instance.clear();
     rt->started_ms.reset();
@@ -604,7 +604,7 @@ namespace jaild::engine {
 void engine::release_bridges(host::journal& steps) {
   std::set<std::string> in_use;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (const auto& [name, rt] : runtimes_) {
       if (is_down(rt->state)) continue;
       for (const auto& i : rt->interfaces) in_use.insert(i.bridge);
@@ -623,7 +623,7 @@ void engine::release_bridges(host::journal& steps) {
 
 std::shared_ptr<operation> engine::find_operation(const std::string& id) {
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     if (auto it = recent_ops_.find(id); it != recent_ops_.end()) return it->second;
   }
   if (auto row = store_.load_operation(id)) return operation::from_row(*row);
@@ -643,7 +643,7 @@ host::exec_result engine::exec(const std::string& name, const host::exec_request
   std::optional<host::running_jail> handle;
   host::jail_context ctx;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     auto it = runtimes_.find(name);
     if (it != runtimes_.end() && it->second->state == model::jail_state::running &&
         it->second->handle) {
@@ -662,7 +662,7 @@ std::map<std::string, double> engine::stats(const std::string& name) {
   require(name);
   std::optional<host::running_jail> handle;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     auto it = runtimes_.find(name);
     if (it != runtimes_.end() && it->second->state == model::jail_state::running)
       handle = it->second->handle;
@@ -704,7 +704,7 @@ std::shared_ptr<operation> engine::apply_live(const std::string& name) {
   const auto& spec = entry->spec;
   std::shared_ptr<operation> op;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     auto it = runtimes_.find(name);
     if (it == runtimes_.end() || it->second->state != model::jail_state::running ||
         !it->second->handle)
@@ -739,7 +739,7 @@ void engine::update_steps(operation& op, const model::jail_spec& spec, op_journa
   std::optional<host::running_jail> handle;
   host::jail_context ctx;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt = runtime_of(name);
     if (rt->state == model::jail_state::running) handle = rt->handle;
     if (handle) ctx = context_for(spec, *rt);
@@ -752,12 +752,12 @@ void engine::update_steps(operation& op, const model::jail_spec& spec, op_journa
   try {
     host_.update_limits(ctx, *handle, {journal, durable});
   } catch (const std::exception& e) {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt->last_error = std::string("live change of limits failed: ") + e.what();
     rt->drift = true;
     throw;
   }
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   if (rt->applied) {
     rt->applied->limits = spec.limits;
     rt->applied->cpuset = spec.cpuset;

@@ -26,9 +26,9 @@ std::string prefix_of(const std::string& subnet) { return subnet.substr(subnet.f
 }  // namespace
 
 model::network_spec engine::create_network(const model::network_spec& net) {
-  std::lock_guard write_lock(write_mutex_);
+  guard write_lock(write_mutex_);
   {
-    std::lock_guard lock(networks_mutex_);
+    guard lock(networks_mutex_);
     if (networks_.count(net.name))
       throw error(errc::network_exists, fmt::format("a network named '{}' exists", net.name),
                   "/name");
@@ -55,17 +55,17 @@ model::network_spec engine::create_network(const model::network_spec& net) {
   ev.type = "network.created";
   ev.data = model::network_to_json(net);
   {
-    std::lock_guard l(listeners_mutex_);
+    guard l(listeners_mutex_);
     ev = store_.save_network(net.name, model::network_to_json(net), ev);
     for (const auto& [id, fn] : listeners_) fn(ev);
   }
-  std::lock_guard lock(networks_mutex_);
+  guard lock(networks_mutex_);
   networks_[net.name] = net;
   return net;
 }
 
 void engine::delete_network(const std::string& name) {
-  std::lock_guard write_lock(write_mutex_);
+  guard write_lock(write_mutex_);
   if (!find_network(name))
     throw error(errc::network_not_found, fmt::format("no network named '{}'", name));
   std::vector<std::string> users;
@@ -87,23 +87,23 @@ void engine::delete_network(const std::string& name) {
   ev.type = "network.deleted";
   ev.data = {{"name", name}};
   {
-    std::lock_guard l(listeners_mutex_);
+    guard l(listeners_mutex_);
     ev = store_.delete_network(name, ev);
     for (const auto& [id, fn] : listeners_) fn(ev);
   }
-  std::lock_guard lock(networks_mutex_);
+  guard lock(networks_mutex_);
   networks_.erase(name);
 }
 
 std::vector<model::network_spec> engine::networks() const {
-  std::lock_guard lock(networks_mutex_);
+  guard lock(networks_mutex_);
   std::vector<model::network_spec> out;
   for (const auto& [name, n] : networks_) out.push_back(n);
   return out;
 }
 
 std::optional<model::network_spec> engine::find_network(const std::string& name) const {
-  std::lock_guard lock(networks_mutex_);
+  guard lock(networks_mutex_);
   auto it = networks_.find(name);
   if (it == networks_.end()) return std::nullopt;
   return it->second;
@@ -118,7 +118,7 @@ std::map<std::string, std::vector<store::lease_row>> engine::plan_leases(
     const std::vector<store::store::jail_change>& changes) {
   std::map<std::string, model::network_spec> nets;
   {
-    std::lock_guard lock(networks_mutex_);
+    guard lock(networks_mutex_);
     nets = networks_;
   }
   std::set<std::string> touched;

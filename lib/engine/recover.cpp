@@ -52,7 +52,7 @@ nlohmann::json engine::reconcile() {
   };
   std::vector<decision> jails;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (auto& [name, rt] : runtimes_)
       if (rt->handle) jails.push_back({rt, false});
   }
@@ -72,7 +72,7 @@ nlohmann::json engine::reconcile() {
       try {
         host::jail_context ctx;
         {
-          std::lock_guard lock(runtime_mutex_);
+          guard lock(runtime_mutex_);
           ctx = context_for(spec, rt);
         }
         host_.update_limits(ctx, *rt.handle, {journal, durable});
@@ -80,7 +80,7 @@ nlohmann::json engine::reconcile() {
         why = e.what();
       }
       {
-        std::lock_guard lock(runtime_mutex_);
+        guard lock(runtime_mutex_);
         rt.up_since = std::chrono::steady_clock::now();
         if (spec.health) rt.health = model::health_state::starting;
         rt.applied = spec;
@@ -90,7 +90,7 @@ nlohmann::json engine::reconcile() {
       }
       watch(rt);
       {
-        std::lock_guard lock(runtime_mutex_);
+        guard lock(runtime_mutex_);
         start_health(rt);
       }
       keep.insert(rt.name);
@@ -112,7 +112,7 @@ nlohmann::json engine::reconcile() {
     } catch (const std::exception& e) {
       why = e.what();
     }
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     const bool was_running = rt.state == model::jail_state::running;
     rt.handle.reset();
     rt.instance.clear();
@@ -135,7 +135,7 @@ nlohmann::json engine::reconcile() {
   // A start or stop that had not got as far as recording the jail's handle:
   // what it created is in the ledger and goes with the sweep below.
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (auto& [name, rt] : runtimes_) {
       if (rt->handle) continue;
       if (rt->state == model::jail_state::starting) {
@@ -157,7 +157,7 @@ nlohmann::json engine::reconcile() {
   // and "created", of deleted jails, or of bridges nobody uses any more.
   std::set<std::string> bridges_in_use;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (const auto& name : keep)
       for (const auto& i : runtimes_.at(name)->interfaces) bridges_in_use.insert(i.bridge);
   }
@@ -180,7 +180,7 @@ nlohmann::json engine::reconcile() {
   // of: never removed (jaild removes only what its ledger owns), only reported.
   std::vector<std::string> unknown;
   for (const auto& j : host_.list_jails()) {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     auto it = runtimes_.find(j.name);
     if (it == runtimes_.end() || !it->second->handle || !(*it->second->handle == j))
       unknown.push_back(j.name);
@@ -210,7 +210,7 @@ void engine::boot() {
   for (const auto& [n, e] : snap->jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
   std::set<std::string> wanted;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     for (const auto& [name, entry] : snap->jails()) {
       auto rt = runtime_of(name);
       if (rt->state == model::jail_state::running) continue;

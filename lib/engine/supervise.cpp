@@ -46,7 +46,7 @@ void engine::cancel_timers(jail_runtime& rt) {
 
 void engine::handle_exit(const std::string& name, const std::string& instance,
                          host::exit_info info) {
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   auto it = runtimes_.find(name);
   if (it == runtimes_.end() || it->second->instance != instance || !it->second->handle)
     return;  // an older incarnation, or already handled
@@ -69,7 +69,7 @@ void engine::recover_steps(operation& op, const std::string& instance, host::exi
   std::optional<host::running_jail> handle;
   std::chrono::milliseconds uptime{0};
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     rt = runtime_of(name);
     if (rt->instance != instance || !rt->handle) return;  // stopped or restarted meanwhile
     if (auto entry = current()->find(name)) spec = entry->spec;
@@ -98,7 +98,7 @@ void engine::recover_steps(operation& op, const std::string& instance, host::exi
   }
   release_bridges(journal);
 
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   rt->handle.reset();
   rt->instance.clear();
   rt->health = model::health_state::none;
@@ -164,7 +164,7 @@ void engine::schedule_restart(jail_runtime& rt, const std::string& why) {
   const auto name = rt.name;
   rt.restart_timer = sched_->after(delay, [this, name] {
     {
-      std::lock_guard lock(runtime_mutex_);
+      guard lock(runtime_mutex_);
       auto it = runtimes_.find(name);
       if (it == runtimes_.end() || !it->second->restart_timer) return;  // cancelled
       it->second->restart_timer = 0;
@@ -199,7 +199,7 @@ void engine::probe(const std::string& name, const std::string& instance) {
   host::jail_context ctx;
   jail_runtime copy;
   {
-    std::lock_guard lock(runtime_mutex_);
+    guard lock(runtime_mutex_);
     auto it = runtimes_.find(name);
     if (it == runtimes_.end() || it->second->instance != instance ||
         it->second->state != model::jail_state::running)
@@ -216,7 +216,7 @@ void engine::probe(const std::string& name, const std::string& instance) {
   std::string detail;
   const bool ok = run_probe(spec, ctx, copy, detail);
 
-  std::lock_guard lock(runtime_mutex_);
+  guard lock(runtime_mutex_);
   auto it = runtimes_.find(name);
   if (it == runtimes_.end() || it->second->instance != instance ||
       it->second->state != model::jail_state::running)
