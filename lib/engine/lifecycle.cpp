@@ -436,15 +436,20 @@ void engine::run_operation(const std::shared_ptr<operation>& op,
 
 void engine::run_start(const std::shared_ptr<operation>& op) {
   const auto name = op->jail();
+  // After the steps, before the start ends (so that whoever waits for the
+  // start sees it done): a change stored while it was starting (which found
+  // no running jail to apply to) is applied, limits and cpuset in an update
+  // queued behind this start, drift for what needs a restart.
   run_operation(
-      op, [&](op_journal& journal) { start_steps(*op, journal); },
+      op,
+      [&](op_journal& journal) {
+        start_steps(*op, journal);
+        apply_live(name);
+      },
       [this, name]() REQUIRES(runtime_mutex_) {  // run_operation calls it under the lock
         --active_starts_;
         --launched_starts_[name];
       });
-  // A change stored while it was starting (which found no running jail to
-  // apply to): limits and cpuset now, drift for what needs a restart.
-  if (op->state() == op_state::succeeded) apply_live(name);
 }
 
 void engine::start_steps(operation& op, op_journal& journal) {
