@@ -52,6 +52,7 @@ constexpr std::array<status_row, errc_count> table{{
     {errc::store_locked, 503, "Database locked"},
     {errc::store_newer_schema, 503, "Database schema is newer"},
     {errc::unavailable, 503, "Unavailable"},
+    {errc::too_many_requests, 429, "Too many requests"},
     {errc::internal, 500, "Internal error"},
 }};
 

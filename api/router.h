@@ -18,8 +18,12 @@ enum class role { viewer, operator_role, admin };
 std::string_view role_name(role r);
 
 // Where a handler runs: cheap reads from the snapshot run on the I/O thread;
-// anything that may block (SQLite, the host) runs on the blocking pool.
-enum class run_on { io, pool };
+// anything that may block (SQLite, the host) runs on the blocking pool; what
+// may take as long as a command or a lifecycle operation (exec, a synchronous
+// start) runs on threads of its own, within the caller's share of them, so
+// that it never holds the pool that every other request needs. With
+// ?async=true a lifecycle request is short and runs on the pool.
+enum class run_on { io, pool, long_work };
 
 using handler = std::function<response(request&)>;
 

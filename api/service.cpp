@@ -10,10 +10,15 @@
 
 namespace jaild::api {
 
-service::service(engine::engine& engine, service_options options, executor run_blocking)
+service::service(engine::engine& engine, service_options options, executor run_blocking,
+                 executor run_long)
     : engine_(engine),
       options_(std::move(options)),
       run_blocking_(std::move(run_blocking)),
+      run_long_(run_long ? std::move(run_long) : run_blocking_),
+      long_budget_(std::make_shared<budget>(budget::limits{options_.long_requests,
+                                                           options_.admin_long_requests,
+                                                           options_.long_requests_per_caller})),
       started_(std::chrono::steady_clock::now()),
       metrics_(std::make_shared<request_metrics>()),
       auth_(std::make_unique<authenticator>(engine.database(), options_.auth)) {
@@ -77,6 +82,34 @@ response service::handle(const route& r, request& req) {
     spdlog::error("{} {}: {}", req.method, req.path, e.what());
     return problem(errc::internal, std::string("internal error: ") + e.what(), req.path);
   }
+}
+
+namespace {
+
+bool async_asked(const request& req) {
+  auto it = req.query.find("async");
+  return it != req.query.end() && (it->second.empty() || it->second == "true" || it->second == "1");
+}
+
+}  // namespace
+
+response service::long_refusal(const budget::answer& got, const principal& who,
+                               const request& req) const {
+  const auto& b = long_budget_->bounds();
+  std::string detail;
+  if (got.why == budget::refusal::holder_full)
+    detail = fmt::format("{} has {} long requests (exec, synchronous start, stop, restart) "
+                         "under way, its limit; wait for one, or use ?async=true and poll the "
+                         "operation",
+                         who.name, got.open);
+  else if (got.why == budget::refusal::reserved)
+    detail = fmt::format("{} long requests are under way; the last {} of {} are kept for admins",
+                         got.open, b.reserved, b.max);
+  else
+    detail = fmt::format("{} long requests are under way, the limit", got.open);
+  auto r = problem(errc::too_many_requests, detail, req.path);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 bool service::holds_admin(const peer& p) const {
@@ -158,11 +191,25 @@ void service::dispatch(request req, std::function<void(response)> answer) {
   }
   req.caller = who.name;
 
+  // A long request takes a place of its own (or is refused, 429) and runs
+  // where it holds none of the pool.
+  std::shared_ptr<budget::slot> long_slot;
+  const bool long_work = !refusal && r->where == run_on::long_work && !async_asked(req);
+  if (long_work) {
+    auto got = long_budget_->take(who.name, who.granted == role::admin);
+    long_slot = std::move(got.taken);
+    if (!long_slot) refusal = long_refusal(got, who, req);
+  }
+  const executor& run_there = long_slot ? run_long_ : run_blocking_;
+
   if (!changes) {
     if (refusal) return done(std::move(*refusal));
     if (r->where == run_on::io) return done(handle(*r, req));
-    run_blocking_([this, r, req = std::move(req), done = std::move(done)]() mutable {
-      done(handle(*r, req));
+    run_there([this, r, req = std::move(req), done = std::move(done),
+               long_slot = std::move(long_slot)]() mutable {
+      auto resp = handle(*r, req);
+      long_slot.reset();  // given back before the caller can ask again
+      done(std::move(resp));
     });
     return;
   }
@@ -175,9 +222,11 @@ void service::dispatch(request req, std::function<void(response)> answer) {
   record.held = who.granted;
   record.method = req.method;
   record.target = req.target;
-  run_blocking_([this, r, req = std::move(req), refusal = std::move(refusal),
-                 done = std::move(done), record = std::move(record), started]() mutable {
+  run_there([this, r, req = std::move(req), refusal = std::move(refusal),
+             done = std::move(done), record = std::move(record), started,
+             long_slot = std::move(long_slot)]() mutable {
     response resp = refusal ? std::move(*refusal) : handle(*r, req);
+    long_slot.reset();
     if (audit_) {
       record.from = &req.from;
       record.status = resp.status;

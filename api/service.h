@@ -11,6 +11,7 @@
 
 #include "api/audit.h"
 #include "api/auth.h"
+#include "api/budget.h"
 #include "api/encoding.h"
 #include "api/event_feed.h"
 #include "api/request.h"
@@ -25,6 +26,11 @@ struct service_options {
   auth_options auth;
   std::filesystem::path audit_log;  // JSON lines; "" = no audit log (tests)
   feed_limits events;               // GET /v1/events: pages, queues, keepalives
+  // Long requests (run_on::long_work) at once: in all, of which the last
+  // `admin_long_requests` only admins get, and per caller that is not admin.
+  unsigned long_requests = 32;
+  unsigned admin_long_requests = 4;
+  unsigned long_requests_per_caller = 8;
 };
 
 class service {
@@ -32,7 +38,10 @@ class service {
   // `run_blocking` runs a task on the blocking pool (never an I/O thread).
   using executor = std::function<void(std::function<void()>)>;
 
-  service(engine::engine& engine, service_options options, executor run_blocking);
+  // `run_long` runs long requests (run_on::long_work) on threads that
+  // nothing else uses, at least `long_requests` of them; none: run_blocking.
+  service(engine::engine& engine, service_options options, executor run_blocking,
+          executor run_long = nullptr);
 
   // Answers `req`; calls `done` exactly once, on any thread. Identifies the
   // caller (401), routes (404, 405), checks the route's role (403), runs the
@@ -52,6 +61,8 @@ class service {
 
  private:
   response handle(const route& r, request& req);
+  response long_refusal(const budget::answer& got, const principal& who,
+                        const request& req) const;
   void add_system_routes();
   void add_jail_routes();
   void add_lifecycle_routes();
@@ -64,6 +75,8 @@ class service {
   engine::engine& engine_;
   service_options options_;
   executor run_blocking_;
+  executor run_long_;
+  std::shared_ptr<budget> long_budget_;
   router router_;
   encoder encoder_;
   std::chrono::steady_clock::time_point started_;

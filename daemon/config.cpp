@@ -132,6 +132,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
     refuse_unknown(*api,
                    {"io_threads", "blocking_threads", "max_body_bytes", "max_header_bytes",
                     "max_connections", "admin_connections", "max_connections_per_uid",
+                    "long_requests", "admin_long_requests", "long_requests_per_caller",
                     "request_timeout_s", "max_target_bytes"},
                    file, "api.");
     if (auto* v = api->get("io_threads"))
@@ -152,6 +153,17 @@ void apply_file(config& c, const std::filesystem::path& file) {
       c.api.admin_connections = c.api.max_connections / 4;  // a small max_connections, alone
     if (auto* v = api->get("max_connections_per_uid"))
       c.api.max_connections_per_uid = static_cast<unsigned>(number(*v, file, 0, 100000));
+    if (auto* v = api->get("long_requests"))
+      c.api.long_requests = static_cast<unsigned>(number(*v, file, 1, 1024));
+    if (auto* v = api->get("admin_long_requests")) {
+      c.api.admin_long_requests = static_cast<unsigned>(number(*v, file, 0, 1024));
+      if (c.api.admin_long_requests >= c.api.long_requests)
+        bad(*v, file, "admin_long_requests must be below long_requests");
+    } else if (c.api.admin_long_requests >= c.api.long_requests) {
+      c.api.admin_long_requests = c.api.long_requests / 4;
+    }
+    if (auto* v = api->get("long_requests_per_caller"))
+      c.api.long_requests_per_caller = static_cast<unsigned>(number(*v, file, 0, 1024));
     if (auto* v = api->get("request_timeout_s"))
       c.api.request_timeout = std::chrono::seconds(number(*v, file, 1, 3600));
     if (auto* v = api->get("max_target_bytes"))

@@ -24,6 +24,9 @@ struct api_config {
   unsigned max_connections = 1024;      // per listener
   unsigned admin_connections = 16;      // of the socket's max_connections, kept for admins
   unsigned max_connections_per_uid = 64;  // a socket uid that is not admin (0: no limit)
+  unsigned long_requests = 32;          // exec and synchronous lifecycle requests at once ...
+  unsigned admin_long_requests = 4;     // ... of which the last ones only admins get
+  unsigned long_requests_per_caller = 8;  // ... and one caller that is not admin this many
   std::chrono::seconds request_timeout{30};
   std::size_t max_target_bytes = 8 * 1024;
 };

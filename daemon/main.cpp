@@ -127,6 +127,7 @@ int run(const daemon::config& c) {
   so.max_connections = c.api.max_connections;
   so.admin_connections = c.api.admin_connections;
   so.max_connections_per_uid = c.api.max_connections_per_uid;
+  so.long_threads = c.api.long_requests;
   so.request_timeout = c.api.request_timeout;
   so.max_target_bytes = c.api.max_target_bytes;
   api::http::server server(so);
@@ -136,7 +137,10 @@ int run(const daemon::config& c) {
   svc_options.state_dir = c.state_dir.string();
   svc_options.auth = auth_options_from(c.auth);
   svc_options.audit_log = c.auth.audit_log;
-  api::service svc(eng, svc_options, server.blocking_executor());
+  svc_options.long_requests = c.api.long_requests;
+  svc_options.admin_long_requests = c.api.admin_long_requests;
+  svc_options.long_requests_per_caller = c.api.long_requests_per_caller;
+  api::service svc(eng, svc_options, server.blocking_executor(), server.long_executor());
 
   // HTTPS first: once the socket file exists, every listener is bound.
   if (c.https.enabled()) {

@@ -77,7 +77,7 @@ void service::add_jail_routes() {
                },
                "Change a jail's spec with a JSON merge patch (RFC 7396)"});
 
-  router_.add({"DELETE", "/v1/jails/{name}", role::admin, run_on::pool,
+  router_.add({"DELETE", "/v1/jails/{name}", role::admin, run_on::long_work,
                [this](request& req) {
                  const auto name = name_param(req);
                  engine_.delete_jail(name, req.flag("force"));

@@ -84,13 +84,13 @@ std::size_t size_param(const request& req, const char* name, std::size_t fallbac
 }  // namespace
 
 void service::add_lifecycle_routes() {
-  router_.add({"POST", "/v1/jails/{name}/start", role::operator_role, run_on::pool,
+  router_.add({"POST", "/v1/jails/{name}/start", role::operator_role, run_on::long_work,
                [this](request& req) {
                  return operation_answer(engine_, req, engine_.start(name_param(req)));
                },
                "Start a jail and what it depends on"});
 
-  router_.add({"POST", "/v1/jails/{name}/stop", role::operator_role, run_on::pool,
+  router_.add({"POST", "/v1/jails/{name}/stop", role::operator_role, run_on::long_work,
                [this](request& req) {
                  engine::stop_options_api o;
                  o.cascade = req.flag("cascade");
@@ -99,13 +99,13 @@ void service::add_lifecycle_routes() {
                },
                "Stop a jail (cascade=true stops its dependents first)"});
 
-  router_.add({"POST", "/v1/jails/{name}/restart", role::operator_role, run_on::pool,
+  router_.add({"POST", "/v1/jails/{name}/restart", role::operator_role, run_on::long_work,
                [this](request& req) {
                  return operation_answer(engine_, req, engine_.restart(name_param(req)));
                },
                "Stop and start a jail"});
 
-  router_.add({"POST", "/v1/jails/{name}/exec", role::operator_role, run_on::pool,
+  router_.add({"POST", "/v1/jails/{name}/exec", role::operator_role, run_on::long_work,
                [this](request& req) {
                  const auto name = name_param(req);
                  auto r = engine_.exec(name, exec_request_from(parse_json_body(req)));

@@ -30,7 +30,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "api/http/connection_budget.h"
+#include "api/budget.h"
 #include "api/problem.h"
 #include "api/url.h"
 
@@ -72,7 +72,7 @@ struct shared_state {
 
 // A connection's place in its listener's budget, taken at accept and given
 // back when the session ends.
-using slot_counter = std::shared_ptr<connection_budget::slot>;
+using slot_counter = std::shared_ptr<budget::slot>;
 
 // Peer credentials of a UNIX socket client.
 peer unix_peer(int fd) {
@@ -433,13 +433,13 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
   using identifier = std::function<peer(socket_type&)>;
 
   listener(net::io_context& ioc, acceptor_type acceptor, std::shared_ptr<shared_state> state,
-           std::string name, connection_budget::limits limits, identifier identify,
+           std::string name, budget::limits limits, identifier identify,
            starter start)
       : ioc_(ioc),
         acceptor_(std::move(acceptor)),
         state_(std::move(state)),
         name_(std::move(name)),
-        budget_(std::make_shared<connection_budget>(limits)),
+        budget_(std::make_shared<budget>(limits)),
         identify_(std::move(identify)),
         start_(std::move(start)),
         backoff_(ioc) {}
@@ -477,7 +477,10 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
     slot_counter slot;
     if (!state_->stopping.load()) {
       const bool admin = from.uid && state_->svc && state_->svc->holds_admin(from);
-      slot = budget_->take(from.uid, admin, &why);
+      auto got = budget_->take(
+          from.uid ? std::optional<std::string>(std::to_string(*from.uid)) : std::nullopt, admin);
+      slot = std::move(got.taken);
+      if (!slot) why = refusal_text(got, from);
     }
     if (slot) {
       start_(std::move(socket), std::move(slot), std::move(from));
@@ -485,6 +488,22 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
       refuse(socket, why);
     }
     do_accept();
+  }
+
+  std::string refusal_text(const budget::answer& got, const peer& from) const {
+    switch (got.why) {
+      case budget::refusal::holder_full:
+        return fmt::format("uid {} has {} connections open, its limit ([api] "
+                           "max_connections_per_uid)",
+                           from.uid.value_or(0), got.open);
+      case budget::refusal::reserved:
+        return fmt::format("jaild has {} connections open; the last {} of {} are kept for "
+                           "admins ([api] max_connections, admin_connections)",
+                           got.open, budget_->bounds().reserved, budget_->bounds().max);
+      default:
+        return fmt::format("jaild has {} connections open, its limit ([api] max_connections)",
+                           got.open);
+    }
   }
 
   // A refused connection is told why when that cannot block (a UNIX socket's
@@ -508,7 +527,7 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
   acceptor_type acceptor_;
   std::shared_ptr<shared_state> state_;
   std::string name_;
-  std::shared_ptr<connection_budget> budget_;
+  std::shared_ptr<budget> budget_;
   identifier identify_;
   starter start_;
   net::steady_timer backoff_;
@@ -576,7 +595,7 @@ std::unique_ptr<ssl::context> make_tls_context(const https_listen_options& o) {
 
 struct server::impl {
   explicit impl(server_options o)
-      : ioc(static_cast<int>(o.io_threads)), pool(o.blocking_threads) {
+      : ioc(static_cast<int>(o.io_threads)), pool(o.blocking_threads), long_pool(o.long_threads) {
     state->options = o;
   }
 
@@ -584,6 +603,7 @@ struct server::impl {
   std::vector<std::unique_ptr<ssl::context>> tls_contexts;
   net::io_context ioc;
   net::thread_pool pool;
+  net::thread_pool long_pool;
   std::shared_ptr<shared_state> state = std::make_shared<shared_state>();
   std::vector<std::shared_ptr<listener<local>>> unix_listeners;
   std::vector<std::shared_ptr<listener<tcp>>> tcp_listeners;
@@ -599,6 +619,10 @@ server::~server() { stop(); }
 
 service::executor server::blocking_executor() {
   return [this](std::function<void()> task) { net::post(impl_->pool, std::move(task)); };
+}
+
+service::executor server::long_executor() {
+  return [this](std::function<void()> task) { net::post(impl_->long_pool, std::move(task)); };
 }
 
 void server::listen_unix(const unix_listen_options& o) {
@@ -645,7 +669,7 @@ void server::listen_unix(const unix_listen_options& o) {
   auto state = impl_->state;
   impl_->unix_listeners.push_back(std::make_shared<listener<local>>(
       impl_->ioc, std::move(acceptor), state, path.string(),
-      connection_budget::limits{state->options.max_connections,
+      budget::limits{state->options.max_connections,
                                 state->options.admin_connections,
                                 state->options.max_connections_per_uid},
       [](local::socket& socket) { return unix_peer(socket.native_handle()); },
@@ -680,7 +704,7 @@ void server::listen_https(const https_listen_options& o) {
       impl_->ioc, std::move(acceptor), state,
       fmt::format("https {}:{}", o.address, impl_->https_port),
       // Who an HTTPS client is shows only in its requests: no admin slots here.
-      connection_budget::limits{state->options.max_connections, 0, 0},
+      budget::limits{state->options.max_connections, 0, 0},
       [](tcp::socket& socket) { return tcp_peer(socket); },
       [state, &ctx](tcp::socket socket, slot_counter slots, peer from) {
         beast::error_code ignored;
@@ -711,6 +735,7 @@ void server::stop() {
     }
     // Handlers still running on the pool finish; their answers go nowhere.
     impl_->pool.join();
+    impl_->long_pool.join();
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
       if (t.joinable()) t.join();

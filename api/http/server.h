@@ -26,6 +26,7 @@ namespace jaild::api::http {
 struct server_options {
   unsigned io_threads = 2;
   unsigned blocking_threads = 16;
+  unsigned long_threads = 32;  // long requests (exec, synchronous lifecycle): api::service_options::long_requests
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;   // request line + headers
   unsigned max_connections = 1024;          // per listener
@@ -64,6 +65,8 @@ class server {
 
   // Runs a task on the blocking pool; give it to api::service.
   service::executor blocking_executor();
+  // Runs a long request on threads of its own; give it to api::service too.
+  service::executor long_executor();
 
   // Binds the UNIX socket. A live socket of another process is never taken
   // over: connect() is tried first, and only a stale file is replaced.

@@ -42,6 +42,7 @@ constexpr std::array<std::pair<errc, std::string_view>, errc_count> names{{
     {errc::store_locked, "store_locked"},
     {errc::store_newer_schema, "store_newer_schema"},
     {errc::unavailable, "unavailable"},
+    {errc::too_many_requests, "too_many_requests"},
     {errc::internal, "internal"},
 }};
 

@@ -51,6 +51,7 @@ enum class errc {
   store_locked,            // another jaild holds the state directory
   store_newer_schema,
   unavailable,             // shutting down, or not ready yet
+  too_many_requests,       // the caller holds its share of long requests (exec, a synchronous start)
   internal,
 };
 // How many codes there are: every value below this one is a code.

@@ -409,3 +409,67 @@ TEST_CASE("service: a client too slow for the live events reads them from the st
   CHECK(ids_of(read_stream(live, 1)) == std::vector<long long>{21});
   live.stream->cancel();
 }
+
+TEST_CASE("service: long requests run off the shared pool, within each caller's share", "[api]") {
+  api_fixture f;
+  api::service_options o;
+  o.long_requests = 4;
+  o.admin_long_requests = 1;
+  o.long_requests_per_caller = 2;
+  o.auth.operator_groups = {4321};
+  std::vector<std::function<void()>> parked;  // long requests under way, until run
+  int pooled = 0;
+  api::service svc{f.eng, o,
+                   [&](std::function<void()> task) {
+                     ++pooled;
+                     task();
+                   },
+                   [&](std::function<void()> task) { parked.push_back(std::move(task)); }};
+  auto call = [&](uid_t uid, const std::string& method, const std::string& target,
+                  const std::string& body = {}) {
+    api::request req;
+    req.method = method;
+    req.target = target;
+    REQUIRE(api::split_target(target, req.path, req.query));
+    req.body = body;
+    if (!body.empty()) req.headers["content-type"] = "application/json";
+    req.from.uid = uid;
+    req.from.gid = 4321;
+    std::optional<api::response> out;
+    svc.dispatch(req, [&](api::response r) { out = std::move(r); });
+    return out;
+  };
+  const std::string exec = R"({"argv":["/bin/sleep","20"]})";
+  // An operator's two execs wait on threads of their own; the third is refused at once.
+  CHECK_FALSE(call(1000, "POST", "/v1/jails/web/exec", exec));
+  CHECK_FALSE(call(1000, "POST", "/v1/jails/web/start"));
+  auto refused = call(1000, "POST", "/v1/jails/web/exec", exec);
+  REQUIRE(refused);
+  expect_problem(*refused, 429, "too_many_requests");
+  CHECK(refused->payload().find("uid 1000 has 2 long requests") != std::string::npos);
+  // Another operator gets the one left that is not an admin's.
+  CHECK_FALSE(call(1001, "POST", "/v1/jails/web/restart"));
+  refused = call(1001, "POST", "/v1/jails/web/exec", exec);
+  REQUIRE(refused);
+  expect_problem(*refused, 429, "too_many_requests");
+  CHECK(refused->payload().find("kept for admins") != std::string::npos);
+  // An admin's exec still runs, and no long request holds the pool: the
+  // pool ran only the refusals (which the audit log records) so far.
+  CHECK_FALSE(call(0, "POST", "/v1/jails/web/exec", exec));
+  CHECK(parked.size() == 4);
+  CHECK(pooled == 2);
+  auto info = call(1000, "GET", "/v1/info");
+  REQUIRE(info);
+  CHECK(info->status == 200);
+  // ?async=true is short: on the pool, outside the budget.
+  auto async = call(1000, "POST", "/v1/jails/web/start?async=true");
+  REQUIRE(async);
+  CHECK(async->status == 404);
+  // Long requests that end give their places back (an operator's two).
+  parked[0]();
+  parked[0] = nullptr;
+  parked[2]();
+  parked[2] = nullptr;
+  CHECK_FALSE(call(1000, "POST", "/v1/jails/web/exec", exec));
+  for (auto& task : parked) if (task) task();
+}

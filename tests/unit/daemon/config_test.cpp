@@ -82,6 +82,13 @@ TEST_CASE("config: [api] connection limits per uid and for admins", "[daemon]") 
   CHECK(c.api.max_connections_per_uid == 0);
   std::ofstream(dir / "jaild.conf") << "[api]\nmax_connections = 8\nadmin_connections = 8\n";
   CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
+  CHECK(daemon::load_config(std::nullopt, {}).api.long_requests_per_caller == 8);
+  std::ofstream(dir / "jaild.conf") << "[api]\nlong_requests = 2\n";
+  c = daemon::load_config(dir / "jaild.conf", {});
+  CHECK(c.api.long_requests == 2);
+  CHECK(c.api.admin_long_requests == 0);  // a quarter of a small long_requests
+  std::ofstream(dir / "jaild.conf") << "[api]\nlong_requests = 2\nadmin_long_requests = 2\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
 }
 
 TEST_CASE("config: [events] sets the retention of stored events", "[daemon]") {
