@@ -406,3 +406,61 @@ TEST_CASE("confinement: a jail's console log stays within its size, rotated", "[
   CHECK_FALSE(fs::exists(log.string() + ".3"));
   CHECK(fs::file_size(log.string() + ".1") < 512 * 1024);
 }
+
+namespace {
+// The most memory jaild has held (VmHWM), in bytes.
+std::uint64_t peak_rss(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("confinement: a hook that prints 200 MB is capped in the journal, the log and jaild",
+          "[system]") {
+  scenario s("[logs]\nconsole_max_bytes = 1048576\nconsole_keep = 1\n");
+  // exec.start writes 200 MiB to its standard output in one go; the command
+  // that follows is quiet, so what reaches the log is the hook's alone.
+  constexpr std::uint64_t printed = std::uint64_t{200} << 20;
+  s.define("flood", {{"exec",
+                      {{"start",
+                        {"yes hook-output-padding-padding-padding | head -c " +
+                         std::to_string(printed)}}}},
+                     {"command", {"/bin/sleep", "600"}}});
+  const auto before = peak_rss(s.daemon().process().pid());
+  REQUIRE(before > 0);
+  REQUIRE(s.daemon().curl("POST", "/v1/jails/" + s.name("flood") + "/start").status == 200);
+  CHECK(s.state("flood") == "running");
+
+  // The journal keeps the first 64 KiB of the hook's output.
+  std::size_t journaled = 0;
+  bool found = false;
+  const auto id = s.last_start("flood")["id"].get<std::string>();
+  const auto op = s.daemon().curl("GET", "/v1/operations/" + id).json();
+  for (const auto& step : op["steps"])
+    if (step["step"].get<std::string>().find("exec.start") != std::string::npos) {
+      found = true;
+      journaled = step.value("output", std::string()).size();
+    }
+  REQUIRE(found);
+  INFO("journaled " << journaled << " bytes");
+  CHECK(journaled > 0);
+  CHECK(journaled <= 64 * 1024 + 64);
+
+  // The console log and its one older file stay near their 1 MiB cap.
+  const auto log = s.daemon().state_dir() / "log" / (s.name("flood") + ".log");
+  std::error_code ec;
+  const auto current = fs::file_size(log, ec);
+  const auto older = fs::file_size(log.string() + ".1", ec);
+  INFO("log " << current << " bytes, log.1 " << older << " bytes");
+  CHECK(current < 2 * (1u << 20));
+  CHECK(older < 2 * (1u << 20));
+  CHECK(older > 0);
+  CHECK_FALSE(fs::exists(log.string() + ".2"));
+
+  // jaild read the 200 MiB as it came and kept none of it.
+  const auto after = peak_rss(s.daemon().process().pid());
+  INFO("jaild's peak RSS " << before << " -> " << after << " bytes");
+  CHECK(after < before + (std::uint64_t{32} << 20));
+}
