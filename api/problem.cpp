@@ -43,6 +43,7 @@ constexpr std::array<status_row, errc_count> table{{
     {errc::network_not_found, 404, "No such network"},
     {errc::network_exists, 409, "Network exists"},
     {errc::address_conflict, 409, "Address conflict"},
+    {errc::port_conflict, 409, "Port already published"},
     {errc::token_not_found, 404, "No such token"},
     {errc::unsupported_on_platform, 422, "Unsupported on this platform"},
     {errc::prerequisite_missing, 422, "Host prerequisite missing"},

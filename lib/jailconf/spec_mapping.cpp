@@ -78,7 +78,7 @@ const std::vector<std::string> variable_names{
     "jaild_vnetN_bridge",   "jaild_vnetN_network", "jaild_vnetN_ip4",
     "jaild_vnetN_ip6",      "jaild_vnetN_defaultrouter", "jaild_vnetN_defaultrouter6",
     "jaild_vnetN_mac",      "jaild_capabilities",  "jaild_seccomp",
-    "jaild_no_new_privs"};
+    "jaild_no_new_privs",   "jaild_ports"};
 
 std::optional<kind> classify(std::string_view name) {
   for (const auto& k : known_params)
@@ -460,6 +460,10 @@ class mapper {
         set("/exec/timeout", one(), at);
       } else if (key == "stop_timeout") {
         set("/stop_timeout", one(), at);
+      } else if (key == "ports") {
+        json ports = json::array();
+        for (const value& x : v.values) ports.push_back(x.text);
+        set("/ports", std::move(ports), at);
       } else if (key == "capabilities") {
         json names = json::array();
         for (const value& x : v.values) names.push_back(x.text);

@@ -149,6 +149,7 @@ void write_jail(std::string& out, const model::jail_spec& s, int& next_unit) {
     w.raw("$jaild_health_retries", std::to_string(h.retries));
     w.text("$jaild_health_start_period", model::check::format_duration(h.start_period));
   }
+  if (!s.ports.empty()) w.list("$jaild_ports", s.ports);
   if (!s.confinement.capabilities.empty())
     w.list("$jaild_capabilities", s.confinement.capabilities);
   if (!s.confinement.seccomp) w.text("$jaild_seccomp", "unconfined");

@@ -33,6 +33,7 @@ constexpr std::array<std::pair<errc, std::string_view>, errc_count> names{{
     {errc::network_not_found, "network_not_found"},
     {errc::network_exists, "network_exists"},
     {errc::address_conflict, "address_conflict"},
+    {errc::port_conflict, "port_conflict"},
     {errc::token_not_found, "token_not_found"},
     {errc::unsupported_on_platform, "unsupported_on_platform"},
     {errc::prerequisite_missing, "prerequisite_missing"},

@@ -40,6 +40,7 @@ enum class errc {
   network_not_found,
   network_exists,
   address_conflict,
+  port_conflict,           // a host port another jail (or this spec) already publishes
   token_not_found,
   // The host.
   unsupported_on_platform,

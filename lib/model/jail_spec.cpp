@@ -8,6 +8,7 @@
 #include "lib/model/capability.h"
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
+#include "lib/model/port.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
 
@@ -315,7 +316,7 @@ std::string_view restart_policy_name(restart_policy p) {
 const std::vector<std::string>& spec_field_names() {
   static const std::vector<std::string> names{
       "name",  "path",   "hostname", "params",   "exec",   "command",  "mount",
-      "ip4",   "ip6",    "vnet",     "depend",   "priority", "boot",   "persist",
+      "ip4",   "ip6",    "vnet",     "ports",    "depend",   "priority", "boot",   "persist",
       "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement"};
   return names;
 }
@@ -364,6 +365,13 @@ jail_spec spec_from_json(const json& j) {
     }
     vr.finish("vnet takes interfaces");
     s.vnet = std::move(vnet);
+  }
+  if (auto v = r.strings("ports")) {
+    s.ports = *v;
+    require_each(r, "ports", s.ports, [](const std::string& p) {
+      std::string why;
+      return parse_port(p, &why) ? std::string{} : why;
+    });
   }
   if (auto v = r.strings("depend")) {
     s.depend = *v;
@@ -423,6 +431,25 @@ void validate_spec(const jail_spec& s) {
     if (!rules.insert(key).second)
       fail("/limits/" + std::to_string(i),
            fmt::format("two rules for {}:{}; keep one", rule->resource, rule->action));
+  }
+  for (std::size_t i = 0; i < s.ports.size(); ++i) {
+    const auto at = "/ports/" + std::to_string(i);
+    std::string why;
+    const auto port = parse_port(s.ports[i], &why);
+    if (!port) fail(at, why);
+    for (std::size_t k = 0; k < i; ++k)
+      if (auto earlier = parse_port(s.ports[k], nullptr); earlier && ports_overlap(*earlier, *port))
+        fail(at, fmt::format("port {} takes the host port of {} again", s.ports[i], s.ports[k]));
+  }
+  if (!s.ports.empty()) {
+    bool has_address = !s.ip4.empty() || !s.ip6.empty();
+    if (s.vnet)
+      for (const auto& itf : s.vnet->interfaces)
+        has_address = has_address || !itf.ip4.empty() || !itf.ip6.empty() || !itf.network.empty();
+    if (!has_address)
+      fail("/ports",
+           "a jail that publishes ports needs an address to forward them to: ip4/ip6, or a VNET "
+           "interface with addresses or a network");
   }
   if (s.vnet) {
     std::set<std::string> macs;
@@ -493,6 +520,7 @@ json spec_to_json(const jail_spec& s) {
       {"ip4", s.ip4},
       {"ip6", s.ip6},
       {"vnet", vnet},
+      {"ports", s.ports},
       {"depend", s.depend},
       {"priority", s.priority},
       {"boot", s.boot},

@@ -111,6 +111,8 @@ struct jail_spec {
   std::vector<std::string> ip4;        // shared-IP: "em0|192.0.2.5/24"
   std::vector<std::string> ip6;
   std::optional<vnet_spec> vnet;
+  // Published ports (port.h): "tcp/8080:80", "udp/5353:53", "tcp/[::]:8443:443".
+  std::vector<std::string> ports;
   std::vector<std::string> depend;
   int priority = 99;
   bool boot = false;

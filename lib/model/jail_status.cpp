@@ -51,6 +51,7 @@ nlohmann::json status_to_json(const jail_status& s) {
       {"restarts", s.restarts},
       {"health", health_state_name(s.health)},
       {"addresses", s.addresses},
+      {"ports", s.ports},
       {"last_error", s.last_error},
       {"operation", s.operation.empty() ? json(nullptr) : json(s.operation)},
       {"warnings", s.warnings},
@@ -74,6 +75,8 @@ jail_status status_from_json(const nlohmann::json& j) {
   }
   if (auto it = j.find("addresses"); it != j.end() && it->is_array())
     s.addresses = it->get<std::vector<std::string>>();
+  if (auto it = j.find("ports"); it != j.end() && it->is_array())
+    s.ports = it->get<std::vector<std::string>>();
   if (auto it = j.find("last_error"); it != j.end() && it->is_string())
     s.last_error = it->get<std::string>();
   if (auto it = j.find("operation"); it != j.end() && it->is_string())

@@ -28,6 +28,7 @@ struct jail_status {
   int restarts = 0;
   health_state health = health_state::none;
   std::vector<std::string> addresses;     // what the jail really has, "10.0.0.10/24"
+  std::vector<std::string> ports;         // the published ports applied to the running jail
   std::string last_error;
   std::string operation;                  // id of the operation in progress, if any
   std::vector<std::string> warnings;      // e.g. a restriction the platform does not enforce

@@ -41,6 +41,18 @@ std::optional<subnet> parse_subnet(const std::string& text, bool v6, std::string
   return s;
 }
 
+std::string subnet_of(const std::string& addr, int prefix, bool v6) {
+  unsigned char a[16] = {};
+  const int bits = v6 ? 128 : 32;
+  if (prefix < 0 || prefix > bits || inet_pton(v6 ? AF_INET6 : AF_INET, addr.c_str(), a) != 1)
+    return {};
+  for (int bit = prefix; bit < bits; ++bit)
+    a[bit / 8] &= static_cast<unsigned char>(~(0x80 >> (bit % 8)));
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(v6 ? AF_INET6 : AF_INET, a, text, sizeof text);
+  return fmt::format("{}/{}", text, prefix);
+}
+
 std::uint64_t subnet::size() const {
   const unsigned host_bits = (v6 ? 128u : 32u) - prefix;
   return host_bits >= 32 ? (1ull << 32) : (1ull << host_bits);
@@ -144,16 +156,48 @@ network_spec network_from_json(const nlohmann::json& j) {
     r.fail(errc::invalid_value, "gateway6", "gateway6 needs an ip6 subnet");
   }
   if (auto v = r.string("description")) n.description = *v;
-  r.finish("a network takes name, bridge, ip4, gateway4, ip6, gateway6, description");
+  if (const auto* v = r.raw("nat")) {
+    const std::string field = r.pointer("nat");
+    auto uplink = [&](const std::string& name, const std::string& at) {
+      if (auto why = check::interface_name(name); !why.empty())
+        throw error(errc::invalid_value, why, at);
+      n.nat = name;
+    };
+    if (v->is_boolean()) {
+      if (v->get<bool>()) n.nat = "";
+    } else if (v->is_string()) {
+      uplink(v->get<std::string>(), field);
+    } else if (v->is_object()) {
+      json_reader nr(*v, field, "'nat'");
+      if (auto u = nr.string("uplink"))
+        uplink(*u, nr.pointer("uplink"));
+      else
+        n.nat = "";
+      nr.finish("nat takes uplink");
+    } else {
+      throw error(errc::invalid_type,
+                  "nat is true (through the default route's interface), false, an uplink "
+                  "interface name or {\"uplink\": \"IF\"}",
+                  field);
+    }
+  }
+  r.finish("a network takes name, bridge, ip4, gateway4, ip6, gateway6, description, nat");
   if (n.ip4.empty() && n.ip6.empty())
     throw error(errc::missing_field, "a network needs an ip4 or an ip6 subnet", "/ip4");
+  if (n.nat && n.ip4.empty())
+    throw error(errc::invalid_value,
+                "nat masquerades IPv4: a network with nat needs an ip4 subnet (NAT66 is not "
+                "offered)",
+                "/nat");
   return n;
 }
 
 nlohmann::json network_to_json(const network_spec& n) {
+  nlohmann::json nat = false;
+  if (n.nat) nat = n.nat->empty() ? nlohmann::json(true) : nlohmann::json{{"uplink", *n.nat}};
   return {{"name", n.name},         {"bridge", n.bridge}, {"ip4", n.ip4},
           {"gateway4", n.gateway4}, {"ip6", n.ip6},       {"gateway6", n.gateway6},
-          {"description", n.description}};
+          {"description", n.description}, {"nat", nat}};
 }
 
 }  // namespace jaild::model

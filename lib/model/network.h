@@ -19,6 +19,10 @@ struct network_spec {
   std::string ip6;          // subnet "2001:db8:1::/64", or ""
   std::string gateway6;
   std::string description;
+  // Egress masquerade of the network's jails (IPv4): nullopt = none; "" = out
+  // of the interface of the host's default route (JSON true); "IF" = out of
+  // that uplink (JSON {"uplink": "IF"} or "IF").
+  std::optional<std::string> nat;
 
   bool operator==(const network_spec&) const = default;
 };
@@ -43,6 +47,10 @@ struct subnet {
   // Whether the two share an address (one holds the other's network address).
   bool overlaps(const subnet& other) const;
 };
+
+// The subnet an address lies in, "10.0.0.0/24" for ("10.0.0.7", 24); "" when
+// `addr` is not an address of the family or `prefix` is out of range.
+std::string subnet_of(const std::string& addr, int prefix, bool v6);
 
 // Parses "10.0.0.0/24"; nullopt and *problem when it is not a subnet (host bits set, bad prefix).
 std::optional<subnet> parse_subnet(const std::string& text, bool v6, std::string* problem);

@@ -400,11 +400,13 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
         $jaild_vnet0_defaultrouter = 10.0.0.1; $jaild_vnet0_mac = "02:00:00:00:00:09";
         $jaild_capabilities = SYS_PTRACE, SYS_NICE; $jaild_seccomp = unconfined;
         $jaild_no_new_privs = false;
+        $jaild_ports = "tcp/8080:80", "udp/[::]:5353:53";
         $unrelated = "a variable of the admin's";
       })").spec;
   CHECK(s.confinement.capabilities == std::vector<std::string>{"SYS_PTRACE", "SYS_NICE"});
   CHECK_FALSE(s.confinement.seccomp);
   CHECK_FALSE(s.confinement.no_new_privs);
+  CHECK(s.ports == std::vector<std::string>{"tcp/8080:80", "udp/[::]:5353:53"});
   CHECK(s.boot);
   CHECK(s.priority == 5);
   CHECK(s.restart.policy == model::restart_policy::on_failure);

@@ -41,6 +41,7 @@ model::jail_spec api_spec() {
       {"network": "backend"}]},
     "depend": ["db", "cache"], "priority": 10, "boot": true, "persist": false,
     "limits": ["memoryuse:deny=512M", "maxproc:deny=100"], "cpuset": "0-1,4",
+    "ports": ["tcp/8080:80", "udp/[::]:5353:53", "tcp/10.0.0.1:8443:443"],
     "restart": {"policy": "on-failure", "max_retries": 5, "backoff_max": "2m"},
     "health": {"exec": ["/bin/check", "--quick"], "interval": "5s", "timeout": "1s",
                "retries": 4, "start_period": "30s"},
