@@ -13,6 +13,7 @@
 #include "lib/model/address.h"
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
+#include "lib/model/port.h"
 #include "lib/plan/graph.h"
 
 namespace jaild::engine {
@@ -71,6 +72,7 @@ model::jail_status engine::status_of(const jail_runtime& rt) const {
   s.drift = rt.drift;
   if (rt.state == model::jail_state::running || rt.state == model::jail_state::starting ||
       rt.state == model::jail_state::stopping) {
+    if (rt.applied) s.ports = rt.applied->ports;
     for (const auto& itf : rt.interfaces) {
       s.addresses.insert(s.addresses.end(), itf.ip4.begin(), itf.ip4.end());
       s.addresses.insert(s.addresses.end(), itf.ip6.begin(), itf.ip6.end());
@@ -390,6 +392,8 @@ std::vector<model::event> engine::apply_specs(
   std::vector<model::jail_spec> all;
   for (auto& [name, s] : next) all.push_back(s);
   check_graph(all);
+  for (const auto& c : changes)
+    if (c.what != change::kind::remove) model::check_published_ports(all, next.at(c.spec.name));
   const auto leases = plan_leases(next, changes);
   if (dry_run) return {};
 

@@ -239,12 +239,16 @@ class engine {
   void finish(const std::shared_ptr<operation>& op) REQUIRES(runtime_mutex_);
   // Destroys the bridges jaild created that no starting or running jail uses.
   void release_bridges(host::journal& steps) EXCLUDES(runtime_mutex_);
-  // A running jail whose spec changed: applies limits and cpuset live (an
-  // update operation, returned, or null when none was needed), restarts its
+  // A running jail whose spec changed: applies limits, cpuset and published
+  // ports live (an update operation, returned, or null when none was needed), restarts its
   // health checks, and marks drift for what only a restart applies
   // (lifecycle.cpp). Called after a spec change and after every start.
   std::shared_ptr<operation> apply_live(const std::string& name) EXCLUDES(runtime_mutex_);
   void update_steps(operation& op, const model::jail_spec& spec, op_journal& journal);
+  // The jail's NAT and ports made again from ctx (host::publish), or its
+  // firewall rows destroyed when it has neither any more.
+  void update_ports(const host::jail_context& ctx, const host::running_jail& handle,
+                    op_journal& journal, host::ledger& durable) EXCLUDES(runtime_mutex_);
 
   // supervise.cpp
   void watch(jail_runtime& rt);

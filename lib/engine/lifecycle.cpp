@@ -682,9 +682,11 @@ namespace jaild::engine {
 namespace {
 
 // Fields a running jail takes without a restart: the supervisor's own, the
-// limits and cpuset (applied live), and the hooks read only when it stops.
+// limits, cpuset and published ports (applied live), and the hooks read only
+// when it stops.
 model::jail_spec without_live_fields(model::jail_spec s) {
   s.limits.clear();
+  s.ports.clear();
   s.cpuset.clear();
   s.health.reset();
   s.restart = {};
@@ -727,8 +729,13 @@ std::shared_ptr<operation> engine::apply_live(const std::string& name) {
       rt.applied->health = spec.health;
       start_health(rt);
     }
-    if (applied.limits != spec.limits || applied.cpuset != spec.cpuset) {
-      op = enqueue(name, op_kind::update, "limits or cpuset changed");
+    const bool limits = applied.limits != spec.limits || applied.cpuset != spec.cpuset;
+    const bool ports = applied.ports != spec.ports;
+    if (limits || ports) {
+      op = enqueue(name, op_kind::update,
+                   limits && ports ? "limits and ports changed"
+                   : limits        ? "limits or cpuset changed"
+                                   : "ports changed");
       queue_->push(name, op->id(), {}, [this, op, spec] {
         run_operation(op, [&](op_journal& journal) { update_steps(*op, spec, journal); });
       });
@@ -754,19 +761,53 @@ void engine::update_steps(operation& op, const model::jail_spec& spec, op_journa
     return;
   }
   store_ledger durable(store_);
-  try {
-    host_.update_limits(ctx, *handle, {journal, durable});
-  } catch (const std::exception& e) {
+  model::jail_spec applied;
+  {
     guard lock(runtime_mutex_);
-    rt->last_error = std::string("live change of limits failed: ") + e.what();
-    rt->drift = true;
-    throw;
+    applied = rt->applied ? *rt->applied : spec;
   }
-  guard lock(runtime_mutex_);
-  if (rt->applied) {
-    rt->applied->limits = spec.limits;
-    rt->applied->cpuset = spec.cpuset;
+  // One live change: a failure is the jail's last error, and drift.
+  auto live = [&](const char* what, const auto& change) {
+    try {
+      change();
+    } catch (const std::exception& e) {
+      guard lock(runtime_mutex_);
+      rt->last_error = std::string("live change of ") + what + " failed: " + e.what();
+      rt->drift = true;
+      throw;
+    }
+  };
+  if (applied.limits != spec.limits || applied.cpuset != spec.cpuset) {
+    live("limits", [&] { host_.update_limits(ctx, *handle, {journal, durable}); });
+    guard lock(runtime_mutex_);
+    if (rt->applied) {
+      rt->applied->limits = spec.limits;
+      rt->applied->cpuset = spec.cpuset;
+    }
   }
+  if (applied.ports != spec.ports) {
+    live("ports", [&] { update_ports(ctx, *handle, journal, durable); });
+    guard lock(runtime_mutex_);
+    if (rt->applied) rt->applied->ports = spec.ports;
+    publish_status(name);
+  }
+}
+
+void engine::update_ports(const host::jail_context& ctx, const host::running_jail& handle,
+                          op_journal& journal, host::ledger& durable) {
+  bool nat = false;
+  for (const auto& i : ctx.interfaces) nat = nat || i.nat.has_value();
+  if (!ctx.spec.ports.empty() || nat) {
+    // The adapter replaces the jail's rules as a whole.
+    host_.publish(ctx, handle, {journal, durable});
+    return;
+  }
+  // Nothing to publish any more: the jail's rules go.
+  std::vector<host::object> rules;
+  for (const auto& obj : objects_of(ctx.spec.name))
+    if (obj.kind == host::object_kind::firewall) rules.push_back(obj);
+  if (auto e = destroy_all(host_, rules, {journal, durable}); !e.empty())
+    throw error(errc::host_failure, e);
 }
 
 }  // namespace jaild::engine

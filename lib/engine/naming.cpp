@@ -4,6 +4,7 @@
 
 #include "lib/model/address.h"
 #include "lib/model/error.h"
+#include "lib/model/network.h"
 
 namespace jaild::engine {
 
@@ -56,6 +57,11 @@ std::vector<host::resolved_interface> resolve_interfaces(
     r.defaultrouter = itf.defaultrouter.empty() ? b.gateway4 : itf.defaultrouter;
     r.defaultrouter6 = itf.defaultrouter6.empty() ? b.gateway6 : itf.defaultrouter6;
     r.mac = itf.mac.empty() ? stable_mac(spec.name, i) : itf.mac;
+    r.nat = b.nat;
+    r.subnet4 = b.subnet4;
+    if (r.subnet4.empty() && !r.ip4.empty())
+      if (auto a = model::parse_jail_address(r.ip4.front(), false, nullptr); a && a->prefix_len >= 0)
+        r.subnet4 = model::subnet_of(a->addr, a->prefix_len, false);
     if (!b.bridge_ip4.empty()) {
       r.bridge_ip4 = b.bridge_ip4;
     } else if (!itf.defaultrouter.empty() && !itf.ip4.empty()) {

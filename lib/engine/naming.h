@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct network_binding {
   std::vector<std::string> ip4, ip6;
   std::string gateway4, gateway6;
   std::vector<std::string> bridge_ip4;  // the gateway with its prefix
+  std::optional<std::string> nat;       // the network's nat (network_spec::nat)
+  std::string subnet4;                  // the network's IPv4 subnet
 };
 
 // The VNET interfaces of one start: epair ends named "e<i>a_<instance>" (host

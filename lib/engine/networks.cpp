@@ -269,6 +269,8 @@ std::vector<host::resolved_interface> engine::interfaces_for(const model::jail_s
         b.bridge = net->bridge;
         b.gateway4 = net->gateway4;
         b.gateway6 = net->gateway6;
+        b.nat = net->nat;
+        b.subnet4 = net->ip4;
         if (!net->gateway4.empty()) b.bridge_ip4.push_back(net->gateway4 + prefix_of(net->ip4));
         for (const auto& l : leased) {
           if (l.jail != spec.name || l.interface != static_cast<int>(i)) continue;

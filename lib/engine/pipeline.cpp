@@ -67,6 +67,7 @@ host::running_jail start_pipeline(host::host& h, const host::jail_context& ctx,
     host_hooks(h, ctx, "created", exec.created, sinks);
     h.apply_limits(ctx, *jail, sinks);
     h.attach_interfaces(ctx, *jail, sinks);
+    h.publish(ctx, *jail, sinks);
     jail_hooks(h, ctx, *jail, "start", exec.start, sinks);
     h.start_main(ctx, *jail, sinks);  // jail(8)'s `command`, then nopersist
     host_hooks(h, ctx, "poststart", exec.poststart, sinks);

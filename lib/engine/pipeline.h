@@ -25,7 +25,8 @@ class tracking_ledger : public host::ledger {
 };
 
 // Start: exec.prepare, aliases, mounts, exec.prestart, interfaces, create,
-// exec.created, limits and cpuset, attach interfaces, exec.start (inside),
+// exec.created, limits and cpuset, attach interfaces, NAT and published
+// ports, exec.start (inside),
 // exec.poststart. On failure: removes the jail if it was created, runs
 // exec.poststop if exec.prestart had begun, destroys what this run created
 // (newest first), runs exec.release if exec.prepare had begun, and rethrows

@@ -6,7 +6,7 @@
 namespace jaild::host {
 namespace {
 
-constexpr std::array<std::pair<object_kind, std::string_view>, 9> kind_names{{
+constexpr std::array<std::pair<object_kind, std::string_view>, 10> kind_names{{
     {object_kind::alias, "alias"},
     {object_kind::mount, "mount"},
     {object_kind::epair, "epair"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<object_kind, std::string_view>, 9> kind_names{{
     {object_kind::jail, "jail"},
     {object_kind::devfs_ruleset, "devfs_ruleset"},
     {object_kind::file, "file"},
+    {object_kind::firewall, "firewall"},
 }};
 
 }  // namespace

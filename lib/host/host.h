@@ -68,6 +68,7 @@ enum class object_kind {
   jail,           // the jail itself (FreeBSD jail / Linux init process)
   devfs_ruleset,  // a devfs ruleset jaild generated
   file,           // a file jaild wrote on the host (resolv.conf copy, ...)
+  firewall,       // the packet filter rules of one jail: NAT and published ports
 };
 
 std::string_view object_kind_name(object_kind k);
@@ -113,6 +114,12 @@ struct resolved_interface {
   std::string defaultrouter;
   std::string defaultrouter6;
   std::string mac;                       // of the jail end, always set
+  // Egress NAT of the interface's network: nullopt = none, "" = out of the
+  // host's default route, else the uplink interface.
+  std::optional<std::string> nat = std::nullopt;
+  // The IPv4 subnet the interface is on ("10.0.0.0/24"): the network's, or
+  // the one its first address's prefix gives; "" when unknown.
+  std::string subnet4 = {};
 };
 
 struct jail_context {
@@ -212,6 +219,13 @@ class host {
   // Moves the VNET jail ends in, sets addresses, MAC, loopback and routes.
   virtual void attach_interfaces(const jail_context& ctx, const running_jail& jail,
                                  step_sinks sinks) = 0;
+  // After attach_interfaces (and on a live change of spec.ports): the
+  // packet filter rules of the jail, made or replaced as a whole: egress NAT
+  // of its interfaces whose network has `nat`, and its published ports
+  // (spec.ports) forwarded to its address, reachable from outside, from the
+  // host and from the other jails of its subnet (hairpin). Ledgers one
+  // `firewall` object; does nothing when the jail has no NAT and no ports.
+  virtual void publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) = 0;
   // Runs one exec.start / exec.stop command inside the jail (/bin/sh -c).
   virtual void run_jail_hook(const jail_context& ctx, const running_jail& jail,
                              std::string_view stage, const std::string& command,

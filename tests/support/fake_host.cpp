@@ -176,6 +176,18 @@ void fake_host::attach_interfaces(const jail_context& ctx, const running_jail&, 
   step("attach_interfaces " + ctx.spec.name, &sinks);
 }
 
+void fake_host::publish(const jail_context& ctx, const running_jail&, step_sinks sinks) {
+  // As the adapters: nothing to do (and nothing recorded) without NAT or ports.
+  bool nat = false;
+  for (const auto& i : ctx.interfaces) nat = nat || i.nat.has_value();
+  if (!nat && ctx.spec.ports.empty()) return;
+  std::string ports;
+  for (const auto& p : ctx.spec.ports) ports += " " + p;
+  step("publish " + ctx.spec.name + ports, &sinks);
+  create({object_kind::firewall, ctx.spec.name, "fw-" + ctx.spec.name, {{"ports", ctx.spec.ports}}},
+         sinks);
+}
+
 void fake_host::run_jail_hook(const jail_context& ctx, const running_jail&,
                               std::string_view stage, const std::string& command,
                               step_sinks sinks) {

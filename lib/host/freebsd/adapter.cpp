@@ -166,6 +166,11 @@ std::vector<std::string> adapter::check(const model::jail_spec& spec) {
   if (!spec.confinement.seccomp)
     throw error(errc::unsupported_on_platform, "FreeBSD has no seccomp filter to turn off",
                 "/confinement/seccomp");
+  if (!spec.ports.empty())
+    throw error(errc::unsupported_on_platform,
+                "published ports are not made on FreeBSD by this jaild yet: write the rdr rules "
+                "in pf.conf (docs/freebsd.md)",
+                "/ports");
   require_prerequisites(spec, facts());
   const auto cpus = cpuset_cpus(spec);
   const int have = sys_.cpus();
@@ -302,6 +307,19 @@ void adapter::attach_interfaces(const jail_context& ctx, const running_jail& jai
   }
 }
 
+void adapter::publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  (void)jail, (void)sinks;
+  for (const auto& i : ctx.interfaces)
+    if (i.nat)
+      throw error(errc::unsupported_on_platform,
+                  "the network of " + i.bridge +
+                      " has nat, which this jaild does not make with pf on FreeBSD yet: write "
+                      "the nat rule in pf.conf (docs/freebsd.md)");
+  if (!ctx.spec.ports.empty())
+    throw error(errc::unsupported_on_platform,
+                "published ports are not made on FreeBSD by this jaild yet", "/ports");
+}
+
 void adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
                             std::string_view stage, const std::string& command_text,
                             step_sinks sinks) {
@@ -394,6 +412,12 @@ void adapter::destroy(const object& obj, step_sinks sinks) {
                    r.error == ENOENT);
       break;
     }
+    case object_kind::firewall:
+      // This adapter makes no pf rules yet (publish() refuses), so a row of
+      // this kind comes from another platform's jaild: nothing to remove.
+      note(kind_step(obj.kind), {obj.key}, "no pf rules of jaild's on this host: nothing to remove",
+           sinks);
+      break;
     case object_kind::cgroup:
       // A Linux object: it cannot exist on this host, so there is nothing to remove.
       note(kind_step(obj.kind), {obj.key}, "not a FreeBSD object: nothing to remove", sinks);

@@ -41,6 +41,7 @@ class adapter final : public host {
   void create_interfaces(const jail_context& ctx, step_sinks sinks) override;
   running_jail create_jail(const jail_context& ctx, step_sinks sinks) override;
   void apply_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
+  void publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void attach_interfaces(const jail_context& ctx, const running_jail& jail,
                          step_sinks sinks) override;
   void run_jail_hook(const jail_context& ctx, const running_jail& jail, std::string_view stage,

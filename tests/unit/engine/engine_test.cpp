@@ -619,6 +619,66 @@ TEST_CASE("engine: a running jail takes limits live and reports drift for the re
   CHECK_FALSE(f.status("a").drift);
 }
 
+TEST_CASE("engine: published ports change live", "[engine]") {
+  fixture f;
+  f.define(R"({"name":"a","path":"/j/a","ip4":["10.0.0.2"],"ports":["tcp/8080:80"]})");
+  f.define(R"({"name":"b","path":"/j/b","ip4":["10.0.0.3"]})");
+  f.eng->start("a")->wait();
+  f.eng->start("b")->wait();
+  // The start publishes after the interfaces are attached, before exec.start.
+  CHECK(f.index_of("publish a tcp/8080:80") == f.index_of("attach_interfaces a") + 1);
+  CHECK(f.calls_with("publish b").empty());  // nothing to publish
+  CHECK(f.host.live_objects().count("firewall:fw-a"));
+  CHECK(f.status("a").ports == std::vector<std::string>{"tcp/8080:80"});
+  CHECK(f.status("b").ports.empty());
+
+  // Another jail cannot take a published host port; nothing changes.
+  try {
+    f.eng->patch_jail("b", json::parse(R"({"ports":["udp/53:53","tcp/0.0.0.0:8080:80"]})"));
+    FAIL("accepted");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::port_conflict);
+    CHECK(e.field() == "/ports/1");
+  }
+  CHECK(f.eng->current()->find("b")->spec.ports.empty());
+  CHECK(f.calls_with("publish b").empty());
+
+  // A change of ports on a running jail: published again at once, no restart, no drift.
+  const auto jid = f.status("a").jid;
+  f.eng->patch_jail("a", json::parse(R"({"ports":["tcp/8080:80","udp/5353:53"]})"));
+  CHECK(f.calls_with("publish a").size() == 2);
+  CHECK(f.calls_with("publish a").back() == "publish a tcp/8080:80 udp/5353:53");
+  CHECK(f.status("a").jid == jid);
+  CHECK(f.calls_with("create_jail a").size() == 1);
+  CHECK_FALSE(f.status("a").drift);
+  CHECK(f.status("a").ports == std::vector<std::string>{"tcp/8080:80", "udp/5353:53"});
+  CHECK(f.eng->list_operations("a", 1).front()["kind"] == "update");
+
+  // Without ports (and without NAT) the jail's rules go.
+  f.eng->patch_jail("a", json::parse(R"({"ports":[]})"));
+  CHECK(f.calls_with("destroy firewall:fw-a").size() == 1);
+  CHECK_FALSE(f.host.live_objects().count("firewall:fw-a"));
+  CHECK(f.status("a").ports.empty());
+  CHECK(f.calls_with("update_limits a").empty());
+
+  // A port another jail gave up is free.
+  f.eng->patch_jail("b", json::parse(R"({"ports":["tcp/8080:80"]})"));
+  CHECK(f.calls_with("publish b tcp/8080:80").size() == 1);
+  CHECK(f.status("b").jid);
+
+  // A failed live change is said so and marks drift.
+  f.host.fail_at("publish a");
+  f.eng->patch_jail("a", json::parse(R"({"ports":["tcp/9090:90"]})"));
+  CHECK(f.status("a").drift);
+  CHECK(f.status("a").last_error.find("live change of ports failed") != std::string::npos);
+  CHECK(f.status("a").state == model::jail_state::running);
+
+  // The stop removes the rules with the rest.
+  f.eng->stop("b")->wait();
+  CHECK(f.calls_with("destroy firewall:fw-b").size() == 1);
+  CHECK_FALSE(f.host.live_objects().count("firewall:fw-b"));
+}
+
 TEST_CASE("engine: a failed live change is reported and marks drift", "[engine]") {
   fixture f;
   f.define(R"({"name":"a","path":"/j/a","limits":["memoryuse:deny=64M"]})");
