@@ -246,6 +246,7 @@ host::running_jail start(harness& h, const host::jail_context& ctx, bool main) {
   auto j = a.create_jail(ctx, h.sinks());
   a.apply_limits(ctx, j, h.sinks());
   a.attach_interfaces(ctx, j, h.sinks());
+  a.publish(ctx, j, h.sinks());
   if (main) a.start_main(ctx, j, h.sinks());
   return j;
 }

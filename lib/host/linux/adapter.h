@@ -1,6 +1,7 @@
 // The Linux adapter's class (private to lib/host/linux). Its methods live in
 // one file per concept: adapter_jail.cpp (the jail's init: create, stop,
 // adopt, watch), adapter_network.cpp (aliases, veths, bridges),
+// adapter_firewall.cpp (NAT and published ports, nftables),
 // adapter_limits.cpp (cgroups and rlimits, usage), adapter_exec.cpp (hooks and
 // exec), adapter_mounts.cpp (fstab mounts), linux_host.cpp (info, check,
 // destroy and the factory).
@@ -24,6 +25,7 @@
 #include "lib/host/linux/launcher.h"
 #include "lib/host/linux/netlink.h"
 #include "lib/host/linux/netns_pool.h"
+#include "lib/host/linux/nft_rules.h"
 #include "lib/host/linux/spawn.h"
 #include "lib/host/linux/sys.h"
 #include "lib/host/linux/watcher.h"
@@ -67,6 +69,7 @@ class linux_adapter final : public host {
   void apply_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void attach_interfaces(const jail_context& ctx, const running_jail& jail,
                          step_sinks sinks) override;
+  void publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void run_jail_hook(const jail_context& ctx, const running_jail& jail, std::string_view stage,
                      const std::string& command, step_sinks sinks) override;
   void start_main(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
@@ -107,6 +110,11 @@ class linux_adapter final : public host {
   // the caller holds its ledger row) once nothing is on it; whether it went.
   bool remove_bridge_if_unused(const std::string& bridge, step_sinks sinks,
                                bool ledgered = false);
+
+  // adapter_firewall.cpp
+  // The NAT and published ports of a jail, from its context.
+  jail_firewall firewall_of(const jail_context& ctx) const;
+  void destroy_firewall(const object& obj, step_sinks sinks);
 
   // adapter_limits.cpp
   void apply_all_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks,

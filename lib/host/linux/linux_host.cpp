@@ -15,9 +15,11 @@
 #include "lib/host/linux/images.h"
 #include "lib/host/linux/isolation.h"
 #include "lib/host/linux/limits.h"
+#include "lib/host/linux/nft_rules.h"
 #include "lib/host/linux/resolve.h"
 #include "lib/host/linux/socket_hooks.h"
 #include "lib/model/error.h"
+#include "lib/model/port.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
 
@@ -163,6 +165,18 @@ std::vector<std::string> linux_adapter::check(const model::jail_spec& spec) {
                          "); it may bind and send from any of the host's");
   }
   for (auto& w : confinement_warnings(spec)) warnings.push_back(std::move(w));
+  for (std::size_t i = 0; i < spec.ports.size(); ++i) {
+    auto p = model::parse_port(spec.ports[i], nullptr);
+    if (p && !p->host_address.empty() && (p->host_address.rfind("127.", 0) == 0 || p->host_address == "::1"))
+      throw error(errc::unsupported_on_platform,
+                  "port " + spec.ports[i] +
+                      ": Linux does not forward a loopback address to a jail; publish it on "
+                      "another host address, or on all of them",
+                  "/ports/" + std::to_string(i));
+  }
+  if (!spec.ports.empty() && !nft_available())
+    warnings.push_back("published ports need nft (nftables), which is not installed: the jail "
+                       "will not start until it is");
 
   if (!spec.persist && spec.command.empty())
     warnings.push_back(
@@ -186,6 +200,8 @@ void linux_adapter::destroy(const object& obj, step_sinks sinks) {
       return destroy_alias(obj, sinks);
     case object_kind::mount:
       return destroy_mount(obj, sinks);
+    case object_kind::firewall:
+      return destroy_firewall(obj, sinks);
     case object_kind::file: {
       step_timer step(sinks.steps, "file.remove", {"rm", "-f", obj.key});
       if (::unlink(obj.key.c_str()) != 0 && errno != ENOENT)

@@ -86,3 +86,21 @@ TEST_CASE("linux check: a path that is not a directory is refused with the field
   s.path = dir.path().string();
   CHECK_NOTHROW(host->check(s));
 }
+
+TEST_CASE("linux check: a port published on loopback is refused", "[host_linux]") {
+  auto host = host::make_platform_host({"/tmp"});
+  auto s = spec();
+  s.ip4 = {"10.99.0.5"};
+  s.ports = {"tcp/8080:80", "tcp/[::]:8443:443", "tcp/198.18.0.1:9090:90"};
+  CHECK_NOTHROW(host->check(s));
+  for (const char* loopback : {"tcp/127.0.0.1:8080:81", "udp/127.1.2.3:53:53", "tcp/[::1]:8080:80"}) {
+    s.ports = {"tcp/9999:80", loopback};
+    try {
+      host->check(s);
+      FAIL("accepted " << loopback);
+    } catch (const error& e) {
+      CHECK(e.code() == errc::unsupported_on_platform);
+      CHECK(e.field() == "/ports/1");
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// The nftables rules of one jail (egress NAT and published ports) as the
+// JSON document that `nft -j -f -` reads, and the parsing of what nft and
+// /proc tell back. Pure functions, tested with golden documents
+// (tests/unit/host_linux/nft_rules_test.cpp); adapter_firewall.cpp runs them.
+//
+// Every running jail with NAT or ports has a table of its own, `inet
+// jaild_<tag>_<instance>`: <tag> is a hash of jaild's state directory (two
+// jailds on one host never share a name) and <instance> the jail's start
+// instance. One document adds the table, flushes it and fills it, so nft
+// applies a change in one transaction; deleting the table removes all of it.
+// jaild never lists, flushes or deletes a table whose name is not its own.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/model/port.h"
+
+namespace jaild::host::linux_host {
+
+struct jail_firewall {
+  std::string table;                 // firewall_table(tag, instance)
+  struct masquerade {
+    std::string source;              // the jail's IPv4 address
+    std::string uplink;              // the interface it leaves by
+    bool operator==(const masquerade&) const = default;
+  };
+  std::vector<masquerade> nat;
+  // Where published ports go: the jail's first IPv4 / IPv6 address ("" when none).
+  std::string address4, address6;
+  std::vector<model::published_port> ports;
+  // The subnets of the jail's own interfaces ("10.0.0.0/24", "fd00:1::/64"):
+  // another jail there that reaches a published port through a host address
+  // is masqueraded, so that the answer comes back through the host.
+  std::vector<std::string> subnets4, subnets6;
+  // The jail has its own network stack (VNET): forwarded traffic, which
+  // needs IP forwarding in jaild's network namespace.
+  bool forwarded = false;
+
+  bool empty() const { return nat.empty() && ports.empty(); }
+  // Whether IPv4 / IPv6 packets are forwarded to or from the jail.
+  bool needs_forwarding4() const;
+  bool needs_forwarding6() const;
+};
+
+// "jaild_<tag>_<instance>".
+std::string firewall_table(const std::string& tag, const std::string& instance);
+// The prefix of every table of this jaild: "jaild_<tag>_".
+std::string firewall_table_prefix(const std::string& tag);
+// A short hash (8 hex digits, FNV-1a) of the state directory.
+std::string table_tag(const std::string& state_dir);
+
+// The `nft -j -f -` document that makes (or replaces) the jail's table.
+// Throws jaild::error(invalid_value, "/ports/I") for a port of a family the
+// jail has no address of.
+nlohmann::json firewall_commands(const jail_firewall& fw);
+// The document that deletes one table.
+nlohmann::json delete_table_command(const std::string& table);
+// The inet tables in `nft -j list tables` output whose name starts with
+// `prefix`; throws std::invalid_argument when the text is not nft's JSON.
+std::vector<std::string> tables_of(const std::string& nft_json, const std::string& prefix);
+// The interface of the IPv4 default route in /proc/net/route text ("" when none).
+std::string default_route_interface(const std::string& proc_net_route);
+
+// Whether an `nft` executable is in the PATH jaild runs it with.
+bool nft_available();
+// The PATH jaild runs nft with.
+inline constexpr const char* nft_path = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+}  // namespace jaild::host::linux_host

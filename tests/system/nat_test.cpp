@@ -1,0 +1,284 @@
+// NAT and published ports for real, without touching this machine's network:
+// the test process moves into a network namespace of its own (the "host",
+// where jaild runs and makes its bridges and nftables tables), joined by a
+// veth to a second namespace the test makes (the "world": 198.18.0.2 and
+// fd18::2, with a web server whose CGI answers the client's address). The
+// host's default route goes to the world, so NAT through the default route's
+// interface is NAT through that veth. Both namespaces go when the test ends.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+
+#include "tests/support/process.h"
+#include "tests/system/scenario.h"
+
+using namespace jaild;
+using namespace jaild::systest;
+using json = nlohmann::json;
+
+namespace {
+
+// The address a CGI printed: busybox httpd writes an IPv4 client of its
+// dual-stack socket as "[::ffff:A.B.C.D]".
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  if (s.size() > 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+  if (s.rfind("::ffff:", 0) == 0 && s.find('.') != std::string::npos) s = s.substr(7);
+  return s;
+}
+
+void must(const std::vector<std::string>& argv) {
+  auto r = run(argv);
+  std::string line;
+  for (const auto& a : argv) line += a + " ";
+  INFO(line << "-> " << r.status << ": " << r.output);
+  REQUIRE(r.status == 0);
+}
+
+// A CGI script that prints the address the request came from.
+void write_addr_cgi(const fs::path& www) {
+  fs::create_directories(www / "cgi-bin");
+  const auto cgi = www / "cgi-bin/addr";
+  std::ofstream(cgi) << "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n";
+  fs::permissions(cgi, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec);
+}
+
+// The test process's own network namespace and the world beside it.
+class own_network {
+ public:
+  own_network() : world_(prefix() + "-world"), www_("/tmp/" + prefix() + "-world-www") {
+    try {
+      make();
+    } catch (...) {
+      clean();  // a constructor that throws gets no destructor
+      throw;
+    }
+  }
+  ~own_network() { clean(); }
+
+  // A page fetched from inside the world (5 s at most).
+  test::run_result from_world(const std::string& url) const {
+    return test::run({"/sbin/ip", "netns", "exec", world_, "timeout", "5", "/bin/busybox", "wget",
+                      "-q", "-O", "-", url});
+  }
+
+ private:
+  void make() {
+    original_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    REQUIRE(original_ >= 0);
+    REQUIRE(::unshare(CLONE_NEWNET) == 0);
+    moved_ = true;
+    const std::string up = prefix() + "-up", peer = prefix() + "-w";
+    must({"ip", "link", "set", "lo", "up"});
+    must({"ip", "netns", "add", world_});
+    made_world_ = true;
+    must({"ip", "link", "add", up, "type", "veth", "peer", "name", peer, "netns", world_});
+    must({"ip", "addr", "add", "198.18.0.1/24", "dev", up});
+    must({"ip", "-6", "addr", "add", "fd18::1/64", "dev", up, "nodad"});
+    must({"ip", "link", "set", up, "up"});
+    must({"ip", "-n", world_, "link", "set", "lo", "up"});
+    must({"ip", "-n", world_, "addr", "add", "198.18.0.2/24", "dev", peer});
+    must({"ip", "-n", world_, "-6", "addr", "add", "fd18::2/64", "dev", peer, "nodad"});
+    must({"ip", "-n", world_, "link", "set", peer, "up"});
+    must({"ip", "route", "add", "default", "via", "198.18.0.2"});
+    must({"ip", "-6", "route", "add", "default", "via", "fd18::2"});
+    // Bridged frames are not to pass through the IP hooks (when
+    // br_netfilter is loaded, it is per namespace).
+    if (fs::exists("/proc/sys/net/bridge/bridge-nf-call-iptables"))
+      std::ofstream("/proc/sys/net/bridge/bridge-nf-call-iptables") << "0";
+    write_addr_cgi(www_);
+    std::ofstream(www_ / "index.html") << "hello from the world\n";
+    server_ = std::make_unique<test::background>(
+        std::vector<std::string>{"/sbin/ip", "netns", "exec", world_, "/bin/busybox", "httpd", "-f",
+                                 "-p", "80", "-h", www_.string()},
+        www_.string() + ".log");
+  }
+
+  void clean() {
+    server_.reset();
+    if (made_world_) run({"ip", "netns", "del", world_});
+    made_world_ = false;
+    std::error_code ec;
+    fs::remove_all(www_, ec);
+    fs::remove(www_.string() + ".log", ec);
+    if (moved_) ::setns(original_, CLONE_NEWNET);
+    moved_ = false;
+    if (original_ >= 0) ::close(original_);
+    original_ = -1;
+  }
+
+  int original_ = -1;
+  bool moved_ = false, made_world_ = false;
+  std::string world_;
+  fs::path www_;
+  std::unique_ptr<test::background> server_;
+};
+
+// This jaild's nftables tables (every jaild table in this namespace is this test's).
+std::vector<std::string> jaild_tables() {
+  auto r = run({"nft", "-j", "list", "tables"});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto doc = json::parse(r.output);
+  std::vector<std::string> out;
+  for (const auto& item : doc["nftables"])
+    if (item.contains("table") && item["table"]["name"].get<std::string>().rfind("jaild_", 0) == 0)
+      out.push_back(item["table"]["name"]);
+  return out;
+}
+
+std::string sysctl(const std::string& path) {
+  std::ifstream in("/proc/sys/" + path);
+  std::string v;
+  std::getline(in, v);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("nat: egress NAT, published ports from the world, the host and other jails, live",
+          "[system][nat]") {
+  require_prerequisites();
+  if (run({"nft", "--version"}).status != 0) FAIL("nft is not installed (tests/deps test)");
+  own_network net;
+  scenario s;
+  auto& d = s.daemon();
+  auto exec = [&](const std::string& jail, std::vector<std::string> argv) {
+    auto r = d.curl("POST", "/v1/jails/" + s.name(jail) + "/exec", json{{"argv", argv}}.dump());
+    REQUIRE(r.status == 200);
+    return r.json();
+  };
+  // wget from inside a jail, bounded (busybox's own -T crashes here).
+  auto fetch = [&](const std::string& jail, const std::string& url) {
+    return exec(jail, {"timeout", "5", "wget", "-q", "-O", "-", url});
+  };
+
+  REQUIRE(d.curl("POST", "/v1/networks",
+                 json{{"name", s.name("nat")}, {"bridge", prefix() + "nb"},
+                      {"ip4", "10.77.0.0/24"}, {"nat", true}}.dump())
+              .status == 201);
+  REQUIRE(d.curl("POST", "/v1/networks",
+                 json{{"name", s.name("plain")}, {"bridge", prefix() + "pb"},
+                      {"ip4", "10.78.0.0/24"}}.dump())
+              .status == 201);
+  const json httpd = {"/bin/httpd", "-f", "-p", "80", "-h", "/www"};
+  auto on = [&](const std::string& network) {
+    return json{{"interfaces", {{{"network", s.name(network)}}}}};
+  };
+  s.define("web", {{"vnet", on("nat")}, {"ports", {"tcp/8080:80"}}, {"command", httpd},
+                   {"restart", {{"policy", "always"}}}});
+  s.define("client", {{"vnet", on("nat")}, {"command", httpd}});
+  s.define("lonely", {{"vnet", on("plain")}, {"command", httpd}});
+  for (const char* j : {"web", "client", "lonely"}) write_addr_cgi(s.root(j) / "www");
+
+  // A host port is published once: refused, and nothing is stored.
+  auto dup = d.curl("POST", "/v1/jails",
+                    json{{"name", s.name("dup")}, {"path", s.root("client").string()},
+                         {"vnet", on("plain")}, {"ports", {"tcp/0.0.0.0:8080:81"}}}.dump());
+  CHECK(dup.status == 409);
+  CHECK(dup.json()["code"] == "port_conflict");
+  CHECK(dup.json()["field"] == "/ports/0");
+  CHECK(d.curl("GET", "/v1/jails/" + s.name("dup")).status == 404);
+
+  std::string web_start;
+  for (const char* j : {"web", "client", "lonely"}) {
+    auto r = d.curl("POST", "/v1/jails/" + s.name(j) + "/start");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    if (web_start.empty()) web_start = r.body;
+  }
+  CHECK(d.curl("POST", "/v1/jails/" + s.name("web") + "/start").status == 200);
+  auto web = s.jail("web");
+  CHECK(web["status"]["ports"] == json{"tcp/8080:80"});
+  const std::string web4 = [&] {
+    for (const auto& a : web["status"]["addresses"])
+      if (a.get<std::string>().find(':') == std::string::npos)
+        return a.get<std::string>().substr(0, a.get<std::string>().find('/'));
+    return std::string();
+  }();
+  REQUIRE(web4.rfind("10.77.0.", 0) == 0);
+  REQUIRE(route_device(web4) == prefix() + "nb");
+
+  // One table per jail with NAT or ports (web: both; client: NAT); none for lonely.
+  CHECK(jaild_tables().size() == 2);
+  CHECK(sysctl("net/ipv4/ip_forward") == "1");
+  CHECK(web_start.find("\"step\":\"firewall.apply\"") != std::string::npos);
+  CHECK(web_start.find("\"step\":\"sysctl.ip_forward\"") != std::string::npos);
+
+  // Egress: a jail behind NAT reaches the world as the host's uplink address.
+  auto out = fetch("client", "http://198.18.0.2/cgi-bin/addr");
+  INFO(out.dump());
+  CHECK(trimmed(out["stdout"]) == "198.18.0.1");
+  // A jail on a network without NAT does not get an answer from the world.
+  CHECK(fetch("lonely", "http://198.18.0.2/cgi-bin/addr")["exit_code"] != 0);
+
+  // The published port, from the world: the jail sees the client's own address.
+  auto page = s.eventually([&] { return net.from_world("http://198.18.0.1:8080/cgi-bin/addr").status == 0; });
+  CHECK(page);
+  CHECK(trimmed(net.from_world("http://198.18.0.1:8080/cgi-bin/addr").out) == "198.18.0.2");
+  // From the host itself, to its own address.
+  auto host_page = test::run({"/usr/bin/timeout", "5", "/bin/busybox", "wget", "-q", "-O", "-",
+                              "http://198.18.0.1:8080/cgi-bin/addr"});
+  INFO(host_page.err);
+  CHECK(host_page.status == 0);
+  CHECK(trimmed(host_page.out) == "198.18.0.1");
+  // Hairpin: another jail on the bridge, through the host's address; it is
+  // masqueraded to the gateway so that the answer comes back through the host.
+  auto hairpin = fetch("client", "http://198.18.0.1:8080/cgi-bin/addr");
+  INFO(hairpin.dump());
+  CHECK(hairpin["exit_code"] == 0);
+  CHECK(trimmed(hairpin["stdout"]) == "10.77.0.1");
+  // A port nobody published is closed.
+  CHECK(net.from_world("http://198.18.0.1:8081/").status != 0);
+
+  // Live: ports change on the running jail, with no restart and no drift.
+  const auto pid = web["status"]["jid"];
+  auto patched = d.curl("PATCH", "/v1/jails/" + s.name("web"),
+                        json{{"ports", {"tcp/8080:80", "tcp/198.18.0.1:9090:80"}}}.dump());
+  INFO(patched.body);
+  REQUIRE(patched.status == 200);
+  REQUIRE(s.eventually([&] { return s.jail("web")["status"]["ports"].size() == 2; }));
+  web = s.jail("web");
+  CHECK(web["status"]["jid"] == pid);
+  CHECK(web["status"]["drift"] == false);
+  CHECK(net.from_world("http://198.18.0.1:9090/index.html").out == "hello from " + s.name("web") + "\n");
+  CHECK(jaild_tables().size() == 2);
+  // A jail gains its table with its first port, and loses it with its last.
+  REQUIRE(d.curl("PATCH", "/v1/jails/" + s.name("lonely"), json{{"ports", {"tcp/7070:80"}}}.dump())
+              .status == 200);
+  REQUIRE(s.eventually([&] { return jaild_tables().size() == 3; }));
+  CHECK(trimmed(net.from_world("http://198.18.0.1:7070/cgi-bin/addr").out) == "198.18.0.2");
+  REQUIRE(d.curl("PATCH", "/v1/jails/" + s.name("lonely"), json{{"ports", json::array()}}.dump())
+              .status == 200);
+  REQUIRE(s.eventually([&] { return jaild_tables().size() == 2; }));
+  CHECK(net.from_world("http://198.18.0.1:7070/").status != 0);
+
+  // SIGKILL of the jail's init: restarted by policy, with its rules made again.
+  const auto tables_before = jaild_tables();
+  ::kill(static_cast<pid_t>(pid.get<long long>()), SIGKILL);
+  REQUIRE(s.eventually([&] {
+    auto j = s.jail("web");
+    return j["status"]["state"] == "running" && j["status"]["jid"] != pid;
+  }));
+  REQUIRE(s.eventually([&] { return jaild_tables().size() == 2; }));
+  CHECK(jaild_tables() != tables_before);  // the old start's table went; the new one's is there
+  CHECK(s.eventually([&] { return net.from_world("http://198.18.0.1:9090/cgi-bin/addr").status == 0; }));
+
+  // SIGKILL of jaild: the jails and their rules stay; the next jaild adopts them.
+  s.restart_daemon(SIGKILL);
+  CHECK(jaild_tables().size() == 2);
+  CHECK(trimmed(net.from_world("http://198.18.0.1:8080/cgi-bin/addr").out) == "198.18.0.2");
+
+  // Stop removes each jail's table; nothing of jaild's stays in the ruleset.
+  for (const char* j : {"web", "client", "lonely"})
+    REQUIRE(d.curl("POST", "/v1/jails/" + s.name(j) + "/stop").status == 200);
+  CHECK(jaild_tables().empty());
+  CHECK(run({"nft", "list", "ruleset"}).output.find("jaild") == std::string::npos);
+  CHECK(net.from_world("http://198.18.0.1:8080/").status != 0);
+}
