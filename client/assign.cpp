@@ -33,6 +33,7 @@ const std::map<std::string, field, std::less<>>& fields() {
         {"boot", {{"boot"}, kind::boolean}},
         {"persist", {{"persist"}, kind::boolean}},
         {"limits", {{"limits"}, kind::list}},
+        {"ports", {{"ports"}, kind::list}},
         {"cpuset", {{"cpuset"}, kind::text}},
         {"command", {{"command"}, kind::argv}},
         {"restart", {{"restart", "policy"}, kind::text}},

@@ -29,6 +29,15 @@ std::string ip4_column(const json& jail) {
   return out;
 }
 
+// The published ports: those applied to the running jail, else those its spec asks for.
+std::string ports_column(const json& jail) {
+  auto ports = jail["status"].value("ports", json::array());
+  if (ports.empty()) ports = jail["spec"].value("ports", json::array());
+  std::string out;
+  for (const auto& p : ports) out += (out.empty() ? "" : ",") + p.get<std::string>();
+  return out.empty() ? "-" : out;
+}
+
 // "key  value" rows for every non-empty field, nested keys dotted.
 void flatten(const json& j, const std::string& prefix, table& out) {
   for (const auto& [key, value] : j.items()) {
@@ -74,18 +83,18 @@ struct create_options {
 }  // namespace
 
 void add_jail_commands(CLI::App& app, context& ctx) {
-  auto* list = app.add_subcommand("list", "list jails: JID, NAME, STATE, IP4, PATH");
+  auto* list = app.add_subcommand("list", "list jails: JID, NAME, STATE, IP4, PORTS, PATH");
   list->alias("ls");
   list->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       auto body = api.call("GET", "/v1/jails");
       if (ctx.json_output) return print_json(body), 0;
-      table t({"JID", "NAME", "STATE", "IP4", "PATH"});
+      table t({"JID", "NAME", "STATE", "IP4", "PORTS", "PATH"});
       for (const auto& jail : body["jails"]) {
         const auto& spec = jail["spec"];
         const auto& status = jail["status"];
         t.add({text_or_dash(status["jid"]), spec.value("name", ""), status.value("state", ""),
-               ip4_column(jail), spec.value("path", "")});
+               ip4_column(jail), ports_column(jail), spec.value("path", "")});
       }
       t.print(std::cout, ctx.style);
       return 0;

@@ -13,7 +13,7 @@ void add_network_commands(CLI::App& app, context& ctx) {
   net->alias("net");
   net->require_subcommand(1);
 
-  static std::string name, bridge, ip4, gateway4, ip6, gateway6, description;
+  static std::string name, bridge, ip4, gateway4, ip6, gateway6, description, nat;
   auto* create = net->add_subcommand("create", "define a network");
   create->add_option("name", name, "network name")->required();
   create->add_option("--bridge", bridge, "host bridge interface, e.g. jailnet0")->required();
@@ -22,6 +22,9 @@ void add_network_commands(CLI::App& app, context& ctx) {
   create->add_option("--ip6", ip6, "IPv6 subnet");
   create->add_option("--gateway6", gateway6, "IPv6 gateway (default: the first address)");
   create->add_option("--description", description, "free text");
+  create->add_option("--nat", nat,
+                     "masquerade the jails' IPv4 out of this uplink interface ('default': the "
+                     "default route's)");
   create->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       nlohmann::json body = {{"name", name}, {"bridge", bridge}};
@@ -30,6 +33,10 @@ void add_network_commands(CLI::App& app, context& ctx) {
       if (!ip6.empty()) body["ip6"] = ip6;
       if (!gateway6.empty()) body["gateway6"] = gateway6;
       if (!description.empty()) body["description"] = description;
+      if (nat == "default")
+        body["nat"] = true;
+      else if (!nat.empty())
+        body["nat"] = {{"uplink", nat}};
       auto r = api.call("POST", "/v1/networks", &body);
       if (ctx.json_output) return print_json(r), 0;
       std::cout << fmt::format("created network {} on {} (gateway {})\n", name, bridge,

@@ -72,15 +72,17 @@ TEST_CASE("jails API: jailctl create, list, show, set, destroy", "[integration]"
   CHECK(r.out == "created jail web\n");
 
   temp_dir files;
-  std::ofstream(files / "db.json") << d.rooted(R"({"name":"db","path":"/jails/db","limits":["pcpu:deny=20"]})");
+  std::ofstream(files / "db.json")
+      << d.rooted(R"({"name":"db","path":"/jails/db","limits":["pcpu:deny=20"],"ip4":["10.9.9.9"],
+                     "ports":["tcp/5432:5432","udp/53:53"]})");
   r = d.jailctl({"create", "-f", (files / "db.json").string()});
   REQUIRE(r.status == 0);
 
   r = d.jailctl({"list"});
   REQUIRE(r.status == 0);
-  CHECK(r.out == d.rooted("JID  NAME  STATE    IP4               PATH\n"
-                          "-    db    stopped  -                 /jails/db\n"
-                          "-    web   stopped  em0|192.0.2.5/24  /jails/web\n"));
+  CHECK(r.out == d.rooted("JID  NAME  STATE    IP4               PORTS                    PATH\n"
+                          "-    db    stopped  10.9.9.9          tcp/5432:5432,udp/53:53  /jails/db\n"
+                          "-    web   stopped  em0|192.0.2.5/24  -                        /jails/web\n"));
 
   r = d.jailctl({"--json", "list"});
   REQUIRE(r.status == 0);
