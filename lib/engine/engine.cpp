@@ -134,6 +134,9 @@ void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
                               {"jail_end", i.jail_end},
                               {"bridge", i.bridge},
                               {"bridge_ip4", i.bridge_ip4},
+                              {"bridge_ip6", i.bridge_ip6},
+                              {"nat", i.nat ? nlohmann::json(*i.nat) : nlohmann::json(nullptr)},
+                              {"subnet4", i.subnet4},
                               {"ip4", i.ip4},
                               {"ip6", i.ip6},
                               {"defaultrouter", i.defaultrouter},
@@ -260,6 +263,9 @@ void engine::load() {
       r.jail_end = i.value("jail_end", "");
       r.bridge = i.value("bridge", "");
       r.bridge_ip4 = i.value("bridge_ip4", std::vector<std::string>{});
+      r.bridge_ip6 = i.value("bridge_ip6", std::vector<std::string>{});
+      if (auto nat = i.find("nat"); nat != i.end() && nat->is_string()) r.nat = nat->get<std::string>();
+      r.subnet4 = i.value("subnet4", "");
       r.ip4 = i.value("ip4", std::vector<std::string>{});
       r.ip6 = i.value("ip6", std::vector<std::string>{});
       r.defaultrouter = i.value("defaultrouter", "");

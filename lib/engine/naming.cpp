@@ -62,6 +62,12 @@ std::vector<host::resolved_interface> resolve_interfaces(
     if (r.subnet4.empty() && !r.ip4.empty())
       if (auto a = model::parse_jail_address(r.ip4.front(), false, nullptr); a && a->prefix_len >= 0)
         r.subnet4 = model::subnet_of(a->addr, a->prefix_len, false);
+    if (!b.bridge_ip6.empty()) {
+      r.bridge_ip6 = b.bridge_ip6;
+    } else if (!itf.defaultrouter6.empty() && !itf.ip6.empty()) {
+      if (auto a = model::parse_jail_address(itf.ip6.front(), true, nullptr); a && a->prefix_len >= 0)
+        r.bridge_ip6.push_back(fmt::format("{}/{}", itf.defaultrouter6, a->prefix_len));
+    }
     if (!b.bridge_ip4.empty()) {
       r.bridge_ip4 = b.bridge_ip4;
     } else if (!itf.defaultrouter.empty() && !itf.ip4.empty()) {

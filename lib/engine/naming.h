@@ -24,6 +24,7 @@ struct network_binding {
   std::vector<std::string> ip4, ip6;
   std::string gateway4, gateway6;
   std::vector<std::string> bridge_ip4;  // the gateway with its prefix
+  std::vector<std::string> bridge_ip6;
   std::optional<std::string> nat;       // the network's nat (network_spec::nat)
   std::string subnet4;                  // the network's IPv4 subnet
 };

@@ -272,6 +272,7 @@ std::vector<host::resolved_interface> engine::interfaces_for(const model::jail_s
         b.nat = net->nat;
         b.subnet4 = net->ip4;
         if (!net->gateway4.empty()) b.bridge_ip4.push_back(net->gateway4 + prefix_of(net->ip4));
+        if (!net->gateway6.empty()) b.bridge_ip6.push_back(net->gateway6 + prefix_of(net->ip6));
         for (const auto& l : leased) {
           if (l.jail != spec.name || l.interface != static_cast<int>(i)) continue;
           if (l.family == 4) b.ip4.push_back(l.address + prefix_of(net->ip4));

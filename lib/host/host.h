@@ -120,6 +120,8 @@ struct resolved_interface {
   // The IPv4 subnet the interface is on ("10.0.0.0/24"): the network's, or
   // the one its first address's prefix gives; "" when unknown.
   std::string subnet4 = {};
+  // The bridge's own IPv6 address ("fd00:1::1/64"), when it must be created.
+  std::vector<std::string> bridge_ip6 = {};
 };
 
 struct jail_context {

@@ -182,6 +182,8 @@ void fake_host::publish(const jail_context& ctx, const running_jail&, step_sinks
   for (const auto& i : ctx.interfaces) nat = nat || i.nat.has_value();
   if (!nat && ctx.spec.ports.empty()) return;
   std::string ports;
+  for (const auto& i : ctx.interfaces)
+    if (i.nat) ports += " nat(" + i.subnet4 + (i.nat->empty() ? "" : " via " + *i.nat) + ")";
   for (const auto& p : ctx.spec.ports) ports += " " + p;
   step("publish " + ctx.spec.name + ports, &sinks);
   create({object_kind::firewall, ctx.spec.name, "fw-" + ctx.spec.name, {{"ports", ctx.spec.ports}}},

@@ -54,7 +54,8 @@ class fake_host : public host::host {
   void attach_interfaces(const ::jaild::host::jail_context& ctx,
                          const ::jaild::host::running_jail& jail,
                          ::jaild::host::step_sinks sinks) override;
-  // Recorded ("publish NAME PORT...") and ledgered only when the jail has NAT or ports.
+  // Recorded ("publish NAME [nat(SUBNET [via UPLINK])] PORT...") and ledgered only when
+  // the jail has NAT or ports.
   void publish(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
                ::jaild::host::step_sinks sinks) override;
   void run_jail_hook(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,

@@ -73,16 +73,22 @@ int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sin
   const object row{object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}};
   try {
     if (int bridge = nl.ifindex(i.bridge)) {
-      // Making a bridge takes three requests (the link, its mark, its
-      // address): one of jaild's that a crash left without its address gets
+      // Making a bridge takes several requests (the link, its mark, its
+      // addresses): one of jaild's that a crash left without an address gets
       // it now. (One without its mark is removed by its ledger row.)
-      if (i.bridge_ip4.empty() || nl.ifalias(i.bridge) != bridge_mark ||
-          nl.address_count(bridge, false) > 0) {
-        step.ok("exists");
-        return bridge;
+      bool added = false;
+      if (nl.ifalias(i.bridge) == bridge_mark) {
+        if (!i.bridge_ip4.empty() && nl.address_count(bridge, false) == 0) {
+          for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
+          added = true;
+        }
+        for (const auto& a : i.bridge_ip6)
+          if (!nl.has_address(bridge, a, true)) {
+            nl.add_address(bridge, a, true);
+            added = true;
+          }
       }
-      for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
-      step.ok("exists; its address was missing");
+      step.ok(added ? "exists; its address was missing" : "exists");
       return bridge;
     }
     sinks.objects.record(row);
@@ -97,6 +103,7 @@ int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sin
     }
     const int bridge = nl.ifindex(i.bridge);
     for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
+    for (const auto& a : i.bridge_ip6) nl.add_address(bridge, a, true);
     step.ok("created");
     return bridge;
   } catch (const netlink_error& e) {

@@ -204,3 +204,43 @@ TEST_CASE("networks: a jail stored without its lease gets one when jaild starts"
   REQUIRE(op->state() == engine::op_state::succeeded);
   CHECK(f.eng->current()->find("a")->status.addresses == std::vector<std::string>{"10.20.0.2/24"});
 }
+
+TEST_CASE("networks: nat goes to the host with the interface, and survives a jaild restart",
+          "[engine]") {
+  test::temp_dir dir{"jaild-net"};
+  auto db = store::store::open(dir / "jaild.db");
+  test::fake_host host;
+  engine::engine_options o;
+  o.state_dir = dir.path();
+  auto eng = std::make_unique<engine::engine>(*db, host, o);
+  eng->load();
+  eng->create_network(model::network_from_json(json::parse(
+      R"({"name":"out","bridge":"natbr0","ip4":"10.30.0.0/24","ip6":"fd30::/64","nat":{"uplink":"eth7"}})")));
+  eng->create_jail(model::spec_from_json(json::parse(
+      R"({"name":"a","path":"/j/a","vnet":{"interfaces":[{"network":"out"}]}})")));
+  eng->start("a")->wait();
+  auto published = [&] {
+    std::vector<std::string> out;
+    for (const auto& c : host.calls())
+      if (c.rfind("publish a", 0) == 0) out.push_back(c);
+    return out;
+  };
+  CHECK(published() == std::vector<std::string>{"publish a nat(10.30.0.0/24 via eth7)"});
+  CHECK(host.live_objects().count("firewall:fw-a"));
+
+  // A new jaild adopts the jail; a live change of its ports keeps its NAT.
+  eng->shutdown();
+  eng.reset();
+  eng = std::make_unique<engine::engine>(*db, host, o);
+  eng->load();
+  eng->reconcile();
+  eng->patch_jail("a", json::parse(R"({"ports":["tcp/8080:80"]})"));
+  CHECK(published().back() == "publish a nat(10.30.0.0/24 via eth7) tcp/8080:80");
+  // Without ports the NAT stays, so the rules are made again, not removed.
+  eng->patch_jail("a", json::parse(R"({"ports":[]})"));
+  CHECK(published().back() == "publish a nat(10.30.0.0/24 via eth7)");
+  CHECK(host.live_objects().count("firewall:fw-a"));
+  eng->stop("a")->wait();
+  CHECK_FALSE(host.live_objects().count("firewall:fw-a"));
+  eng->shutdown();
+}
