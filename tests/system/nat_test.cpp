@@ -161,7 +161,7 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
 
   REQUIRE(d.curl("POST", "/v1/networks",
                  json{{"name", s.name("nat")}, {"bridge", prefix() + "nb"},
-                      {"ip4", "10.77.0.0/24"}, {"nat", true}}.dump())
+                      {"ip4", "10.77.0.0/24"}, {"ip6", "fd77::/64"}, {"nat", true}}.dump())
               .status == 201);
   REQUIRE(d.curl("POST", "/v1/networks",
                  json{{"name", s.name("plain")}, {"bridge", prefix() + "pb"},
@@ -208,6 +208,13 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
   // One table per jail with NAT or ports (web: both; client: NAT); none for lonely.
   CHECK(jaild_tables().size() == 2);
   CHECK(sysctl("net/ipv4/ip_forward") == "1");
+  // web's port has no host address: it is published on IPv6 too, which is forwarded.
+  CHECK(sysctl("net/ipv6/conf/all/forwarding") == "1");
+  CHECK(web_start.find("\"step\":\"sysctl.ip6_forwarding\"") != std::string::npos);
+  // The bridge jaild made has the network's gateways, for both families.
+  const auto bridge_addrs = run({"ip", "-o", "addr", "show", "dev", prefix() + "nb"}).output;
+  CHECK(bridge_addrs.find("10.77.0.1/24") != std::string::npos);
+  CHECK(bridge_addrs.find("fd77::1/64") != std::string::npos);
   CHECK(web_start.find("\"step\":\"firewall.apply\"") != std::string::npos);
   CHECK(web_start.find("\"step\":\"sysctl.ip_forward\"") != std::string::npos);
 
@@ -222,6 +229,9 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
   auto page = s.eventually([&] { return net.from_world("http://198.18.0.1:8080/cgi-bin/addr").status == 0; });
   CHECK(page);
   CHECK(trimmed(net.from_world("http://198.18.0.1:8080/cgi-bin/addr").out) == "198.18.0.2");
+  // Over IPv6 (DNAT to the jail's IPv6 lease; no NAT66: the jail sees the client).
+  CHECK(s.eventually([&] { return net.from_world("http://[fd18::1]:8080/cgi-bin/addr").status == 0; }));
+  CHECK(trimmed(net.from_world("http://[fd18::1]:8080/cgi-bin/addr").out) == "fd18::2");
   // From the host itself, to its own address.
   auto host_page = test::run({"/usr/bin/timeout", "5", "/bin/busybox", "wget", "-q", "-O", "-",
                               "http://198.18.0.1:8080/cgi-bin/addr"});

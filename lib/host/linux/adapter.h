@@ -112,8 +112,6 @@ class linux_adapter final : public host {
                                bool ledgered = false);
 
   // adapter_firewall.cpp
-  // The NAT and published ports of a jail, from its context.
-  jail_firewall firewall_of(const jail_context& ctx) const;
   void destroy_firewall(const object& obj, step_sinks sinks);
 
   // adapter_limits.cpp

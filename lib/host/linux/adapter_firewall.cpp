@@ -8,9 +8,7 @@
 
 #include "lib/host/linux/adapter.h"
 #include "lib/host/linux/nft_rules.h"
-#include "lib/model/address.h"
 #include "lib/model/error.h"
-#include "lib/model/network.h"
 
 namespace jaild::host::linux_host {
 namespace {
@@ -49,72 +47,31 @@ void enable_switch(step_sinks sinks, const char* step_name, const std::string& n
   step.ok();
 }
 
-std::string without_prefix(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
-
 }  // namespace
-
-jail_firewall linux_adapter::firewall_of(const jail_context& ctx) const {
-  jail_firewall fw;
-  fw.table = firewall_table(table_tag(options_.state_dir.string()), ctx.instance);
-  fw.forwarded = ctx.spec.vnet.has_value();
-  std::string default_uplink;
-  for (const auto& i : ctx.interfaces) {
-    if (fw.address4.empty() && !i.ip4.empty()) fw.address4 = without_prefix(i.ip4.front());
-    if (fw.address6.empty() && !i.ip6.empty()) fw.address6 = without_prefix(i.ip6.front());
-    if (!i.subnet4.empty()) fw.subnets4.push_back(i.subnet4);
-    for (const auto& a : i.ip6)
-      if (auto p = model::parse_jail_address(a, true, nullptr); p && p->prefix_len >= 0)
-        fw.subnets6.push_back(model::subnet_of(p->addr, p->prefix_len, true));
-    if (!i.nat) continue;
-    std::string uplink = *i.nat;
-    if (uplink.empty()) {
-      if (default_uplink.empty())
-        default_uplink = default_route_interface(read_text("/proc/net/route").value_or(""));
-      if (default_uplink.empty())
-        throw error(errc::prerequisite_missing,
-                    "the network of " + i.host_end +
-                        " has nat through the default route, and this host has no IPv4 "
-                        "default route; name the uplink ({\"uplink\": \"IF\"})");
-      uplink = default_uplink;
-    }
-    for (const auto& a : i.ip4) fw.nat.push_back({without_prefix(a), uplink});
-  }
-  // A shared-IP jail's ports go to its own address on the host.
-  for (const auto* list : {&ctx.spec.ip4, &ctx.spec.ip6}) {
-    auto& target = list == &ctx.spec.ip4 ? fw.address4 : fw.address6;
-    if (!target.empty() || list->empty()) continue;
-    if (auto p = model::parse_jail_address(list->front(), list == &ctx.spec.ip6, nullptr))
-      target = p->addr;
-  }
-  for (std::size_t k = 0; k < ctx.spec.ports.size(); ++k) {
-    std::string why;
-    auto p = model::parse_port(ctx.spec.ports[k], &why);
-    if (!p) throw error(errc::invalid_value, why, fmt::format("/ports/{}", k));
-    fw.ports.push_back(*p);
-  }
-  return fw;
-}
 
 void linux_adapter::publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
   (void)jail;
-  const auto fw = firewall_of(ctx);
+  const auto fw = firewall_of(ctx, [] {
+    return default_route_interface(read_text("/proc/net/route").value_or(""));
+  });
   if (fw.empty()) return;
-  const auto document = firewall_commands(fw).dump();
+  const std::string table = firewall_table(table_tag(options_.state_dir.string()), ctx.instance);
+  const auto document = firewall_commands(table, fw).dump();
   if (fw.needs_forwarding4()) enable_switch(sinks, "sysctl.ip_forward", "net.ipv4.ip_forward");
   if (fw.needs_forwarding6())
     enable_switch(sinks, "sysctl.ip6_forwarding", "net.ipv6.conf.all.forwarding");
   // Ledgered before nft makes it, so that a crash in between leaves a row
   // the reconciler removes (a table already gone is fine).
   sinks.objects.record(
-      {object_kind::firewall, ctx.spec.name, fw.table, {{"family", "inet"}, {"table", fw.table}}});
-  step_timer step(sinks.steps, "firewall.apply", {"nft", "-j", "-f", "-", "(table inet " + fw.table + ")"});
+      {object_kind::firewall, ctx.spec.name, table, {{"family", "inet"}, {"table", table}}});
+  step_timer step(sinks.steps, "firewall.apply", {"nft", "-j", "-f", "-", "(table inet " + table + ")"});
   spawn_result res;
   try {
     res = run_nft({"-j", "-f", "-"}, document);
   } catch (const std::system_error& e) {
     step.fail(e.code().value(), std::string("nft: ") + e.what());
   }
-  if (res.exit_code != 0) nft_failed(step, res, "table inet " + fw.table);
+  if (res.exit_code != 0) nft_failed(step, res, "table inet " + table);
   step.ok(document);
 }
 

@@ -91,6 +91,11 @@ platform_info linux_adapter::info() {
                                "shared-IP jails are not held to their addresses: " + why,
                                {"shared-ip"}});
   }
+  p.prerequisites.push_back({"nftables",
+                             nft_available(),
+                             "nft is not installed: published ports and NAT networks are nftables "
+                             "rules (Debian: apt-get install nftables)",
+                             {"ports", "nat"}});
   nlohmann::json own = nlohmann::json::object();
   if (cgroups_)
     for (const auto& [controller, dir] : cgroups_->layout().own)

@@ -90,21 +90,6 @@ json hairpin_rule(const std::string& table, const model::published_port& p, fami
 
 }  // namespace
 
-bool jail_firewall::needs_forwarding4() const {
-  if (!forwarded) return false;
-  if (!nat.empty()) return true;
-  for (const auto& p : ports)
-    if (p.on_v4() && !address4.empty()) return true;
-  return false;
-}
-
-bool jail_firewall::needs_forwarding6() const {
-  if (!forwarded) return false;
-  for (const auto& p : ports)
-    if (p.on_v6() && !address6.empty()) return true;
-  return false;
-}
-
 std::string firewall_table(const std::string& tag, const std::string& instance) {
   return firewall_table_prefix(tag) + instance;
 }
@@ -120,16 +105,16 @@ std::string table_tag(const std::string& state_dir) {
   return fmt::format("{:08x}", h);
 }
 
-json firewall_commands(const jail_firewall& fw) {
-  const json table = {{"family", "inet"}, {"name", fw.table}};
+json firewall_commands(const std::string& name, const jail_firewall& fw) {
+  const json table = {{"family", "inet"}, {"name", name}};
   json cmds = json::array();
   cmds.push_back({{"add", {{"table", table}}}});
   cmds.push_back({{"flush", {{"table", table}}}});
-  cmds.push_back(chain(fw.table, "prerouting", "prerouting", -100));
-  cmds.push_back(chain(fw.table, "output", "output", -100));
-  cmds.push_back(chain(fw.table, "postrouting", "postrouting", 100));
+  cmds.push_back(chain(name, "prerouting", "prerouting", -100));
+  cmds.push_back(chain(name, "output", "output", -100));
+  cmds.push_back(chain(name, "postrouting", "postrouting", 100));
   for (const auto& m : fw.nat)
-    cmds.push_back(rule(fw.table, "postrouting",
+    cmds.push_back(rule(name, "postrouting",
                         json::array({match(payload("ip", "saddr"), m.source),
                                      match(meta("oifname"), m.uplink),
                                      json{{"masquerade", nullptr}}})));
@@ -138,10 +123,10 @@ json firewall_commands(const jail_firewall& fw) {
     for (const family f : {family{false}, family{true}}) {
       const auto& target = f.v6 ? fw.address6 : fw.address4;
       if (!(f.v6 ? p.on_v6() : p.on_v4()) || target.empty()) continue;
-      cmds.push_back(dnat_rule(fw.table, "prerouting", p, f, target, false));
-      cmds.push_back(dnat_rule(fw.table, "output", p, f, target, true));
-      for (const auto& s : f.v6 ? fw.subnets6 : fw.subnets4)
-        cmds.push_back(hairpin_rule(fw.table, p, f, s, target));
+      cmds.push_back(dnat_rule(name, "prerouting", p, f, target, false));
+      cmds.push_back(dnat_rule(name, "output", p, f, target, true));
+      for (const auto& s : fw.segments)
+        if (s.v6 == f.v6) cmds.push_back(hairpin_rule(name, p, f, s.subnet, target));
     }
   }
   return {{"nftables", cmds}};

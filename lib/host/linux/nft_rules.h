@@ -16,34 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/model/port.h"
+#include "lib/host/firewall.h"
 
 namespace jaild::host::linux_host {
-
-struct jail_firewall {
-  std::string table;                 // firewall_table(tag, instance)
-  struct masquerade {
-    std::string source;              // the jail's IPv4 address
-    std::string uplink;              // the interface it leaves by
-    bool operator==(const masquerade&) const = default;
-  };
-  std::vector<masquerade> nat;
-  // Where published ports go: the jail's first IPv4 / IPv6 address ("" when none).
-  std::string address4, address6;
-  std::vector<model::published_port> ports;
-  // The subnets of the jail's own interfaces ("10.0.0.0/24", "fd00:1::/64"):
-  // another jail there that reaches a published port through a host address
-  // is masqueraded, so that the answer comes back through the host.
-  std::vector<std::string> subnets4, subnets6;
-  // The jail has its own network stack (VNET): forwarded traffic, which
-  // needs IP forwarding in jaild's network namespace.
-  bool forwarded = false;
-
-  bool empty() const { return nat.empty() && ports.empty(); }
-  // Whether IPv4 / IPv6 packets are forwarded to or from the jail.
-  bool needs_forwarding4() const;
-  bool needs_forwarding6() const;
-};
 
 // "jaild_<tag>_<instance>".
 std::string firewall_table(const std::string& tag, const std::string& instance);
@@ -52,10 +27,10 @@ std::string firewall_table_prefix(const std::string& tag);
 // A short hash (8 hex digits, FNV-1a) of the state directory.
 std::string table_tag(const std::string& state_dir);
 
-// The `nft -j -f -` document that makes (or replaces) the jail's table.
-// Throws jaild::error(invalid_value, "/ports/I") for a port of a family the
-// jail has no address of.
-nlohmann::json firewall_commands(const jail_firewall& fw);
+// The `nft -j -f -` document that makes (or replaces) the jail's table
+// `table` (firewall_table()). Throws jaild::error(invalid_value, "/ports/I")
+// for a port of a family the jail has no address of.
+nlohmann::json firewall_commands(const std::string& table, const jail_firewall& fw);
 // The document that deletes one table.
 nlohmann::json delete_table_command(const std::string& table);
 // The inet tables in `nft -j list tables` output whose name starts with

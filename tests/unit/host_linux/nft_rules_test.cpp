@@ -8,6 +8,7 @@
 using namespace jaild;
 using namespace jaild::host::linux_host;
 using json = nlohmann::json;
+using jaild::host::jail_firewall;
 
 namespace {
 
@@ -36,13 +37,11 @@ TEST_CASE("nft rules: table names are this jaild's own", "[nft]") {
 
 TEST_CASE("nft rules: NAT, ports and hairpin of a VNET jail, golden", "[nft]") {
   jail_firewall fw;
-  fw.table = "jaild_0a1b2c3d_k7";
   fw.forwarded = true;
   fw.nat = {{"10.20.0.2", "eth0"}};
   fw.address4 = "10.20.0.2";
   fw.address6 = "fd00:20::2";
-  fw.subnets4 = {"10.20.0.0/24"};
-  fw.subnets6 = {"fd00:20::/64"};
+  fw.segments = {{"br0", "10.20.0.0/24", false}, {"br0", "fd00:20::/64", true}};
   fw.ports = {port("tcp/8080:80"), port("udp/198.18.0.1:5353:53"), port("tcp/[::]:8443:443")};
   const std::string golden = R"({"add":{"table":{"family":"inet","name":"jaild_0a1b2c3d_k7"}}}
 {"flush":{"table":{"family":"inet","name":"jaild_0a1b2c3d_k7"}}}
@@ -63,7 +62,7 @@ TEST_CASE("nft rules: NAT, ports and hairpin of a VNET jail, golden", "[nft]") {
 {"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"!=","right":"::1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8443}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":443}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
 {"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip6"}},"op":"==","right":{"prefix":{"addr":"fd00:20::","len":64}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"==","right":"fd00:20::2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":443}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
 )";
-  CHECK(lines(firewall_commands(fw)) == golden);
+  CHECK(lines(firewall_commands("jaild_0a1b2c3d_k7", fw)) == golden);
   CHECK(fw.needs_forwarding4());
   CHECK(fw.needs_forwarding6());
 }
@@ -71,10 +70,9 @@ TEST_CASE("nft rules: NAT, ports and hairpin of a VNET jail, golden", "[nft]") {
 TEST_CASE("nft rules: a shared-IP jail's ports go to its host address, without forwarding",
           "[nft]") {
   jail_firewall fw;
-  fw.table = "jaild_0a1b2c3d_1";
   fw.address4 = "127.0.0.2";
   fw.ports = {port("tcp/8080:80")};
-  const auto doc = firewall_commands(fw);
+  const auto doc = firewall_commands("jaild_0a1b2c3d_1", fw);
   // Table, flush, three chains, and the DNAT in prerouting and output: no
   // IPv6 rule (no IPv6 address), no masquerade, no hairpin.
   REQUIRE(doc["nftables"].size() == 7);
@@ -88,12 +86,11 @@ TEST_CASE("nft rules: a shared-IP jail's ports go to its host address, without f
 
 TEST_CASE("nft rules: a port of a family the jail has no address of is refused", "[nft]") {
   jail_firewall fw;
-  fw.table = "jaild_0a1b2c3d_1";
   fw.forwarded = true;
   fw.address4 = "10.20.0.2";
   fw.ports = {port("tcp/8080:80"), port("tcp/[::]:8443:443")};
   try {
-    firewall_commands(fw);
+    firewall_commands("jaild_0a1b2c3d_1", fw);
     FAIL("accepted");
   } catch (const error& e) {
     CHECK(e.code() == errc::invalid_value);
