@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "lib/host/firewall.h"
 #include "lib/host/freebsd/parse.h"
+#include "lib/host/freebsd/pf_rules.h"
 #include "lib/host/freebsd/plan.h"
 #include "lib/model/error.h"
 
@@ -137,6 +139,14 @@ host_facts adapter::facts() {
   for (const auto& m : prerequisite_modules())
     if (sys_.module_loaded(m)) f.modules.insert(m);
   f.addresses = sys_.host_addresses();
+  if (f.modules.contains("pf")) {
+    // Whether the admin's pf.conf evaluates jaild's anchors.
+    auto nat = sys_.run({show_nat_argv()}, o);
+    auto rules = sys_.run({show_rules_argv()}, o);
+    f.pf_anchor_lines_missing = nat.status == 0 && rules.status == 0
+                                    ? missing_anchor_lines(nat.output, rules.output)
+                                    : anchor_lines();
+  }
   return f;
 }
 
@@ -166,11 +176,6 @@ std::vector<std::string> adapter::check(const model::jail_spec& spec) {
   if (!spec.confinement.seccomp)
     throw error(errc::unsupported_on_platform, "FreeBSD has no seccomp filter to turn off",
                 "/confinement/seccomp");
-  if (!spec.ports.empty())
-    throw error(errc::unsupported_on_platform,
-                "published ports are not made on FreeBSD by this jaild yet: write the rdr rules "
-                "in pf.conf (docs/freebsd.md)",
-                "/ports");
   require_prerequisites(spec, facts());
   const auto cpus = cpuset_cpus(spec);
   const int have = sys_.cpus();
@@ -239,8 +244,9 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
                                   argv_text(bridge_create_argv(itf.bridge)), first_line(made.error)));
         note("bridge.create", {itf.bridge}, "created meanwhile by another start", sinks);
       } else {
-        for (const auto& a : itf.bridge_ip4)
-          run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
+        for (const auto* list : {&itf.bridge_ip4, &itf.bridge_ip6})
+          for (const auto& a : *list)
+            run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
       }
     }
     sinks.objects.record({object_kind::epair, ctx.spec.name, itf.host_end,
@@ -308,16 +314,27 @@ void adapter::attach_interfaces(const jail_context& ctx, const running_jail& jai
 }
 
 void adapter::publish(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
-  (void)jail, (void)sinks;
-  for (const auto& i : ctx.interfaces)
-    if (i.nat)
-      throw error(errc::unsupported_on_platform,
-                  "the network of " + i.bridge +
-                      " has nat, which this jaild does not make with pf on FreeBSD yet: write "
-                      "the nat rule in pf.conf (docs/freebsd.md)");
-  if (!ctx.spec.ports.empty())
-    throw error(errc::unsupported_on_platform,
-                "published ports are not made on FreeBSD by this jaild yet", "/ports");
+  (void)jail;
+  run_options o;
+  o.timeout = std::chrono::milliseconds(10'000);
+  o.env = {{"PATH", "/sbin:/bin:/usr/sbin:/usr/bin"}};
+  const auto fw = firewall_of(ctx, [&] {
+    auto r = sys_.run({default_route_argv()}, o);
+    return r.status == 0 ? route_get_interface(r.output) : std::string();
+  });
+  if (fw.empty()) return;
+  // Every rule goes into jaild's own anchor, which pf.conf must evaluate.
+  const auto facts_now = facts();
+  for (const auto& p : evaluate_prerequisites(facts_now))
+    if (p.name == "pf.anchors" && !p.ok)
+      throw error(errc::prerequisite_missing,
+                  "jail '" + ctx.spec.name + "' has NAT or published ports: " + p.message);
+  const auto anchor = jail_anchor(ctx.spec.name);
+  o.input = jail_rules(ctx.spec.name, fw);
+  // Ledgered before pf has it: a crash in between leaves a row whose
+  // destroy() empties the anchor (an empty anchor is fine).
+  sinks.objects.record({object_kind::firewall, ctx.spec.name, anchor, {{"anchor", anchor}}});
+  run_step("firewall.apply", {load_anchor_argv(anchor)}, o, sinks);
 }
 
 void adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
@@ -412,12 +429,19 @@ void adapter::destroy(const object& obj, step_sinks sinks) {
                    r.error == ENOENT);
       break;
     }
-    case object_kind::firewall:
-      // This adapter makes no pf rules yet (publish() refuses), so a row of
-      // this kind comes from another platform's jaild: nothing to remove.
-      note(kind_step(obj.kind), {obj.key}, "no pf rules of jaild's on this host: nothing to remove",
-           sinks);
+    case object_kind::firewall: {
+      // Only an anchor below jaild's own is ever flushed.
+      const std::string anchor = obj.attrs.value("anchor", obj.key);
+      if (anchor.rfind(std::string(pf_anchor_root) + "/", 0) != 0) {
+        note(kind_step(obj.kind), {anchor}, "not an anchor of jaild's: left as it is", sinks);
+        break;
+      }
+      run_options o;
+      o.timeout = std::chrono::milliseconds(10'000);
+      o.env = {{"PATH", "/sbin:/bin:/usr/sbin:/usr/bin"}};
+      run_step("firewall.remove", {flush_anchor_argv(anchor)}, o, sinks);
       break;
+    }
     case object_kind::cgroup:
       // A Linux object: it cannot exist on this host, so there is nothing to remove.
       note(kind_step(obj.kind), {obj.key}, "not a FreeBSD object: nothing to remove", sinks);

@@ -13,6 +13,7 @@ constexpr const char* racct = "kern.racct.enable";
 constexpr const char* forwarding = "net.inet.ip.forwarding";
 constexpr const char* pfil_member = "net.link.bridge.pfil_member";
 constexpr const char* pfil_bridge = "net.link.bridge.pfil_bridge";
+constexpr const char* pf_anchors = "pf.anchors";
 
 bool firewall_loaded(const host_facts& f) {
   return f.modules.contains("pf") || f.modules.contains("ipfw");
@@ -80,6 +81,17 @@ std::vector<prerequisite> evaluate_prerequisites(const host_facts& f) {
                  "VNET jail's traffic on the bridge: run \"sysctl net.link.bridge.pfil_bridge=0\" "
                  "and add that line to /etc/sysctl.conf",
                  {"vnet"}});
+
+  std::string missing;
+  for (const auto& line : f.pf_anchor_lines_missing) missing += (missing.empty() ? "" : "; ") + line;
+  out.push_back({pf_anchors, f.modules.contains("pf") && f.pf_anchor_lines_missing.empty(),
+                 !f.modules.contains("pf")
+                     ? "pf is not loaded: NAT and published ports are pf rules in jaild's anchors; "
+                       "run \"kldload pf\" and add pf_enable=\"YES\" to /etc/rc.conf"
+                     : "pf.conf does not evaluate jaild's anchors: add " + missing +
+                           " to /etc/pf.conf (translation anchors before the filter rules) and run "
+                           "\"service pf reload\"",
+                 {"ports", "nat"}});
   return out;
 }
 
@@ -100,6 +112,7 @@ std::vector<std::string> needed_prerequisites(const model::jail_spec& spec,
     }
   }
   if (!spec.limits.empty()) out.push_back(racct);
+  if (!spec.ports.empty()) out.push_back(pf_anchors);
   return out;
 }
 

@@ -23,6 +23,9 @@ struct host_facts {
   std::map<std::string, std::string> sysctl;   // parse_sysctl() of the names below
   std::set<std::string> modules;               // the modules below that are loaded
   std::vector<std::string> addresses;          // the host's own addresses ("10.0.0.1")
+  // With pf loaded: the lines of pf_rules.h's anchor_lines() that the main
+  // ruleset lacks (from pfctl -s nat / -s rules).
+  std::vector<std::string> pf_anchor_lines_missing;
 };
 
 // The sysctls and kernel modules (modfind(2) names) the evaluation reads.
@@ -31,13 +34,15 @@ const std::vector<std::string>& prerequisite_modules();
 
 // Every prerequisite with ok/message/needed_by, in a fixed order. Names:
 // kern.features.vimage, kern.racct.enable, if_bridge, if_epair,
-// net.inet.ip.forwarding, net.link.bridge.pfil_member, net.link.bridge.pfil_bridge.
+// net.inet.ip.forwarding, net.link.bridge.pfil_member, net.link.bridge.pfil_bridge,
+// pf.anchors (pf loaded and pf.conf with jaild's anchor lines: ports and NAT).
 std::vector<prerequisite> evaluate_prerequisites(const host_facts& facts);
 
 // The names of the prerequisites this spec needs on this host:
 // - VNET: kern.features.vimage, if_epair, if_bridge, and the pfil sysctls
 //   (which only matter, and are only reported missing, when pf or ipfw is loaded);
 // - limits: kern.racct.enable;
+// - published ports: pf.anchors;
 // - a VNET interface whose default router is an address of this host:
 //   net.inet.ip.forwarding (the host routes for it, as in the VNET article).
 std::vector<std::string> needed_prerequisites(const model::jail_spec& spec,

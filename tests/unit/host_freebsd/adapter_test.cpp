@@ -406,3 +406,65 @@ TEST_CASE("adapter: Linux's confinement widenings are refused by name", "[host_f
   spec.confinement.seccomp = false;
   CHECK_THROWS_WITH(r.a.check(spec), Catch::Contains("seccomp"));
 }
+
+TEST_CASE("adapter: NAT and published ports are pf rules in the jail's own anchor",
+          "[host_freebsd][pf]") {
+  rig r;
+  auto ctx = web_context();
+  ctx.spec.ports = {"tcp/8080:80"};
+  host::resolved_interface itf;
+  itf.host_end = "e0a_k9";
+  itf.jail_end = "e0b_k9";
+  itf.bridge = "bridge7";
+  itf.ip4 = {"10.7.0.2/24"};
+  itf.subnet4 = "10.7.0.0/24";
+  itf.nat = "";  // through the default route's interface
+  ctx.interfaces = {itf};
+  running_jail jail{"web", 5, -1, ""};
+
+  // Without pf, or without jaild's anchor lines in pf.conf: refused, nothing loaded.
+  CHECK_THROWS_WITH(r.a.publish(ctx, jail, r.sinks), Catch::Contains("kldload pf"));
+  r.sys.modules.insert("pf");
+  r.sys.pf_nat_rules = "nat-anchor \"jaild/*\" all\n";
+  try {
+    r.a.publish(ctx, jail, r.sinks);
+    FAIL("published without the anchor lines");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::prerequisite_missing);
+    CHECK_THAT(e.what(), Catch::Contains("add rdr-anchor \"jaild/*\"; anchor \"jaild/*\""));
+  }
+  CHECK(r.sys.pf_anchors.empty());
+  CHECK(r.ledger.live.empty());
+
+  r.sys.pf_nat_rules += "rdr-anchor \"jaild/*\" all\n";
+  r.sys.pf_filter_rules = "anchor \"jaild/*\" all\n";
+  r.sys.default_route_interface = "vtnet0";
+  r.a.publish(ctx, jail, r.sinks);
+  REQUIRE(r.sys.pf_anchors.count("jaild/web"));
+  CHECK(r.sys.pf_anchors["jaild/web"] ==
+        "# jaild: NAT and published ports of jail web\n"
+        "nat on vtnet0 inet from 10.7.0.2 to any -> (vtnet0)\n"
+        "nat on bridge7 inet proto tcp from 10.7.0.0/24 to 10.7.0.2 port 80 tagged jaild_rdr -> (bridge7)\n"
+        "rdr pass inet proto tcp from any to self port 8080 tag jaild_rdr -> 10.7.0.2 port 80\n");
+  CHECK(r.index_of("ledger.record firewall jaild/web") < r.index_of("run /sbin/pfctl -a jaild/web -f -"));
+  CHECK(r.journal.steps.back().step == "firewall.apply");
+
+  // A jail with neither: nothing is run.
+  auto plain = ctx;
+  plain.spec.ports.clear();
+  plain.interfaces[0].nat.reset();
+  const auto lines = r.log.size();
+  r.a.publish(plain, jail, r.sinks);
+  CHECK(r.log.size() == lines);
+
+  // destroy empties the anchor, again and again; never one outside jaild's.
+  const object rules{object_kind::firewall, "web", "jaild/web", {{"anchor", "jaild/web"}}};
+  r.a.destroy(rules, r.sinks);
+  CHECK(r.sys.pf_anchors.empty());
+  CHECK(r.journal.steps.back().argv ==
+        std::vector<std::string>{"/sbin/pfctl", "-a", "jaild/web", "-F", "all"});
+  r.a.destroy(rules, r.sinks);
+  CHECK(r.ledger.live.empty());
+  r.a.destroy({object_kind::firewall, "x", "other/x", {{"anchor", "other/x"}}}, r.sinks);
+  CHECK(r.journal.steps.back().output == "not an anchor of jaild's: left as it is");
+}

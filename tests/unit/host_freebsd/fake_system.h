@@ -60,6 +60,11 @@ class fake_system : public host::freebsd::system {
   int next_epair = 0;
   std::int64_t next_pid = 4000;
   bool racct = true;
+  // pf: what `pfctl -s nat` / `pfctl -s rules` print, and the rules loaded
+  // into each anchor (`pfctl -a ANCHOR -f -`; gone with -F all).
+  std::string pf_nat_rules, pf_filter_rules;
+  std::map<std::string, std::string> pf_anchors;
+  std::string default_route_interface = "em0";
 
   // The first call whose transcript line contains this fails.
   std::string fail_on;
@@ -82,7 +87,8 @@ class fake_system : public host::freebsd::system {
     const bool query = cmd.argv.size() >= 2 &&
                        ((cmd.argv[0] == "/sbin/ifconfig" &&
                          (cmd.argv[1] == "-g" || cmd.argv.size() == 2)) ||
-                        cmd.argv[0] == "/sbin/sysctl" || cmd.argv[1] == "list");
+                        cmd.argv[0] == "/sbin/sysctl" || cmd.argv[1] == "list" ||
+                        (cmd.argv[0] == "/sbin/pfctl" && cmd.argv[1] == "-s"));
     if (!query || log_queries) log.push_back(line);
     run_result r;
     if (!time_out_on.empty() && line.find(time_out_on) != std::string::npos) {
@@ -96,6 +102,8 @@ class fake_system : public host::freebsd::system {
       r.error = "simulated failure";
       return r;
     }
+    const auto& a = cmd.argv;
+    if (a.size() == 5 && a[0] == "/sbin/pfctl" && a[1] == "-a" && a[3] == "-f") pf_anchors[a[2]] = o.input;
     effect(cmd, r);
     return r;
   }
@@ -268,6 +276,11 @@ class fake_system : public host::freebsd::system {
   void effect(const command& cmd, run_result& r) {
     const auto& a = cmd.argv;
     if (a.empty()) return;
+    if (a[0] == "/sbin/pfctl" && a.size() == 3 && a[1] == "-s")
+      r.output = a[2] == "nat" ? pf_nat_rules : pf_filter_rules;
+    if (a[0] == "/sbin/pfctl" && a.size() == 5 && a[3] == "-F") pf_anchors.erase(a[2]);
+    if (a[0] == "/sbin/route" && a.size() == 4 && a[3] == "default")
+      r.output = "  interface: " + default_route_interface + "\n";
     if (a[0] == "/sbin/ifconfig" && cmd.jail < 0) {
       if (a.size() >= 3 && a[1] == "-g" && a[2] == "epair") {
         for (const auto& i : interfaces)

@@ -46,7 +46,7 @@ model::jail_spec vnet_spec(const std::string& router) {
 
 TEST_CASE("prerequisites: a prepared host has them all", "[host_freebsd]") {
   auto all = evaluate_prerequisites(ready_host());
-  CHECK(all.size() == 7);
+  CHECK(all.size() == 8);
   for (const auto& p : all) {
     INFO(p.name);
     CHECK(p.ok);
@@ -78,6 +78,13 @@ TEST_CASE("prerequisites: each missing one says what to change", "[host_freebsd]
       {"net.link.bridge.pfil_bridge",
        [](host_facts& f) { f.sysctl.erase("net.link.bridge.pfil_bridge"); },
        "sysctl net.link.bridge.pfil_bridge=0"},
+      {"pf.anchors", [](host_facts& f) { f.modules.erase("pf"); },
+       "run \"kldload pf\" and add pf_enable=\"YES\" to /etc/rc.conf"},
+      {"pf.anchors",
+       [](host_facts& f) {
+         f.pf_anchor_lines_missing = {"rdr-anchor \"jaild/*\"", "anchor \"jaild/*\""};
+       },
+       "add rdr-anchor \"jaild/*\"; anchor \"jaild/*\" to /etc/pf.conf"},
   };
   for (const auto& r : rows) {
     INFO(r.name << ": " << r.sentence);
@@ -112,6 +119,8 @@ TEST_CASE("prerequisites: which a spec needs", "[host_freebsd]") {
 
   classic.limits = {"memoryuse:deny=2G"};
   CHECK(needed_prerequisites(classic, facts) == strings{"kern.racct.enable"});
+  classic.ports = {"tcp/8080:80"};
+  CHECK(needed_prerequisites(classic, facts) == strings{"kern.racct.enable", "pf.anchors"});
 
   // Bridged to the LAN (seed 001): the router is not this host.
   CHECK(needed_prerequisites(vnet_spec("20.0.0.1"), facts) ==
