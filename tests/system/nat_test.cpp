@@ -292,3 +292,59 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
   CHECK(run({"nft", "list", "ruleset"}).output.find("jaild") == std::string::npos);
   CHECK(net.from_world("http://198.18.0.1:8080/").status != 0);
 }
+
+TEST_CASE("nat: seed 002's webserver, imported from its jail.conf, behind NAT with its limits",
+          "[system][nat]") {
+  require_prerequisites();
+  if (run({"nft", "--version"}).status != 0) FAIL("nft is not installed (tests/deps test)");
+  own_network net;
+  scenario s;
+  auto& d = s.daemon();
+  // The article's bridge0 = 10.0.0.1/24 with pf's `nat on $ext_if from $jail_net`: a managed
+  // network with nat. Its hand-written epair hooks become $jaild_vnet0_network, its rdr a
+  // published port; its rctl hook and its exec.start stay as they are.
+  REQUIRE(d.curl("POST", "/v1/networks",
+                 json{{"name", s.name("jailnet")}, {"bridge", prefix() + "b0"},
+                      {"ip4", "10.0.0.0/24"}, {"nat", true}}.dump())
+              .status == 201);
+  const auto path = s.root_for("webserver");
+  write_addr_cgi(fs::path(path) / "www");
+  const std::string conf =
+      "exec.clean;\n"
+      "mount.devfs;\n"
+      "allow.raw_sockets;\n"
+      "path = \"" + path + "\";\n"
+      "host.hostname = \"${name}.jail\";\n" +
+      s.name("webserver") + " {\n"
+      "  vnet;\n"
+      "  $jaild_vnet0_network = \"" + s.name("jailnet") + "\";\n"
+      "  $jaild_vnet0_ip4 = \"10.0.0.10/24\";\n"
+      "  $jaild_ports = \"tcp/8080:80\";\n"
+      "  exec.created = \"rctl -a jail:${name}:memoryuse:deny=2G\";\n"
+      "  exec.start = \"/bin/httpd -p 80 -h /www\";\n"
+      "}\n";
+  auto imported = d.jailctl({"import", "-"}, conf);
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.status == 0);
+  auto spec = s.jail("webserver")["spec"];
+  CHECK(spec["ports"] == json{"tcp/8080:80"});
+  CHECK(spec["limits"] == json{"memoryuse:deny=2G"});
+  auto started = d.curl("POST", "/v1/jails/" + s.name("webserver") + "/start");
+  INFO(started.body);
+  REQUIRE(started.status == 200);
+  const auto pid = s.jail("webserver")["status"]["jid"].get<long long>();
+  CHECK(trimmed(read_cgroup_file(pid, "memory", "memory.limit_in_bytes")) == "2147483648");
+  // It reaches the world as the host, and the world reaches it through the host's port.
+  auto out = d.curl("POST", "/v1/jails/" + s.name("webserver") + "/exec",
+                    json{{"argv", {"timeout", "5", "wget", "-q", "-O", "-",
+                                   "http://198.18.0.2/cgi-bin/addr"}}}.dump());
+  REQUIRE(out.status == 200);
+  CHECK(trimmed(out.json()["stdout"]) == "198.18.0.1");
+  REQUIRE(s.eventually([&] { return net.from_world("http://198.18.0.1:8080/cgi-bin/addr").status == 0; }));
+  CHECK(trimmed(net.from_world("http://198.18.0.1:8080/cgi-bin/addr").out) == "198.18.0.2");
+  // The export carries the port back as it came.
+  auto exported = d.curl("GET", "/v1/jails/export");
+  CHECK(exported.body.find("$jaild_ports = \"tcp/8080:80\";") != std::string::npos);
+  REQUIRE(d.curl("POST", "/v1/jails/" + s.name("webserver") + "/stop").status == 200);
+  CHECK(jaild_tables().empty());
+}
