@@ -51,11 +51,17 @@ void add_network_commands(CLI::App& app, context& ctx) {
     ctx.run = [&ctx](api_client& api) {
       auto r = api.call("GET", "/v1/networks");
       if (ctx.json_output) return print_json(r), 0;
-      table t({"NAME", "BRIDGE", "IP4", "GATEWAY4", "IP6", "LEASES"});
-      for (const auto& n : r["networks"])
+      table t({"NAME", "BRIDGE", "IP4", "GATEWAY4", "IP6", "NAT", "LEASES"});
+      for (const auto& n : r["networks"]) {
+        // nat: false, true (the default route's interface) or {"uplink": IF}.
+        const nlohmann::json mode = n.contains("nat") ? n["nat"] : nlohmann::json(false);
+        const std::string nat_text = mode.is_object() ? mode.value("uplink", "-")
+                                     : mode == true   ? "default"
+                                                      : "-";
         t.add({n.value("name", ""), n.value("bridge", ""), text_or_dash(n["ip4"]),
-               text_or_dash(n["gateway4"]), text_or_dash(n["ip6"]),
+               text_or_dash(n["gateway4"]), text_or_dash(n["ip6"]), nat_text,
                std::to_string(n["leases"].size())});
+      }
       t.print(std::cout, ctx.style);
       return 0;
     };

@@ -349,3 +349,35 @@ TEST_CASE("jails API: the list goes out gzip-compressed to clients that accept i
   CHECK(refused.out == plain.body);
   CHECK(refused.err.find("Content-Encoding") == std::string::npos);
 }
+
+TEST_CASE("jails API: jailctl network create --nat, and the NAT column", "[integration]") {
+  daemon_fixture d;
+  d.start();
+  auto r = d.jailctl({"network", "create", "out", "--bridge", "natbr0", "--ip4", "10.61.0.0/24",
+                      "--nat", "default"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(d.jailctl({"network", "create", "up", "--bridge", "natbr1", "--ip4", "10.62.0.0/24",
+                     "--nat", "eth9"})
+              .status == 0);
+  REQUIRE(d.jailctl({"network", "create", "lan", "--bridge", "lanbr0", "--ip4", "10.63.0.0/24"})
+              .status == 0);
+  auto nets = d.curl("GET", "/v1/networks").json()["networks"];
+  std::map<std::string, json> nat;
+  for (const auto& n : nets) nat[n["name"]] = n["nat"];
+  CHECK(nat["out"] == true);
+  CHECK(nat["up"] == json{{"uplink", "eth9"}});
+  CHECK(nat["lan"] == false);
+  r = d.jailctl({"network", "list"});
+  REQUIRE(r.status == 0);
+  CHECK(r.out ==
+        "NAME  BRIDGE  IP4           GATEWAY4   IP6  NAT      LEASES\n"
+        "lan   lanbr0  10.63.0.0/24  10.63.0.1  -    -        0\n"
+        "out   natbr0  10.61.0.0/24  10.61.0.1  -    default  0\n"
+        "up    natbr1  10.62.0.0/24  10.62.0.1  -    eth9     0\n");
+  // NAT masquerades IPv4: a network without an ip4 subnet is refused.
+  r = d.jailctl({"network", "create", "six", "--bridge", "br6", "--ip6", "fd06::/64", "--nat",
+                 "default"});
+  CHECK(r.status != 0);
+  CHECK(r.err.find("NAT66") != std::string::npos);
+}
