@@ -348,3 +348,54 @@ TEST_CASE("nat: seed 002's webserver, imported from its jail.conf, behind NAT wi
   REQUIRE(d.curl("POST", "/v1/jails/" + s.name("webserver") + "/stop").status == 200);
   CHECK(jaild_tables().empty());
 }
+
+TEST_CASE("nat: seed 003's mixed IPv4 and IPv6 jail, imported, reached over both families",
+          "[system][nat]") {
+  require_prerequisites();
+  if (run({"nft", "--version"}).status != 0) FAIL("nft is not installed (tests/deps test)");
+  own_network net;
+  scenario s;
+  auto& d = s.daemon();
+  // iocage's ip4_addr="vnet0|...", ip6_addr="vnet0|...", defaultrouter, defaultrouter6, as
+  // jail.conf with jaild's variables; the bridge is made with both routers' addresses.
+  const auto path = s.root_for("mixed");
+  write_addr_cgi(fs::path(path) / "www");
+  const std::string bridge = prefix() + "b3";
+  const std::string conf =
+      s.name("mixed") + " {\n"
+      "  path = \"" + path + "\";\n"
+      "  vnet;\n"
+      "  $jaild_vnet0_bridge = \"" + bridge + "\";\n"
+      "  $jaild_vnet0_ip4 = \"10.88.0.10/24\";\n"
+      "  $jaild_vnet0_ip6 = \"fd88::10/64\";\n"
+      "  $jaild_vnet0_defaultrouter = \"10.88.0.1\";\n"
+      "  $jaild_vnet0_defaultrouter6 = \"fd88::1\";\n"
+      "  $jaild_ports = \"tcp/8080:80\";\n"
+      "  exec.start = \"/bin/httpd -p 80 -h /www\";\n"
+      "}\n";
+  auto imported = d.jailctl({"import", "-"}, conf);
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.status == 0);
+  auto started = d.curl("POST", "/v1/jails/" + s.name("mixed") + "/start");
+  INFO(started.body);
+  REQUIRE(started.status == 200);
+  auto exec = [&](std::vector<std::string> argv) {
+    auto r = d.curl("POST", "/v1/jails/" + s.name("mixed") + "/exec", json{{"argv", argv}}.dump());
+    REQUIRE(r.status == 200);
+    return r.json()["stdout"].get<std::string>();
+  };
+  const auto addrs = exec({"ip", "-o", "addr"});
+  CHECK(addrs.find("10.88.0.10/24") != std::string::npos);
+  CHECK(addrs.find("fd88::10/64") != std::string::npos);
+  CHECK(exec({"ip", "-6", "route"}).find("default via fd88::1") != std::string::npos);
+  const auto bridge_addrs = run({"ip", "-o", "addr", "show", "dev", bridge}).output;
+  CHECK(bridge_addrs.find("10.88.0.1/24") != std::string::npos);
+  CHECK(bridge_addrs.find("fd88::1/64") != std::string::npos);
+  // Its published port from the world, over both families (routed: no NAT on this bridge).
+  REQUIRE(s.eventually([&] { return net.from_world("http://[fd18::1]:8080/cgi-bin/addr").status == 0; }));
+  CHECK(trimmed(net.from_world("http://[fd18::1]:8080/cgi-bin/addr").out) == "fd18::2");
+  CHECK(trimmed(net.from_world("http://198.18.0.1:8080/cgi-bin/addr").out) == "198.18.0.2");
+  REQUIRE(d.curl("POST", "/v1/jails/" + s.name("mixed") + "/stop").status == 200);
+  CHECK(jaild_tables().empty());
+  CHECK(run({"ip", "link", "show", bridge}).status != 0);  // jaild made it; it went with the jail
+}
