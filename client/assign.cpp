@@ -3,13 +3,17 @@
 #include <map>
 #include <stdexcept>
 
+#include "client/field_flags.h"
+#include "client/suggest.h"
+#include "lib/jailconf/hooks.h"
+#include "lib/model/jail_params.h"
 
 namespace jaild::client {
 namespace {
 
 using nlohmann::json;
 
-enum class kind { text, number, boolean, list, argv, duration };
+enum class kind { text, number, boolean, list, hook, command, duration, structured, health };
 
 struct field {
   std::vector<std::string> at;  // path in the spec
@@ -35,8 +39,11 @@ const std::map<std::string, field, std::less<>>& fields() {
         {"limits", {{"limits"}, kind::list}},
         {"ports", {{"ports"}, kind::list}},
         {"cpuset", {{"cpuset"}, kind::text}},
-        {"command", {{"command"}, kind::argv}},
-        {"restart", {{"restart", "policy"}, kind::text}},
+        {"command", {{"command"}, kind::command}},
+        // "on-failure:5" as jaild reads it; JSON for the whole object.
+        {"restart", {{"restart"}, kind::text}},
+        {"health", {{"health"}, kind::health}},
+        {"vnet", {{"vnet"}, kind::structured}},
         {"stop_timeout", {{"stop_timeout"}, kind::duration}},
         {"stop.timeout", {{"stop_timeout"}, kind::duration}},
         {"exec.clean", {{"exec", "clean"}, kind::boolean}},
@@ -54,7 +61,7 @@ const std::map<std::string, field, std::less<>>& fields() {
     for (const char* hook : {"prepare", "prestart", "created", "start", "poststart", "prestop",
                              "stop", "poststop", "release"}) {
       // One command per assignment: hook strings contain commas and spaces.
-      t.emplace(std::string("exec.") + hook, field{{"exec", hook}, kind::argv});
+      t.emplace(std::string("exec.") + hook, field{{"exec", hook}, kind::hook});
     }
     return t;
   }();
@@ -91,9 +98,62 @@ json typed_param(std::string_view value) {
   return std::string(value);
 }
 
+const model::known_param* find_param(std::string_view name) {
+  for (const auto& p : model::known_jail_params)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> known_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, f] : fields()) names.push_back(name);
+  for (const auto& p : model::known_jail_params) names.emplace_back(p.name);
+  return names;
+}
+
+// The value of a jail(8) parameter jaild keeps verbatim, checked against the
+// kind jail(8) gives the parameter when it is one jail(8) has.
+json param_value(const std::string& key, std::string_view value, std::vector<std::string>* warnings) {
+  if (value.empty()) return nullptr;
+  if (looks_like_json(value)) {
+    json v = json::parse(value, nullptr, false);
+    if (v.is_discarded()) throw std::invalid_argument("the value of " + key + " is not valid JSON");
+    return v;
+  }
+  const auto* known = find_param(key);
+  if (!known) {
+    if (warnings) {
+      std::string w = "'" + key + "' is neither a spec field nor a jail(8) parameter";
+      if (auto near = nearest(key, known_names())) w += "; did you mean '" + *near + "'?";
+      warnings->push_back(w);
+    }
+    return typed_param(value);
+  }
+  switch (known->kind) {
+    case model::param_kind::boolean:
+      if (value == "true" || value == "1" || value == "yes") return true;
+      if (value == "false" || value == "0" || value == "no") return false;
+      {
+        std::string why = key + " takes true or false, not '" + std::string(value) + "'";
+        if (auto near = nearest(value, {"true", "false"})) why += "; did you mean '" + *near + "'?";
+        throw std::invalid_argument(why);
+      }
+    case model::param_kind::integer:
+      try {
+        std::size_t used = 0;
+        const long long n = std::stoll(std::string(value), &used);
+        if (used == value.size()) return n;
+      } catch (const std::exception&) {
+      }
+      throw std::invalid_argument(key + " takes a number, not '" + std::string(value) + "'");
+    case model::param_kind::text: return typed_param(value);
+  }
+  return typed_param(value);
+}
+
 }  // namespace
 
-void add_assignment(json& patch, std::string_view assignment) {
+void add_assignment(json& patch, std::string_view assignment, std::vector<std::string>* warnings) {
   auto eq = assignment.find('=');
   std::string key(assignment.substr(0, eq));
   std::string_view value =
@@ -110,14 +170,15 @@ void add_assignment(json& patch, std::string_view assignment) {
     }
   }
 
+  // labels.KEY=VALUE: one label (an empty VALUE removes it).
+  if (key.starts_with("labels.") && key.size() > 7) {
+    patch["labels"][key.substr(7)] = value.empty() ? json(nullptr) : json(std::string(value));
+    return;
+  }
   auto it = fields().find(key);
   if (it == fields().end()) {
     // Not modelled: a jail(8) parameter kept verbatim.
-    json v = value.empty() ? json(nullptr)
-                           : (looks_like_json(value) ? json::parse(value, nullptr, false)
-                                                     : typed_param(value));
-    if (v.is_discarded()) throw std::invalid_argument("the value of " + key + " is not valid JSON");
-    patch["params"][key] = v;
+    patch["params"][key] = param_value(key, value, warnings);
     return;
   }
   json v;
@@ -150,7 +211,14 @@ void add_assignment(json& patch, std::string_view assignment) {
                                       "'");
         break;
       case kind::list: v = split_commas(value); break;
-      case kind::argv: v = json::array({std::string(value)}); break;
+      // A hook is a command line jaild runs as jail(8) does.
+      case kind::hook: v = json::array({std::string(value)}); break;
+      // `command` is an argv: split as jail.conf's command is.
+      case kind::command: v = jailconf::command_argv(value); break;
+      case kind::health: v = health_flag(value); break;
+      case kind::structured:
+        throw std::invalid_argument(key + " takes a JSON object; for one interface, --vnet "
+                                    "BRIDGE[:ADDR] or --network NAME");
     }
   }
   json* at = &patch;
@@ -159,9 +227,10 @@ void add_assignment(json& patch, std::string_view assignment) {
   (*at)[path.back()] = v;
 }
 
-json assignments_to_patch(const std::vector<std::string>& assignments) {
+json assignments_to_patch(const std::vector<std::string>& assignments,
+                          std::vector<std::string>* warnings) {
   json patch = json::object();
-  for (const auto& a : assignments) add_assignment(patch, a);
+  for (const auto& a : assignments) add_assignment(patch, a, warnings);
   return patch;
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "client/suggest.h"
+#include "client/times.h"
 
 namespace jaild::client {
 
@@ -46,7 +47,15 @@ std::string text_or_dash(const nlohmann::json& v) {
 }
 
 void print_json(const nlohmann::json& j) {
-  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout << with_rfc3339_times(j).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << std::endl;
+}
+
+void report_warnings(const context& ctx, const std::vector<std::string>& warnings) {
+  if (warnings.empty()) return;
+  if (ctx.strict) throw std::invalid_argument(warnings.front() + " (refused: --strict)");
+  for (const auto& w : warnings)
+    std::cerr << "jailctl: warning: " << w << " (kept as a jail(8) parameter; --strict refuses it)\n";
 }
 
 std::string human_bytes(double bytes) {

@@ -18,6 +18,7 @@ namespace jaild::client {
 struct context {
   endpoint ep;
   bool json_output = false;
+  bool strict = false;  // --strict: an unknown parameter is an error, not a warning
   table_style style;  // --columns, --no-header
   // Set by the chosen subcommand; returns jailctl's exit status.
   std::function<int(api_client&)> run;
@@ -29,6 +30,8 @@ void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
 void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
+void add_wait_command(CLI::App& app, context& ctx);        // commands_wait.cpp
+void add_completion_command(CLI::App& app, context& ctx);  // completion.cpp
 
 // When parsing failed because the command itself is unknown ("jailctl lst"):
 // the sentence that says so, with the nearest command when there is one.
@@ -38,7 +41,11 @@ std::optional<std::string> unknown_command_hint(const CLI::App& app, int argc,
 // Helpers.
 std::string jail_path(const std::string& name);
 std::string text_or_dash(const nlohmann::json& v);
+// Pretty JSON on stdout, times as RFC 3339 (times.h), flushed.
 void print_json(const nlohmann::json& j);
+// The warnings of NAME=VALUE assignments on stderr; with --strict, refuses
+// (std::invalid_argument) instead.
+void report_warnings(const context& ctx, const std::vector<std::string>& warnings);
 // "1.5 GiB", "120 MiB", "512 B"
 std::string human_bytes(double bytes);
 // "3m12s" from milliseconds

@@ -1,30 +1,29 @@
 // jailctl events, ops, op, boot-plan: what happened and what will.
-#include <ctime>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "client/cli.h"
 #include "client/table.h"
+#include "client/times.h"
 
 namespace jaild::client {
 namespace {
 
 using nlohmann::json;
 
+// Local time to the millisecond: events come several a second.
 std::string clock_time(long long ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return fmt::format("{}.{:03}", buf, ms % 1000);
+  return fmt::format("{}.{:03}", local_time(ms), ((ms % 1000) + 1000) % 1000);
 }
 
 // One line per event, like a log: time, sequence, type, jail, what.
 void print_event(const json& e, bool as_json) {
   if (as_json) {
-    std::cout << e.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    // One line per event, flushed: a pipe reads each as it happens.
+    std::cout << with_rfc3339_times(e).dump(-1, ' ', false, json::error_handler_t::replace)
+              << std::endl;
     return;
   }
   const auto& d = e["data"];
@@ -46,15 +45,19 @@ void print_event(const json& e, bool as_json) {
 
 void add_event_commands(CLI::App& app, context& ctx) {
   static bool follow = false;
-  static long long since = 0;
+  static std::optional<long long> since;
   static std::string jail;
   auto* events = app.add_subcommand("events", "print jaild's events (state changes, operations)");
-  events->add_flag("-f,--follow", follow, "keep printing new events as they happen");
-  events->add_option("--since", since, "only events after this sequence number");
+  events->add_flag("-f,--follow", follow,
+                   "keep printing new events as they happen, from now (or from --since)");
+  events->add_option("--since", since, "only events after this sequence number (0: all stored)");
   events->add_option("--jail", jail, "only this jail's events");
   events->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
-      std::string path = fmt::format("/v1/events?since={}&follow={}", since, follow ? "true" : "false");
+      // Without --since: the stored history, or with --follow what happens
+      // from now on (jaild's own default when no position is given).
+      std::string path = fmt::format("/v1/events?follow={}", follow ? "true" : "false");
+      if (since || !follow) path += fmt::format("&since={}", since.value_or(0));
       if (!jail.empty()) path += "&jail=" + url_escape(jail);
       std::string buffer;
       api.stream(path, [&](std::string_view chunk) {

@@ -4,7 +4,9 @@
 
 #include "client/assign.h"
 #include "client/cli.h"
+#include "client/field_flags.h"
 #include "client/table.h"
+#include "client/times.h"
 
 namespace jaild::client {
 namespace {
@@ -58,6 +60,8 @@ void flatten(const json& j, const std::string& prefix, table& out) {
       std::string joined;
       for (const auto& v : value) joined += (joined.empty() ? "" : ", ") + text_or_dash(v);
       out.add({name, joined});
+    } else if (is_time_key(key) && value.is_number_integer()) {
+      out.add({name, local_time(value.get<long long>())});
     } else if (!value.is_null() && !(value.is_string() && value.get<std::string>().empty())) {
       out.add({name, text_or_dash(value)});
     }
@@ -74,8 +78,8 @@ json read_json_object(const std::string& file, const char* what) {
 }
 
 struct create_options {
-  std::string name, file, path, hostname, cpuset, start;
-  std::vector<std::string> ip4, ip6, depend, limits, params, assignments;
+  std::string name, file, path, hostname, cpuset, start, health, restart;
+  std::vector<std::string> ip4, ip6, depend, limits, params, assignments, vnet, networks, labels;
   std::optional<int> priority;
   bool boot = false;
 };
@@ -83,11 +87,27 @@ struct create_options {
 }  // namespace
 
 void add_jail_commands(CLI::App& app, context& ctx) {
+  static std::vector<std::string> labels, states;
   auto* list = app.add_subcommand("list", "list jails: JID, NAME, STATE, IP4, PORTS, PATH");
   list->alias("ls");
+  list->add_option("-l,--label", labels,
+                   "only jails with this label: KEY=VALUE, or KEY for any value; repeatable")
+      ->allow_extra_args(false);
+  list->add_option("--state", states, "only jails in this state (running, stopped, ...); repeatable")
+      ->allow_extra_args(false);
   list->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
-      auto body = api.call("GET", "/v1/jails");
+      // The server selects: the same query a scheduler sends.
+      std::string query;
+      auto add = [&query](const char* key, const std::vector<std::string>& values) {
+        if (values.empty()) return;
+        std::string joined;
+        for (const auto& v : values) joined += (joined.empty() ? "" : ",") + v;
+        query += std::string(query.empty() ? "?" : "&") + key + "=" + url_escape(joined);
+      };
+      add("label", labels);
+      add("state", states);
+      auto body = api.call("GET", "/v1/jails" + query);
       if (ctx.json_output) return print_json(body), 0;
       table t({"JID", "NAME", "STATE", "IP4", "PORTS", "PATH"});
       for (const auto& jail : body["jails"]) {
@@ -125,15 +145,32 @@ void add_jail_commands(CLI::App& app, context& ctx) {
   create->add_option("-f,--file", co.file, "a jail spec as JSON ('-' for standard input)");
   create->add_option("--path", co.path, "root directory of the jail");
   create->add_option("--hostname", co.hostname, "host.hostname");
-  create->add_option("--ip4", co.ip4, "shared-IP address [iface|]addr[/len], repeatable");
-  create->add_option("--ip6", co.ip6, "shared-IP IPv6 address, repeatable");
-  create->add_option("--depend", co.depend, "a jail this one needs first, repeatable");
+  create->add_option("--ip4", co.ip4, "shared-IP address [iface|]addr[/len], repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--ip6", co.ip6, "shared-IP IPv6 address, repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--depend", co.depend, "a jail this one needs first, repeatable")
+      ->allow_extra_args(false);
   create->add_option("--priority", co.priority, "start priority, lower first (default 99)");
   create->add_flag("--boot", co.boot, "start with jaild");
-  create->add_option("--limit", co.limits, "RCTL rule such as memoryuse:deny=512M, repeatable");
+  create->add_option("--limit", co.limits, "RCTL rule such as memoryuse:deny=512M, repeatable")
+      ->allow_extra_args(false);
   create->add_option("--cpuset", co.cpuset, "CPU list such as 0-1");
   create->add_option("--start", co.start, "exec.start command, e.g. 'sh /etc/rc'");
-  create->add_option("--param", co.params, "a jail(8) parameter NAME=VALUE, repeatable");
+  create->add_option("--param", co.params, "a jail(8) parameter NAME=VALUE, repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--vnet", co.vnet,
+                     "a VNET interface on a bridge, BRIDGE[:ADDR[,ADDR]], repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--network", co.networks,
+                     "a VNET interface leased from this managed network, repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--health", co.health,
+                     "health check: tcp:[HOST:]PORT, http://HOST:PORT/PATH or exec:COMMAND");
+  create->add_option("--label", co.labels, "a label KEY=VALUE, repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--restart", co.restart,
+                     "restart policy: no, on-failure[:N], always or unless-stopped");
   create->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       json spec = co.file.empty() ? json::object() : read_json_object(co.file, "a jail spec");
@@ -148,8 +185,21 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       if (!co.limits.empty()) spec["limits"] = co.limits;
       if (co.priority) spec["priority"] = *co.priority;
       if (co.boot) spec["boot"] = true;
-      for (const auto& p : co.params) add_assignment(spec, p);
-      spec.merge_patch(assignments_to_patch(co.assignments));
+      if (!co.health.empty()) spec["health"] = health_flag(co.health);
+      if (!co.restart.empty()) spec["restart"] = co.restart;
+      for (const auto& v : co.vnet) spec["vnet"]["interfaces"].push_back(vnet_interface_flag(v));
+      for (const auto& n : co.networks)
+        spec["vnet"]["interfaces"].push_back(network_interface_flag(n));
+      for (const auto& l : co.labels) {
+        const auto eq = l.find('=');
+        if (eq == std::string::npos || eq == 0)
+          throw std::invalid_argument("--label takes KEY=VALUE, not '" + l + "'");
+        spec["labels"][l.substr(0, eq)] = l.substr(eq + 1);
+      }
+      std::vector<std::string> warnings;
+      for (const auto& p : co.params) add_assignment(spec, p, &warnings);
+      spec.merge_patch(assignments_to_patch(co.assignments, &warnings));
+      report_warnings(ctx, warnings);
       if (!spec.contains("name"))
         throw std::invalid_argument(
             "give the jail a name: jailctl create NAME ... or \"name\" in the file");
@@ -171,7 +221,9 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       json patch = patch_file.empty() ? json::object()
                                       : read_json_object(patch_file, "a merge patch");
       // Not merge_patch: a null here is a removal the server must see.
-      overlay(patch, assignments_to_patch(assignments));
+      std::vector<std::string> warnings;
+      overlay(patch, assignments_to_patch(assignments, &warnings));
+      report_warnings(ctx, warnings);
       if (patch.empty()) throw std::invalid_argument("nothing to set: give NAME=VALUE or -f FILE");
       auto updated = api.call("PATCH", jail_path(name), &patch, "application/merge-patch+json");
       if (ctx.json_output) return print_json(updated), 0;

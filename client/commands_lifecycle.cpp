@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -164,6 +165,14 @@ void add_lifecycle_commands(CLI::App& app, context& ctx) {
   top->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       const bool tty = isatty(STDOUT_FILENO);
+      // PCPU is this screen's own: the CPU seconds used since the previous
+      // screen (since the start, on the first), so that no other reader of
+      // the jail's usage (a Prometheus scrape) changes what top shows.
+      struct reading {
+        double cpu_seconds;
+        long long at_ms;
+      };
+      std::map<std::string, reading> previous;
       for (int i = 0; iterations == 0 || i < iterations; ++i) {
         if (i) std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(interval * 1000)));
         auto list = api.call("GET", "/v1/jails");
@@ -179,15 +188,34 @@ void add_lifecycle_commands(CLI::App& app, context& ctx) {
           }
           rows.push_back({{"jail", jail}, {"usage", usage}});
         }
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        std::map<std::string, reading> current;
+        for (auto& row : rows) {
+          const auto& st = row["jail"]["status"];
+          const auto started = st["started_at"].is_number() ? st["started_at"].get<long long>() : now;
+          auto& usage = row["usage"];
+          usage.erase("pcpu");
+          if (!usage.contains("cputime")) continue;
+          const auto jname = row["jail"]["spec"].value("name", "");
+          const reading r{usage["cputime"].get<double>(), now};
+          auto p = previous.find(jname);
+          const reading from = p != previous.end() && p->second.cpu_seconds <= r.cpu_seconds
+                                   ? p->second
+                                   : reading{0, started};
+          if (r.at_ms > from.at_ms)
+            usage["pcpu"] = 100.0 * (r.cpu_seconds - from.cpu_seconds) * 1000.0 /
+                            static_cast<double>(r.at_ms - from.at_ms);
+          current[jname] = r;
+        }
+        previous = std::move(current);
         if (ctx.json_output) {
           print_json(rows);
           continue;
         }
         if (tty) std::cout << "\033[H\033[2J";
         table t({"JID", "NAME", "UPTIME", "MEMORYUSE", "PCPU", "MAXPROC", "HEALTH", "RESTARTS"});
-        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
         for (const auto& row : rows) {
           const auto& st = row["jail"]["status"];
           const auto started = st["started_at"].is_number() ? st["started_at"].get<long long>() : now;

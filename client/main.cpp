@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   app.add_option("--cacert", ctx.ep.cacert, "CA certificate(s) that signed jaild's (PEM)");
   app.add_option("--cert", ctx.ep.cert, "client certificate for --host (PEM)");
   app.add_option("--key", ctx.ep.key, "the client certificate's private key (PEM)");
-  app.add_flag("--json", ctx.json_output, "print the API's JSON");
+  app.add_flag("--json", ctx.json_output, "print the API's JSON (times as RFC 3339)");
+  app.add_flag("--strict", ctx.strict,
+               "refuse a NAME=VALUE that is neither a spec field nor a jail(8) parameter");
   app.add_flag("--no-header", [&ctx](std::int64_t) { ctx.style.header = false; },
                "print tables without their header line");
   app.add_option("--columns", ctx.style.columns, "print only these table columns, in this order")
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
   add_network_commands(app, ctx);
   add_token_commands(app, ctx);
   add_jailconf_commands(app, ctx);
+  add_wait_command(app, ctx);
+  add_completion_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -45,6 +45,11 @@ std::optional<std::vector<std::string>> simple_argv(std::string_view command) {
   return argv;
 }
 
+std::vector<std::string> command_argv(std::string_view command) {
+  if (needs_shell(command)) return {"/bin/sh", "-c", std::string(command)};
+  return *simple_argv(command);
+}
+
 bool is_tool(const std::string& arg0, std::string_view tool) {
   if (arg0 == tool) return true;
   return arg0.size() > tool.size() && arg0.ends_with(tool) &&

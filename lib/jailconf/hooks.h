@@ -42,6 +42,11 @@ bool needs_shell(std::string_view command);
 // when it needs one (a pattern never matches a shell command line).
 std::optional<std::vector<std::string>> simple_argv(std::string_view command);
 
+// The argv jail(8) executes for a command line: its words when it needs no
+// shell, else /bin/sh -c LINE. Empty for a blank line. jail.conf's `command`
+// and jailctl's command= both go through this.
+std::vector<std::string> command_argv(std::string_view command);
+
 // Whether argv[0] names `tool`, bare or by any path ("ifconfig", "/sbin/ifconfig").
 bool is_tool(const std::string& arg0, std::string_view tool);
 

@@ -549,14 +549,7 @@ class mapper {
     for (const value& v : command_->values)
       if (!v.text.empty()) values.push_back(&v);
     if (values.size() == 1) {
-      const std::string& c = values[0]->text;
-      json argv = json::array();
-      if (needs_shell(c)) {
-        argv = {"/bin/sh", "-c", c};
-      } else {
-        const auto words = simple_argv(c);  // keep the optional alive while iterating
-        for (const auto& a : *words) argv.push_back(a);
-      }
+      json argv = command_argv(values[0]->text);
       if (!argv.empty()) set("/command", std::move(argv), values[0]->pos);
       return;
     }
