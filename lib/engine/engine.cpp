@@ -193,6 +193,13 @@ engine::counters engine::totals() const {
   return totals_;
 }
 
+std::map<std::string, engine::counters> engine::jail_totals() const {
+  guard lock(runtime_mutex_);
+  std::map<std::string, counters> out;
+  for (const auto& [name, rt] : runtimes_) out[name] = rt->counts;
+  return out;
+}
+
 std::string engine::new_operation_id() {
   return "op-" + base36(store_.next_counter("operation"));
 }

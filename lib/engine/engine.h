@@ -160,6 +160,9 @@ class engine {
     std::uint64_t starts = 0, start_failures = 0, stops = 0, restarts = 0, crashes = 0;
   };
   counters totals() const;
+  // The same per jail, for the jails that have a runtime record (every jail
+  // an operation has touched since jaild started).
+  std::map<std::string, counters> jail_totals() const;
 
  private:
   struct jail_runtime;

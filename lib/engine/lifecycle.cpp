@@ -482,6 +482,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
     rt->last_error = e.what();
     set_state(*rt, model::jail_state::failed, e.what());
     totals_.start_failures++;
+    rt->counts.start_failures++;
     throw;
   }
   host::jail_context ctx;
@@ -518,6 +519,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
     rt->drift = false;
     set_state(*rt, model::jail_state::running, op.reason());
     totals_.starts++;
+    rt->counts.starts++;
   } catch (const std::exception& e) {
     guard lock(runtime_mutex_);
     rt->last_error = e.what();
@@ -525,6 +527,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
     rt->interfaces.clear();
     set_state(*rt, model::jail_state::failed, e.what());
     totals_.start_failures++;
+    rt->counts.start_failures++;
     throw;
   }
   // Watched only now: an exit during the start failed the start above.
@@ -598,6 +601,7 @@ void engine::stop_steps(operation& op, const stop_options_api& options, op_journ
     rt->drift = false;
     set_state(*rt, model::jail_state::stopped, options.reason);
     totals_.stops++;
+    rt->counts.stops++;
   }
   release_bridges(journal);
 }

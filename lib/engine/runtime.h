@@ -22,6 +22,7 @@ struct engine::jail_runtime {
   std::vector<host::resolved_interface> interfaces;
   std::optional<std::int64_t> started_ms;
   int restarts = 0;                 // restarts by policy, shown in the status
+  counters counts;                  // this jail's share of engine::totals_, for /metrics
   std::optional<int> last_exit;
   std::string last_error;
   std::vector<std::string> warnings;  // from host::check

@@ -55,6 +55,7 @@ void engine::handle_exit(const std::string& name, const std::string& instance,
                     info.known ? fmt::format("exited with status {}", info.status)
                                : std::string("exited"));
   totals_.crashes++;
+  it->second->counts.crashes++;
   queue_->push(name, op->id(), {}, [this, op, instance, info] {
     run_operation(op, [&](op_journal& journal) { recover_steps(*op, instance, info, journal); });
   });
