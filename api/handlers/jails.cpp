@@ -5,6 +5,7 @@
 #include "api/problem.h"
 #include "api/service.h"
 #include "api/url.h"
+#include "lib/model/selector.h"
 #include "lib/model/validate.h"
 
 namespace jaild::api {
@@ -26,14 +27,33 @@ response entry_response(unsigned status, const engine::jail_entry& entry) {
 
 void service::add_jail_routes() {
   router_.add({"GET", "/v1/jails", role::viewer, run_on::io,
-               [this](request&) {
+               [this](request& req) {
+                 auto query = [&req](const char* key) -> std::optional<std::string> {
+                   auto it = req.query.find(key);
+                   if (it == req.query.end()) return std::nullopt;
+                   return it->second;
+                 };
+                 const auto selector = model::parse_selector(query("label"), query("state"));
                  auto snap = engine_.current();
                  response r;
-                 // The body stays shared with the snapshot, which stays alive with it.
-                 r.shared_body = std::shared_ptr<const std::string>(snap, &snap->list_json());
+                 if (selector.empty()) {
+                   // The body stays shared with the snapshot, which stays alive with it.
+                   r.shared_body = std::shared_ptr<const std::string>(snap, &snap->list_json());
+                   return r;
+                 }
+                 r.body = "{\"jails\":[";
+                 bool first = true;
+                 for (const auto& [name, entry] : snap->jails()) {
+                   if (!selector.matches(entry->spec, entry->status)) continue;
+                   if (!first) r.body += ',';
+                   r.body += entry->json;
+                   first = false;
+                 }
+                 r.body += "]}";
                  return r;
                },
-               "List every jail with its spec and status"});
+               "List the jails with their spec and status (?label=KEY=VALUE,... and "
+               "?state=STATE,... select some)"});
 
   router_.add({"POST", "/v1/jails", role::admin, run_on::pool,
                [this](request& req) {

@@ -686,9 +686,10 @@ namespace jaild::engine {
 namespace {
 
 // Fields a running jail takes without a restart: the supervisor's own, the
-// limits, cpuset and published ports (applied live), and the hooks read only
-// when it stops.
+// limits, cpuset and published ports (applied live), the hooks read only
+// when it stops, and labels, which jaild never acts on.
 model::jail_spec without_live_fields(model::jail_spec s) {
+  s.labels.clear();
   s.limits.clear();
   s.ports.clear();
   s.cpuset.clear();

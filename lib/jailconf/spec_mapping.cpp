@@ -78,7 +78,7 @@ const std::vector<std::string> variable_names{
     "jaild_vnetN_bridge",   "jaild_vnetN_network", "jaild_vnetN_ip4",
     "jaild_vnetN_ip6",      "jaild_vnetN_defaultrouter", "jaild_vnetN_defaultrouter6",
     "jaild_vnetN_mac",      "jaild_capabilities",  "jaild_seccomp",
-    "jaild_no_new_privs",   "jaild_ports"};
+    "jaild_no_new_privs",   "jaild_ports",         "jaild_labels"};
 
 std::optional<kind> classify(std::string_view name) {
   for (const auto& k : known_params)
@@ -472,6 +472,17 @@ class mapper {
         set("/confinement/seccomp", one(), at);
       } else if (key == "no_new_privs") {
         set("/confinement/no_new_privs", boolean(v), at);
+      } else if (key == "labels") {
+        // KEY=VALUE values; the spec's decoder checks keys and values.
+        for (const value& x : v.values) {
+          const auto eq = x.text.find('=');
+          if (eq == std::string::npos)
+            fail(x.pos, fmt::format("$jaild_labels takes KEY=VALUE values, not {}",
+                                    quote_text(x.text)),
+                 errc::invalid_value);
+          set("/labels/" + model::pointer_escape(x.text.substr(0, eq)), x.text.substr(eq + 1),
+              x.pos);
+        }
       } else if (key.starts_with("vnet")) {
         vnet_variable(v, key, vnet_vars);
       } else {

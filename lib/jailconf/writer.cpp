@@ -154,6 +154,11 @@ void write_jail(std::string& out, const model::jail_spec& s, int& next_unit) {
     w.list("$jaild_capabilities", s.confinement.capabilities);
   if (!s.confinement.seccomp) w.text("$jaild_seccomp", "unconfined");
   if (!s.confinement.no_new_privs) w.raw("$jaild_no_new_privs", "false");
+  if (!s.labels.empty()) {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : s.labels) pairs.push_back(key + "=" + value);
+    w.list("$jaild_labels", pairs);
+  }
   if (describe_interfaces) {
     for (std::size_t i = 0; i < s.vnet->interfaces.size(); ++i) {
       const auto& itf = s.vnet->interfaces[i];

@@ -205,6 +205,25 @@ restart_spec read_restart(const json& j, const std::string& where) {
   return s;
 }
 
+std::map<std::string, std::string> read_labels(const json& j, const std::string& where) {
+  if (j.size() > check::max_labels)
+    throw error(errc::invalid_value,
+                fmt::format("a jail has at most {} labels, not {}", check::max_labels, j.size()),
+                where);
+  std::map<std::string, std::string> labels;
+  for (const auto& [key, value] : j.items()) {
+    const auto at = where + "/" + pointer_escape(key);
+    if (auto why = check::label_key(key); !why.empty()) throw error(errc::invalid_value, why, at);
+    if (!value.is_string())
+      throw error(errc::invalid_type, fmt::format("label '{}' takes a string", key), at);
+    const auto text = value.get<std::string>();
+    if (auto why = check::label_value(key, text); !why.empty())
+      throw error(errc::invalid_value, why, at);
+    labels[key] = text;
+  }
+  return labels;
+}
+
 health_spec read_health(const json& j, const std::string& where) {
   json_reader r(j, where, "'health'");
   health_spec h;
@@ -317,7 +336,7 @@ const std::vector<std::string>& spec_field_names() {
   static const std::vector<std::string> names{
       "name",  "path",   "hostname", "params",   "exec",   "command",  "mount",
       "ip4",   "ip6",    "vnet",     "ports",    "depend",   "priority", "boot",   "persist",
-      "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement"};
+      "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement", "labels"};
   return names;
 }
 
@@ -396,6 +415,7 @@ jail_spec spec_from_json(const json& j) {
   s.stop_timeout = read_duration(r, "stop_timeout", s.stop_timeout, true);
   if (const auto* v = r.object("confinement"))
     s.confinement = read_confinement(*v, r.pointer("confinement"));
+  if (const auto* v = r.object("labels")) s.labels = read_labels(*v, r.pointer("labels"));
   r.finish("jail(8) parameters that jaild does not model go in 'params'");
   validate_spec(s);
   return s;
@@ -537,6 +557,7 @@ json spec_to_json(const jail_spec& s) {
        {{"capabilities", s.confinement.capabilities},
         {"seccomp", s.confinement.seccomp ? "default" : "unconfined"},
         {"no_new_privs", s.confinement.no_new_privs}}},
+      {"labels", s.labels},
   };
 }
 

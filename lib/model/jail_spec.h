@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -123,6 +124,9 @@ struct jail_spec {
   std::optional<health_spec> health;
   duration stop_timeout{10'000};       // stop.timeout
   confinement_spec confinement;
+  // Free key/value metadata for whoever drives jaild (a scheduler finds its
+  // own jails by them); jaild itself never acts on them.
+  std::map<std::string, std::string> labels;
 
   bool operator==(const jail_spec&) const = default;
 };

@@ -59,6 +59,26 @@ std::string jail_name(std::string_view name) {
   return {};
 }
 
+std::string label_key(std::string_view key) {
+  if (key.empty()) return "a label key cannot be empty";
+  if (key.size() > 63) return "label key " + quote(key) + " is longer than 63 characters";
+  if (!is_alnum(key.front()) || !is_alnum(key.back()))
+    return "label key " + quote(key) + " must start and end with a letter or a digit";
+  for (char c : key)
+    if (!is_alnum(c) && c != '.' && c != '_' && c != '-' && c != '/')
+      return "label key " + quote(key) + " may contain only letters, digits, '.', '_', '-' and '/'";
+  return {};
+}
+
+std::string label_value(std::string_view key, std::string_view value) {
+  if (value.size() > 255)
+    return "the value of label " + quote(key) + " is longer than 255 bytes";
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f || c == ',')
+      return "the value of label " + quote(key) + " holds a control character or ','";
+  return {};
+}
+
 std::string hostname(std::string_view name) {
   if (name.empty()) return "a hostname cannot be empty";
   if (name.size() > 255) return "hostname " + quote(name) + " is longer than 255 characters";

@@ -53,6 +53,19 @@ std::string cpu_list(std::string_view list);
 // A start priority: 0..9999, lower starts first.
 std::string priority(std::int64_t value);
 
+// A label key: 1-63 characters of [A-Za-z0-9._/-] that start and end with a
+// letter or digit ("team", "nomad.alloc", "example.org/owner"). Keys are
+// what a scheduler filters on (GET /v1/jails?label=KEY=VALUE), so they
+// hold no '=' or ',' and no blank.
+std::string label_key(std::string_view key);
+
+// A label value: at most 255 bytes of UTF-8 text without control
+// characters or ','; it may be empty.
+std::string label_value(std::string_view key, std::string_view value);
+
+// At most this many labels on one jail.
+inline constexpr std::size_t max_labels = 64;
+
 // A jail(8) parameter name as it appears in jail.conf: "allow.raw_sockets",
 // "enforce_statfs", "linux.osrelease".
 std::string param_name(std::string_view name);

@@ -209,3 +209,57 @@ TEST_CASE("jailctl: bash completion from the command tree, jail names from jaild
   CHECK_THAT(zsh.out, Contains("'--network[a VNET interface leased from this managed network, "
                                "repeatable]:value:_files'"));
 }
+
+TEST_CASE("labels: set from jailctl, selected by the server, kept through jail.conf",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  REQUIRE(d.jailctl({"create", "web", "path=" + d.root("web"), "--label", "team=web",
+                     "--label", "nomad.alloc=7f3a"}).status == 0);
+  REQUIRE(d.jailctl({"create", "api", "path=" + d.root("api"), "labels.team=web"}).status == 0);
+  REQUIRE(d.jailctl({"create", "db", "path=" + d.root("db"), "labels.team=data",
+                     "exec.prestart=exit 7"}).status == 0);
+  CHECK(d.jailctl({"start", "db"}).status == 1);  // failed: a state to select on
+  auto names = [](const json& body) {
+    std::vector<std::string> out;
+    for (const auto& j : body["jails"]) out.push_back(j["spec"]["name"]);
+    return out;
+  };
+  using v = std::vector<std::string>;
+  CHECK(names(d.curl("GET", "/v1/jails?label=team=web").json()) == v{"api", "web"});
+  CHECK(names(d.curl("GET", "/v1/jails?label=team=web,nomad.alloc").json()) == v{"web"});
+  CHECK(names(d.curl("GET", "/v1/jails?label=nomad.alloc=7f3a").json()) == v{"web"});
+  CHECK(names(d.curl("GET", "/v1/jails?state=failed").json()) == v{"db"});
+  CHECK(names(d.curl("GET", "/v1/jails?state=stopped&label=team").json()) == v{"api", "web"});
+  CHECK(names(d.curl("GET", "/v1/jails?label=team=ops").json()).empty());
+  CHECK(names(d.curl("GET", "/v1/jails").json()).size() == 3);
+  auto bad = d.curl("GET", "/v1/jails?state=sleeping");
+  CHECK(bad.status == 400);
+  CHECK(bad.json()["code"] == "bad_request");
+  CHECK(d.curl("GET", "/v1/jails?label=-x").status == 400);
+
+  auto r = d.jailctl({"list", "-l", "team=web", "--no-header", "--columns", "name"});
+  CHECK(r.out == "api\nweb\n");
+  r = d.jailctl({"list", "-l", "team=web", "-l", "nomad.alloc=7f3a", "--no-header", "--columns",
+                 "name"});
+  CHECK(r.out == "web\n");
+  r = d.jailctl({"ls", "--state", "failed", "--no-header", "--columns", "name"});
+  CHECK(r.out == "db\n");
+  // A bad label is refused with the field, and nothing changes.
+  const auto before = d.dump_database();
+  r = d.jailctl({"set", "web", "labels.-x=1"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("label key '-x'") && Contains("[invalid_value]"));
+  CHECK(d.dump_database() == before);
+  // Removing one label.
+  REQUIRE(d.jailctl({"set", "web", "labels.nomad.alloc="}).status == 0);
+  CHECK(json::parse(d.jailctl({"--json", "show", "web"}).out)["spec"]["labels"] ==
+        json{{"team", "web"}});
+  // jail.conf export and import keep them.
+  auto exported = d.curl("GET", "/v1/jails/export");
+  CHECK_THAT(exported.body, Contains("$jaild_labels = \"team=data\";"));
+  REQUIRE(d.jailctl({"destroy", "api"}).status == 0);
+  auto plan = d.curl("POST", "/v1/jails/import?dry_run=true", exported.body, "text/plain").json();
+  for (const auto& j : plan["jails"])
+    if (j["name"] == "api") CHECK(j["spec"]["labels"] == json{{"team", "web"}});
+}

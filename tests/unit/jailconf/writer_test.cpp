@@ -47,7 +47,8 @@ model::jail_spec api_spec() {
                "retries": 4, "start_period": "30s"},
     "stop_timeout": "0s",
     "confinement": {"capabilities": ["SYS_PTRACE", "SYS_NICE"], "seccomp": "unconfined",
-                    "no_new_privs": false}
+                    "no_new_privs": false},
+    "labels": {"team": "web", "example.org/owner": "ops=1 team", "nomad.alloc": ""}
   })"));
 }
 
@@ -143,5 +144,29 @@ TEST_CASE("writer: quoted values read back as written", "[jailconf]") {
     REQUIRE(t.word.is_literal());  // nothing in it expands
     CHECK(t.word.literal() == s);
     CHECK(lex.next().kind == token_kind::end);
+  }
+}
+
+TEST_CASE("writer: labels are $jaild_labels, one KEY=VALUE each", "[jailconf]") {
+  auto s = small_spec("web");
+  s.labels = {{"team", "web"}, {"nomad.alloc", "7f3a"}};
+  const auto text = write_jail_conf({s});
+  CHECK(text.find("\t$jaild_labels = \"nomad.alloc=7f3a\";\n\t$jaild_labels += \"team=web\";\n") !=
+        std::string::npos);
+  CHECK(reimport(text).at(0).labels == s.labels);
+  // A value without '=' and a bad key are refused with their place in the file.
+  memory_loader none;
+  try {
+    import_text("web { path = \"/jails/web\"; $jaild_labels = \"team\"; }\n", "/j.conf", none);
+    FAIL("accepted");
+  } catch (const jaild::error& e) {
+    CHECK(std::string(e.what()).find("$jaild_labels takes KEY=VALUE values") != std::string::npos);
+  }
+  try {
+    import_text("web { path = \"/jails/web\"; $jaild_labels = \"-x=1\"; }\n", "/j.conf", none);
+    FAIL("accepted");
+  } catch (const jaild::error& e) {
+    CHECK(std::string(e.what()).find("/j.conf:1:") != std::string::npos);
+    CHECK(std::string(e.what()).find("label key '-x'") != std::string::npos);
   }
 }

@@ -291,3 +291,67 @@ TEST_CASE("jail_spec: confinement names Linux capabilities and the filter", "[mo
   CHECK_THAT(refused({{"seccomp", "off"}}), Catch::Contains("/confinement/seccomp"));
   CHECK_THAT(refused({{"nnp", true}}), Catch::Contains("nnp"));
 }
+
+TEST_CASE("jail_spec: labels are checked key by key and value by value", "[model]") {
+  auto spec = [](json labels) {
+    return jaild::model::spec_from_json(json{{"name", "web"}, {"path", "/jails/web"}, {"labels", labels}});
+  };
+  auto s = spec({{"team", "web"}, {"nomad.alloc", "7f3a-01"}, {"example.org/owner", ""}});
+  CHECK(s.labels.at("nomad.alloc") == "7f3a-01");
+  CHECK(jaild::model::spec_to_json(s)["labels"] == json{{"team", "web"}, {"nomad.alloc", "7f3a-01"},
+                                                 {"example.org/owner", ""}});
+  CHECK(jaild::model::spec_from_json(json{{"name", "a"}, {"path", "/a"}}).labels.empty());
+  auto refused = [&](json labels, const std::string& field, const std::string& words) {
+    try {
+      spec(labels);
+      FAIL("accepted " << labels.dump());
+    } catch (const jaild::error& e) {
+      CHECK(e.field() == field);
+      CHECK_THAT(e.what(), Catch::Matchers::Contains(words));
+    }
+  };
+  refused({{"-team", "x"}}, "/labels/-team", "must start and end with a letter or a digit");
+  refused({{"a=b", "x"}}, "/labels/a=b", "may contain only");
+  refused({{"te am", "x"}}, "/labels/te am", "may contain only");
+  refused({{std::string(64, 'a'), "x"}}, "/labels/" + std::string(64, 'a'), "longer than 63");
+  refused({{"team", 5}}, "/labels/team", "takes a string");
+  refused({{"team", "a,b"}}, "/labels/team", "','");
+  refused({{"team", "a\nb"}}, "/labels/team", "control character");
+  refused({{"team", std::string(256, 'v')}}, "/labels/team", "longer than 255 bytes");
+  refused({{"a/b", 1}}, "/labels/a~1b", "takes a string");
+  json many = json::object();
+  for (int i = 0; i < 65; ++i) many["k" + std::to_string(i)] = "v";
+  refused(many, "/labels", "at most 64 labels");
+  refused(json::array(), "/labels", "");
+}
+
+#include "lib/model/selector.h"
+
+TEST_CASE("selector: labels all match, states any", "[model]") {
+  auto s = jaild::model::spec_from_json(
+      json{{"name", "web"}, {"path", "/jails/web"}, {"labels", {{"team", "web"}, {"tier", "front"}}}});
+  jaild::model::jail_status running;
+  running.state = jaild::model::jail_state::running;
+  jaild::model::jail_status stopped;
+  auto sel = [](std::optional<std::string> l, std::optional<std::string> st) {
+    return jaild::model::parse_selector(l, st);
+  };
+  CHECK(sel(std::nullopt, std::nullopt).empty());
+  CHECK(sel("team=web", std::nullopt).matches(s, stopped));
+  CHECK(sel("team=web,tier", std::nullopt).matches(s, stopped));
+  CHECK_FALSE(sel("team=web,tier=back", std::nullopt).matches(s, stopped));
+  CHECK_FALSE(sel("team=we", std::nullopt).matches(s, stopped));
+  CHECK_FALSE(sel("owner", std::nullopt).matches(s, stopped));
+  CHECK(sel("team=web", "running").matches(s, running));
+  CHECK_FALSE(sel("team=web", "running").matches(s, stopped));
+  CHECK(sel(std::nullopt, "failed,stopped").matches(s, stopped));
+  CHECK_THROWS_AS(sel("-x=1", std::nullopt), jaild::error);
+  CHECK_THROWS_AS(sel("", std::nullopt), jaild::error);
+  try {
+    sel(std::nullopt, "runing");
+    FAIL("accepted");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == jaild::errc::bad_request);
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("'runing' is not one of"));
+  }
+}
