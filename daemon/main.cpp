@@ -204,7 +204,9 @@ int main(int argc, char** argv) {
   std::optional<std::filesystem::path> config_file;
   daemon::overrides flags;
   bool check_only = false;
-  app.add_option("--config", config_file, "configuration file (TOML, see jaild.conf(5))")
+  app.add_option("--config", config_file,
+                 std::string("configuration file (TOML, see jaild.conf(5)); default ") +
+                     JAILD_DEFAULT_CONFIG + " when it exists")
       ->check(CLI::ExistingFile);
   app.add_option("--state-dir", flags.state_dir,
                  std::string("directory for the database, socket and runtime files (default ") +
@@ -216,6 +218,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-file", flags.log_file, "log to this file instead of standard error");
   app.add_flag("--check", check_only, "check the configuration, print it, and exit");
   CLI11_PARSE(app, argc, argv);
+  // Without --config, the installed configuration file when there is one,
+  // so that a service unit runs with or without it.
+  if (!config_file && std::filesystem::exists(JAILD_DEFAULT_CONFIG))
+    config_file = JAILD_DEFAULT_CONFIG;
 
   daemon::config c;
   try {
@@ -225,7 +231,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::cout << "state_dir = " << c.state_dir << "\nsocket = " << c.socket
+    std::cout << "config = " << (config_file ? config_file->string() : "(none: built-in defaults)")
+              << "\nstate_dir = " << c.state_dir << "\nsocket = " << c.socket
               << "\ndatabase = " << c.database() << "\naudit_log = " << c.auth.audit_log << "\n";
     if (c.https.enabled())
       std::cout << "https = " << c.https.address << ":" << c.https.port << "\n";
