@@ -56,6 +56,9 @@ struct engine_options {
   std::chrono::milliseconds crashloop_window{60'000};  // ... within this window = crashloop
   std::size_t operations_kept = 1000;                  // finished operations kept in the store
   std::size_t queue_limit = 4;                         // operations waiting per jail before 409
+  // Every running jail is looked up on the host this often (liveness.cpp),
+  // the safety net under the watchers; 0 turns it off.
+  std::chrono::milliseconds liveness_interval{30'000};
 };
 
 struct start_options {
@@ -268,6 +271,11 @@ class engine {
                  const jail_runtime& rt, std::string& detail);
   void cancel_timers(jail_runtime& rt) REQUIRES(runtime_mutex_);
 
+  // liveness.cpp
+  // Starts the periodic check once (from watch()); a no-op after that.
+  void start_liveness();
+  void check_liveness() EXCLUDES(runtime_mutex_);
+
   store::store& store_;
   host::host& host_;
   engine_options options_;
@@ -305,6 +313,7 @@ class engine {
   std::uint64_t next_listener_ GUARDED_BY(listeners_mutex_) = 1;
 
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> liveness_started_{false};
   std::unique_ptr<op_queue> queue_;   // posts to sched_
   std::unique_ptr<scheduler> sched_;  // last: its threads stop first
 };

@@ -69,8 +69,9 @@ host::running_jail start_pipeline(host::host& h, const host::jail_context& ctx,
     h.attach_interfaces(ctx, *jail, sinks);
     h.publish(ctx, *jail, sinks);
     jail_hooks(h, ctx, *jail, "start", exec.start, sinks);
-    h.start_main(ctx, *jail, sinks);  // jail(8)'s `command`, then nopersist
+    h.start_main(ctx, *jail, sinks);  // jail(8)'s `command`
     host_hooks(h, ctx, "poststart", exec.poststart, sinks);
+    h.clear_persist(ctx, *jail, sinks);  // as jail(8), after poststart
     return *jail;
   } catch (const std::exception& e) {
     spdlog::warn("jail {}: start failed ({}); undoing what was done", ctx.spec.name, e.what());

@@ -23,6 +23,7 @@ using clock = std::chrono::steady_clock;
 
 void engine::watch(jail_runtime& rt) {
   if (!rt.handle) return;
+  start_liveness();
   const auto handle = *rt.handle;
   const auto name = rt.name;
   const auto instance = rt.instance;

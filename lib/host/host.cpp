@@ -61,7 +61,8 @@ nlohmann::json platform_info_to_json(const platform_info& p) {
     prereqs.push_back({{"name", pr.name},
                        {"ok", pr.ok},
                        {"message", pr.ok ? "" : pr.message},
-                       {"needed_by", pr.needed_by}});
+                       {"needed_by", pr.needed_by},
+                       {"severity", pr.warning ? "warning" : "error"}});
   return {{"platform", p.platform},
           {"kernel", p.kernel},
           {"hostname", p.hostname},

@@ -178,6 +178,9 @@ struct prerequisite {
   bool ok = false;
   std::string message;       // when not ok: one sentence of what to change
   std::vector<std::string> needed_by;  // spec features that need it: "vnet", "limits", ...
+  // Missing it is worth saying, not a reason to refuse: the jail runs (check()
+  // returns the message as a warning). Refusals are for what the kernel cannot do.
+  bool warning = false;
 };
 
 struct platform_info {
@@ -233,14 +236,22 @@ class host {
                              std::string_view stage, const std::string& command,
                              step_sinks sinks) = 0;
 
-  // jail(8)'s last two start steps, called once after the exec.start hooks
-  // and before exec.poststart: starts spec.command (if any) inside the jail as
-  // its main process (an argv, no shell; not waited for), then, when
-  // spec.persist is false, drops the persist flag the jail was created with,
-  // so that the jail ends with its last process. The default does nothing,
-  // for adapters whose create_jail() already owns the jail's main process.
+  // jail(8)'s `command`, called once after the exec.start hooks and before
+  // exec.poststart: starts spec.command (if any) inside the jail as its main
+  // process (an argv, no shell; not waited for). An adapter whose jails end
+  // by themselves may also let persist go here (Linux's init does both at
+  // once). The default does nothing, for adapters whose create_jail()
+  // already owns the jail's main process.
   virtual void start_main(const jail_context& ctx, const running_jail& jail,
                           step_sinks sinks) {
+    (void)ctx, (void)jail, (void)sinks;
+  }
+  // The last start step, after exec.poststart, as jail(8)'s clear_persist at
+  // jail_create_done (usr.sbin/jail/jail.c): when spec.persist is false, drops
+  // the persist flag the jail was created with, so that it ends with its last
+  // process; poststart hooks run while it cannot end under them.
+  virtual void clear_persist(const jail_context& ctx, const running_jail& jail,
+                             step_sinks sinks) {
     (void)ctx, (void)jail, (void)sinks;
   }
 

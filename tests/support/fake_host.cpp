@@ -118,6 +118,17 @@ void fake_host::run_host_hook(const jail_context& ctx, std::string_view stage,
   step("hook." + std::string(stage) + " " + ctx.spec.name + " " + command, &sinks);
 }
 
+void fake_host::start_main(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  (void)jail;
+  step("start_main " + ctx.spec.name, &sinks);
+}
+
+void fake_host::clear_persist(const jail_context& ctx, const running_jail& jail,
+                              step_sinks sinks) {
+  (void)jail;
+  step("clear_persist " + ctx.spec.name, &sinks);
+}
+
 void fake_host::add_aliases(const jail_context& ctx, step_sinks sinks) {
   step("add_aliases " + ctx.spec.name, &sinks);
   for (const auto& a : ctx.spec.ip4) create({object_kind::alias, ctx.spec.name, a, {}}, sinks);

@@ -61,6 +61,11 @@ class fake_host : public host::host {
   void run_jail_hook(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
                      std::string_view stage, const std::string& command,
                      ::jaild::host::step_sinks sinks) override;
+  void start_main(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+                  ::jaild::host::step_sinks sinks) override;
+  void clear_persist(const ::jaild::host::jail_context& ctx,
+                     const ::jaild::host::running_jail& jail,
+                     ::jaild::host::step_sinks sinks) override;
   void stop_jail(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
                  ::jaild::host::step_sinks sinks) override;
   void destroy(const ::jaild::host::object& obj, ::jaild::host::step_sinks sinks) override;

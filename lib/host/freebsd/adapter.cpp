@@ -34,6 +34,11 @@ std::string argv_text(const std::vector<std::string>& argv) {
   return out;
 }
 
+// lstat(2) through the system, for check_path().
+std::function<path_kind(const std::string&)> lstat_of(system& sys) {
+  return [&sys](const std::string& path) { return sys.lstat_kind(path); };
+}
+
 std::string first_line(const std::string& text) {
   auto s = text.substr(0, text.find('\n'));
   return s.empty() ? text : s;
@@ -176,7 +181,7 @@ std::vector<std::string> adapter::check(const model::jail_spec& spec) {
   if (!spec.confinement.seccomp)
     throw error(errc::unsupported_on_platform, "FreeBSD has no seccomp filter to turn off",
                 "/confinement/seccomp");
-  require_prerequisites(spec, facts());
+  auto warnings = require_prerequisites(spec, facts());
   const auto cpus = cpuset_cpus(spec);
   const int have = sys_.cpus();
   if (!cpus.empty() && have > 0 && cpus.back() >= have)
@@ -184,7 +189,7 @@ std::vector<std::string> adapter::check(const model::jail_spec& spec) {
                 fmt::format("cpuset {} names CPU {}, but this host has CPUs 0-{}", spec.cpuset,
                             cpus.back(), have - 1),
                 "/cpuset");
-  return {};
+  return warnings;
 }
 
 // ---------------------------------------------------------------------------
@@ -217,14 +222,14 @@ void adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
     fstab = *text;
   }
   for (const auto& m : mount_plan(ctx.spec, fstab)) {
-    const auto resolved = sys_.real_path(m.point);
-    if (!resolved || !mount_point_safe(ctx.spec.path, m.point, *resolved))
+    // jail(8)'s check_path: no symbolic link below the jail's path; links
+    // above it are the admin's. mount(8) takes the path, as jail(8)'s does;
+    // no process of the jail runs yet to change it meanwhile.
+    if (auto problem = check_path(ctx.spec.path, m.point, false, lstat_of(sys_)); !problem.empty())
       throw error(errc::host_failure,
-                  fmt::format("{}: mount point {} {}", m.step, m.point,
-                              resolved ? "is reached through a symbolic link (now " + *resolved +
-                                             "); jaild does not mount there"
-                                       : "does not exist"));
-    sinks.objects.record({object_kind::mount, ctx.spec.name, m.point, {{"fstype", m.fstype}}});
+                  fmt::format("{}: mount point {}; jaild does not mount there", m.step, problem));
+    sinks.objects.record({object_kind::mount, ctx.spec.name, m.point,
+                          {{"fstype", m.fstype}, {"root", ctx.spec.path}}});
     run_step(m.step, {m.argv}, {}, sinks);
   }
 }
@@ -268,7 +273,7 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
 running_jail adapter::create_jail(const jail_context& ctx, step_sinks sinks) {
   const auto name = kernel_name(ctx.spec.name);
   sinks.objects.record({object_kind::jail, ctx.spec.name, name, {{"path", ctx.spec.path}}});
-  const auto params = create_params(ctx);
+  const auto params = create_params(ctx, sys_.features().meta);
   sys_result r;
   const auto start = clock::now();
   const auto jid = sys_.jail_set(params, jail_set_mode::create, &r);
@@ -345,6 +350,7 @@ void adapter::run_jail_hook(const jail_context& ctx, const running_jail& jail,
   o.user = ctx.spec.exec.jail_user;
   o.env = environment(jail_env(o.user), ctx.spec.exec.clean);
   o.output_file = ctx.spec.exec.consolelog;
+  o.output_root = ctx.spec.path;
   run_step("exec." + std::string(stage), {{"/bin/sh", "-c", command_text}, jail.jid}, o, sinks);
 }
 
@@ -354,6 +360,7 @@ void adapter::start_main(const jail_context& ctx, const running_jail& jail, step
     o.user = ctx.spec.exec.jail_user;
     o.env = environment(jail_env(o.user), ctx.spec.exec.clean);
     o.output_file = ctx.spec.exec.consolelog;
+    o.output_root = ctx.spec.path;
     const command cmd{ctx.spec.command, jail.jid};
     std::string why;
     const auto start = clock::now();
@@ -370,6 +377,10 @@ void adapter::start_main(const jail_context& ctx, const running_jail& jail, step
     std::lock_guard lock(mutex_);
     main_pids_[jail.jid] = pid;
   }
+}
+
+void adapter::clear_persist(const jail_context& ctx, const running_jail& jail,
+                            step_sinks sinks) {
   if (auto params = nopersist_params(ctx, jail.jid); !params.empty()) {
     sys_result r;
     const auto start = clock::now();
@@ -383,6 +394,18 @@ void adapter::start_main(const jail_context& ctx, const running_jail& jail, step
 // Stop and destroy.
 
 void adapter::stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) {
+  // The JID is only the jail's while the jail of that name has it: a jail
+  // removed meanwhile may have left it to another, whose processes are not
+  // to be signalled nor the jail removed.
+  if (!alive(jail)) {
+    note("jail.remove", {"jail_remove", std::to_string(jail.jid)},
+         "already gone: no live jail " + kernel_name(jail.name) + " with JID " +
+             std::to_string(jail.jid),
+         sinks);
+    std::lock_guard lock(mutex_);
+    main_pids_.erase(jail.jid);
+    return;
+  }
   const auto pids = sys_.jail_processes(jail.jid);
   // stop.timeout 0 means no SIGTERM: remove at once (jail(8)).
   if (!pids.empty() && ctx.spec.stop_timeout.count() > 0) {
@@ -471,6 +494,27 @@ void adapter::destroy_mount(const object& obj, step_sinks& sinks) {
     note("umount", umount_argv(obj.key), "not mounted: nothing to do", sinks);
     return;
   }
+  // As jail(8) before it unmounts (check_path with the mount's type): no
+  // symbolic link below the jail's path, and the point is still a mount of the
+  // type jaild made. Ledger rows from before the root was recorded have no
+  // "root" and get the type check only.
+  const auto attr = [&](const char* key) {
+    return obj.attrs.is_object() ? obj.attrs.value(key, "") : std::string();
+  };
+  const auto fstype = attr("fstype");
+  const auto root = attr("root");
+  if (!root.empty())
+    if (auto problem = check_path(root, obj.key, false, lstat_of(sys_)); !problem.empty())
+      throw error(errc::host_failure,
+                  fmt::format("umount: {}; unmount it by hand if it is still mounted", problem));
+  // The last mount on a point is the one on top, which umount(8) removes.
+  const auto top = std::find_if(mounts.rbegin(), mounts.rend(),
+                                [&](const mounted& m) { return m.point == obj.key; });
+  if (!fstype.empty() && top->fstype != fstype)
+    throw error(errc::host_failure,
+                fmt::format("umount: {} is a {} mount now, not the {} mount jaild made; "
+                            "jaild leaves it alone",
+                            obj.key, top->fstype, fstype));
   // A mount below this one (a crash can leave /dev/fd under /dev) goes first.
   for (const auto& m : mounts)
     if (m.point.starts_with(obj.key + "/"))
@@ -594,10 +638,15 @@ void adapter::update_limits(const jail_context& ctx, const running_jail& jail, s
   if (auto cpus = cpuset_cpus(ctx.spec); !cpus.empty()) {
     start = clock::now();
     auto rc = sys_.cpuset_set_jail(jail.jid, cpus);
-    if (!rc.ok())
+    // A running jail's set may grow or shrink within the host's set
+    // (cpuset_modify in sys/kern/kern_cpuset.c); what the kernel refuses:
+    if (rc.error == EINVAL)
       rc.message += (rc.message.empty() ? "" : "; ") +
-                    std::string("a running jail's CPU set can shrink, but growing it needs a "
-                                "restart of the jail");
+                    std::string("the set names CPUs outside the host's own set (cpuset -g)");
+    else if (rc.error == EDEADLK)
+      rc.message += (rc.message.empty() ? "" : "; ") +
+                    std::string("a process in the jail is pinned to CPUs outside the new set, "
+                                "which would leave it none (cpuset -g -j JID shows them)");
     syscall_step("cpuset", cpuset_journal(jail.jid, cpus), rc, since(start), sinks);
   }
 }
@@ -605,6 +654,9 @@ void adapter::update_limits(const jail_context& ctx, const running_jail& jail, s
 exec_result adapter::exec(const jail_context& ctx, const running_jail& jail,
                            const exec_request& req) {
   (void)ctx;
+  // Never into whatever jail has the JID now: the jail of this name must have it.
+  if (!alive(jail))
+    throw error(errc::host_failure, "the jail " + jail.name + " is not running");
   run_options o;
   o.timeout = req.timeout;
   o.user = req.user;
@@ -649,6 +701,7 @@ std::vector<running_jail> adapter::list_jails() {
     j.jid = kj.jid;
     j.name = kj.name;
     j.path = kj.path;
+    if (!kj.meta.empty()) j.params["meta"] = kj.meta;
     j.dying = kj.dying;
     listed.push_back(std::move(j));
   }
@@ -661,8 +714,12 @@ bool adapter::watch(const running_jail& jail, std::function<void(exit_info)> on_
     std::lock_guard lock(mutex_);
     if (auto it = main_pids_.find(jail.jid); it != main_pids_.end()) pid = it->second;
   }
-  if (!alive(jail)) return false;
-  return sys_.watch(jail.jid, pid, std::move(on_exit));
+  // With our own `command` the system knows its status, even when it has
+  // already ended (a jail without persist is then gone too); a process that
+  // is our child cannot belong to another jail. Without one, the jail is
+  // looked up by name before its JID is used.
+  if (pid <= 0 && !alive(jail)) return false;
+  return sys_.watch(jail.jid, kernel_name(jail.name), pid, std::move(on_exit));
 }
 
 void adapter::unwatch(const running_jail& jail) { sys_.unwatch(jail.jid); }

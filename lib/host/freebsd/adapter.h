@@ -47,6 +47,8 @@ class adapter final : public host {
   void run_jail_hook(const jail_context& ctx, const running_jail& jail, std::string_view stage,
                      const std::string& command, step_sinks sinks) override;
   void start_main(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
+  void clear_persist(const jail_context& ctx, const running_jail& jail,
+                     step_sinks sinks) override;
   void stop_jail(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   void destroy(const object& obj, step_sinks sinks) override;
   void update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;

@@ -69,7 +69,8 @@ std::vector<std::string> attach_argv(const attach_request& r) {
   return a;
 }
 
-int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), const char* etc) {
+int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), const char* etc,
+                login_class_fn login_class) {
   attach_request r;
   int i = 1;
   bool have_jid = false;
@@ -118,6 +119,9 @@ int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), cons
     std::vector<gid_t> groups;
     for (auto g : groups_of(read_account_file(dir + "/group").value_or(""), r.user, entry->gid))
       groups.push_back(static_cast<gid_t>(g));
+    // While still root: limits may be raised only now.
+    if (login_class && login_class(r.user.c_str(), &env) != 0)
+      die(126, "login class of " + r.user + ": " + std::strerror(errno));
     if (::setgroups(static_cast<int>(groups.size()), groups.data()) != 0 ||
         ::setgid(static_cast<gid_t>(entry->gid)) != 0 ||
         ::setuid(static_cast<uid_t>(entry->uid)) != 0)

@@ -42,11 +42,17 @@ struct attach_request {
 
 std::vector<std::string> attach_argv(const attach_request& r);
 
+// The user's login class inside the jail, as jail(8)'s setusercontext(3)
+// call: resource limits, priority, umask and login.conf environment (which it
+// may add to `env`, "K=V" each). Called after the attach and before the
+// switch to the user, for a user other than root. Returns 0, or -1 with errno.
+using login_class_fn = int (*)(const char* user, std::vector<std::string>* env);
+
 // jaild-attach's main: never returns on success (the target runs); exit
 // status 126 with one line on stderr when it cannot enter or switch user,
 // 127 when the program is not there. `etc` is where passwd and group are
-// read after the attach ("/etc" but in tests).
+// read after the attach ("/etc" but in tests); `login_class` may be null.
 int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid),
-                const char* etc = "/etc");
+                const char* etc = "/etc", login_class_fn login_class = nullptr);
 
 }  // namespace jaild::host::freebsd

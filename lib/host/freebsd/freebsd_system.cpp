@@ -10,7 +10,10 @@
 // adapter.cpp and plan.cpp, which the unit tests cover on Linux; this file is
 // syntax-checked against a FreeBSD include tree by tests/freebsd-syntax-check.
 // APIs newer than FreeBSD 9.2 (the oldest tree it is checked against) are
-// behind #ifdef: EVFILT_JAIL (FreeBSD 15), O_RESOLVE_BENEATH.
+// behind #ifdef, with their constants taken from the system's own headers:
+// jail descriptors with EVFILT_JAILDESC and EVFILT_JAIL (FreeBSD 15 and main),
+// procctl(2)'s PROC_TRACE_CTL (attach.cpp). The `meta` parameter is asked of
+// the running kernel instead (kernel_has_meta()).
 //
 // Thread safety: every method may be called from several threads; the
 // watcher's state is under its own mutex and runs on its own thread.
@@ -33,6 +36,8 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <jail.h>
+#include <login_cap.h>
+#include <pwd.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -55,9 +60,21 @@
 #include "lib/host/freebsd/parse.h"
 #include "lib/host/freebsd/system.h"
 #include "lib/host/platform.h"
+#include "lib/host/posix/open_below.h"
 #include "lib/host/posix/process.h"
 
 extern char** environ;
+
+// Jail descriptors (sys/kern/kern_jaildesc.c, FreeBSD 15): a descriptor from
+// jail_get(2) with JAIL_GET_DESC refers to the prison itself, so that
+// EVFILT_JAILDESC NOTE_JAIL_REMOVE on it is about this jail and never about
+// another that later gets its JID. It is got without JAIL_OWN_DESC: an owning
+// descriptor removes its jail when its last copy is closed (jaildesc_close(),
+// for the S_ISTXT mode that jaildesc_alloc() gives an owning one), and jails
+// must outlive jaild.
+#if defined(JAIL_GET_DESC) && defined(EVFILT_JAILDESC) && defined(NOTE_JAIL_REMOVE)
+#define JAILD_JAIL_DESCRIPTORS 1
+#endif
 
 namespace jaild::host::freebsd {
 namespace {
@@ -142,8 +159,8 @@ bool prepare(const command& cmd, const run_options& o, int self_fd, prepared_com
     p.candidates = posix::search_path(cmd.argv[0], p.env);
   }
   if (!o.output_file.empty()) {
-    c.output_fd = ::open(o.output_file.c_str(),
-                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    c.output_fd = posix::open_below(o.output_root, o.output_file, O_WRONLY | O_APPEND | O_CREAT,
+                                    0640);
     if (c.output_fd < 0) {
       *why = o.output_file + ": " + std::strerror(errno);
       return false;
@@ -184,7 +201,7 @@ class freebsd_system final : public system {
   }
   std::vector<std::string> host_addresses() override { return addresses(nullptr); }
   std::vector<mounted> mounts() override;
-  std::optional<std::string> real_path(const std::string& path) override;
+  path_kind lstat_kind(const std::string& path) override;
   std::optional<std::string> read_file(const std::string& path) override { return slurp(path); }
   bool path_exists(const std::string& path) override {
     struct stat st;
@@ -194,6 +211,7 @@ class freebsd_system final : public system {
     if (::unlink(path.c_str()) == 0) return {};
     return {errno, std::strerror(errno)};
   }
+  kernel_features features() override;
   bool module_loaded(const std::string& name) override { return ::modfind(name.c_str()) >= 0; }
   std::string kernel() override {
     struct utsname u;
@@ -206,7 +224,7 @@ class freebsd_system final : public system {
     return buf;
   }
   int cpus() override { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
-  bool watch(std::int64_t jid, std::int64_t main_pid,
+  bool watch(std::int64_t jid, const std::string& name, std::int64_t main_pid,
              std::function<void(exit_info)> on_exit) override;
   void unwatch(std::int64_t jid) override;
 
@@ -225,14 +243,21 @@ class freebsd_system final : public system {
 
   // Crash detection.
   struct watch_entry {
+    std::string name;                // the kernel name: checked with the JID
     std::int64_t main_pid = -1;
     std::int64_t watched_pid = -1;   // the process whose exit we wait for
+    int desc = -1;                   // a jail descriptor, where there are some
     std::function<void(exit_info)> on_exit;
   };
   int kq_ = -1;
   std::mutex watch_mutex_;
   std::condition_variable watch_cv_;
   std::map<std::int64_t, watch_entry> watches_;   // JID -> entry
+  // Exit statuses of our children that ended before anyone watched them (a
+  // `command` that exits during exec.poststart), kept for watch(); bounded.
+  std::map<std::int64_t, int> early_exits_;       // pid -> decoded status
+  // Callbacks that watch() found due at once, run by the watcher thread.
+  std::vector<std::pair<std::int64_t, exit_info>> due_;
   std::int64_t firing_ = -1;                       // JID whose callback runs now
   std::thread::id firing_thread_;
   bool stopping_ = false;
@@ -386,12 +411,24 @@ std::int64_t freebsd_system::jail_set(const std::vector<jail_param>& params, jai
 }
 
 namespace {
-// jid, name, path and dying of the jail that the key parameter (name, jid
-// or lastjid) selects, dying jails included.
+// Whether the running kernel has the `meta` jail parameter: every parameter
+// is announced as a security.jail.param.NAME sysctl (kern_jailmeta.c
+// announces meta and env; FreeBSD 15.0). A run-time question, so that one
+// binary is right on 14 and 15.
+bool kernel_has_meta() {
+  static const bool has = [] {
+    std::size_t len = 0;
+    return ::sysctlbyname("security.jail.param.meta", nullptr, &len, nullptr, 0) == 0;
+  }();
+  return has;
+}
+
+// jid, name, path, dying (and meta, where the kernel has it) of the jail
+// that the key parameter (name, jid or lastjid) selects, dying jails included.
 std::optional<kernel_jail> get_jail(const char* key, const void* value, std::size_t len,
                                     bool raw_key) {
   std::lock_guard lock(libjail_mutex);
-  struct jailparam p[4];
+  struct jailparam p[5];
   unsigned made = 0;
   int name_at = 0;
   bool ok = jailparam_init(&p[0], key) == 0;
@@ -411,6 +448,8 @@ std::optional<kernel_jail> get_jail(const char* key, const void* value, std::siz
   const unsigned dying_at = made;
   if (ok) ok = jailparam_init(&p[made], "dying") == 0;
   if (ok) ++made;
+  unsigned meta_at = 0;
+  if (ok && kernel_has_meta() && jailparam_init(&p[made], "meta") == 0) meta_at = made++;
   std::optional<kernel_jail> out;
   if (ok) {
     const int jid = jailparam_get(p, made, JAIL_DYING);
@@ -421,6 +460,7 @@ std::optional<kernel_jail> get_jail(const char* key, const void* value, std::siz
       kj.name = n.jp_value ? static_cast<const char*>(n.jp_value) : "";
       kj.path = p[path_at].jp_value ? static_cast<const char*>(p[path_at].jp_value) : "";
       kj.dying = p[dying_at].jp_value && *static_cast<int*>(p[dying_at].jp_value) != 0;
+      if (meta_at > 0 && p[meta_at].jp_value) kj.meta = static_cast<const char*>(p[meta_at].jp_value);
       out = kj;
     }
   }
@@ -430,11 +470,56 @@ std::optional<kernel_jail> get_jail(const char* key, const void* value, std::siz
 }  // namespace
 
 namespace {
-bool jail_alive(std::int64_t jid) {
-  auto kj = get_jail("jid", std::to_string(jid).c_str(), 0, false);
-  return kj && !kj->dying;
+// The jail with this name still has this JID and is not dying. JIDs are
+// reused (an admin's jid=N, or the counter wrapping at JAIL_MAX), so the name
+// is what is looked up and the JID what is compared.
+bool jail_alive(std::int64_t jid, const std::string& name) {
+  auto kj = get_jail("name", name.c_str(), 0, false);
+  return kj && !kj->dying && kj->jid == jid;
 }
+
+#if defined(JAILD_JAIL_DESCRIPTORS)
+// A non-owning descriptor of the jail with this JID, if it is still the jail
+// of this name; -1 otherwise. jail_get(2) takes the JID as the key and writes
+// the name back, and the descriptor holds the very prison whose name is
+// compared.
+int jail_descriptor(std::int64_t jid, const std::string& name) {
+  int key = static_cast<int>(jid);
+  int desc = -1;
+  char found[MAXHOSTNAMELEN] = {};
+  char k_jid[] = "jid", k_name[] = "name", k_desc[] = "desc";
+  struct iovec iov[6];
+  iov[0].iov_base = k_jid;
+  iov[0].iov_len = sizeof k_jid;
+  iov[1].iov_base = &key;
+  iov[1].iov_len = sizeof key;
+  iov[2].iov_base = k_name;
+  iov[2].iov_len = sizeof k_name;
+  iov[3].iov_base = found;
+  iov[3].iov_len = sizeof found;
+  iov[4].iov_base = k_desc;
+  iov[4].iov_len = sizeof k_desc;
+  iov[5].iov_base = &desc;
+  iov[5].iov_len = sizeof desc;
+  if (::jail_get(iov, 6, JAIL_GET_DESC) < 0) return -1;
+  found[sizeof found - 1] = '\0';
+  if (name != found) {
+    ::close(desc);
+    return -1;
+  }
+  return desc;
+}
+#endif
 }  // namespace
+
+kernel_features freebsd_system::features() {
+  kernel_features k;
+  k.meta = kernel_has_meta();
+#if defined(JAILD_JAIL_DESCRIPTORS)
+  k.jail_descriptors = true;
+#endif
+  return k;
+}
 
 std::optional<kernel_jail> freebsd_system::jail_find(const std::string& name) {
   return get_jail("name", name.c_str(), 0, false);
@@ -553,10 +638,11 @@ std::vector<mounted> freebsd_system::mounts() {
   return out;
 }
 
-std::optional<std::string> freebsd_system::real_path(const std::string& path) {
-  char buf[PATH_MAX];
-  if (!::realpath(path.c_str(), buf)) return std::nullopt;
-  return std::string(buf);
+path_kind freebsd_system::lstat_kind(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? path_kind::missing : path_kind::other;
+  if (S_ISLNK(st.st_mode)) return path_kind::symlink;
+  return S_ISDIR(st.st_mode) ? path_kind::directory : path_kind::other;
 }
 
 // ---------------------------------------------------------------------------
@@ -584,14 +670,36 @@ bool freebsd_system::arm_process(std::int64_t jid, std::int64_t pid) {
   return true;
 }
 
-bool freebsd_system::watch(std::int64_t jid, std::int64_t main_pid,
+bool freebsd_system::watch(std::int64_t jid, const std::string& name, std::int64_t main_pid,
                            std::function<void(exit_info)> on_exit) {
   if (kq_ < 0) return false;
   std::lock_guard lock(watch_mutex_);
-  watches_[jid] = {main_pid, -1, std::move(on_exit)};
+  watches_[jid] = {name, main_pid, -1, -1, std::move(on_exit)};
+  if (auto early = early_exits_.find(main_pid); main_pid > 0 && early != early_exits_.end()) {
+    // It ended already: the watcher thread calls back with its status.
+    due_.push_back({jid, {early->second, true}});
+    early_exits_.erase(early);
+    struct kevent ev;
+    EV_SET(&ev, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
+    ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
+    return true;
+  }
   bool armed = false;
+#if defined(JAILD_JAIL_DESCRIPTORS)
+  if (const int desc = jail_descriptor(jid, name); desc >= 0) {
+    struct kevent ev;
+    EV_SET(&ev, static_cast<uintptr_t>(desc), EVFILT_JAILDESC, EV_ADD | EV_CLEAR,
+           NOTE_JAIL_REMOVE, 0, reinterpret_cast<void*>(static_cast<intptr_t>(jid)));
+    if (::kevent(kq_, &ev, 1, nullptr, 0, nullptr) == 0) {
+      watches_[jid].desc = desc;
+      armed = true;
+    } else {
+      ::close(desc);
+    }
+  }
+#endif
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
-  {
+  if (!armed) {
     struct kevent ev;
     EV_SET(&ev, static_cast<uintptr_t>(jid), EVFILT_JAIL, EV_ADD | EV_CLEAR, NOTE_JAIL_REMOVE, 0,
            reinterpret_cast<void*>(static_cast<intptr_t>(jid)));
@@ -601,15 +709,17 @@ bool freebsd_system::watch(std::int64_t jid, std::int64_t main_pid,
   if (main_pid > 0) {
     armed = arm_process(jid, main_pid) || armed;
   } else if (!armed) {
-    // No EVFILT_JAIL: follow one process of the jail, and another when it
-    // ends, for as long as the jail lives. A persistent jail with no process
-    // left can only be seen gone by the reconciler's periodic pass.
-    for (auto pid : jail_processes(jid))
-      if (arm_process(jid, pid)) {
-        armed = true;
-        break;
-      }
-    if (!armed) armed = jail_alive(jid);
+    // No EVFILT_JAIL (13 and 14): follow one process of the jail, and another
+    // when it ends, for as long as the jail lives. A persistent jail with no
+    // process left raises no event when it is removed: the engine's periodic
+    // liveness check (lib/engine/liveness.cpp) finds it gone.
+    if (jail_alive(jid, name))
+      for (auto pid : jail_processes(jid))
+        if (arm_process(jid, pid)) {
+          armed = true;
+          break;
+        }
+    if (!armed) armed = jail_alive(jid, name);
   }
   if (!armed) watches_.erase(jid);
   return armed;
@@ -620,6 +730,7 @@ void freebsd_system::unwatch(std::int64_t jid) {
   auto it = watches_.find(jid);
   if (it != watches_.end()) {
     drop_process_knote(it->second.watched_pid);
+    if (it->second.desc >= 0) ::close(it->second.desc);  // its knote goes with it
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
     struct kevent ev;
     EV_SET(&ev, static_cast<uintptr_t>(jid), EVFILT_JAIL, EV_DELETE, 0, 0, nullptr);
@@ -640,6 +751,7 @@ void freebsd_system::fire(std::int64_t jid, exit_info info) {
   if (it == watches_.end()) return;
   auto callback = std::move(it->second.on_exit);
   drop_process_knote(it->second.watched_pid);
+  if (it->second.desc >= 0) ::close(it->second.desc);
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
   struct kevent ev;
   EV_SET(&ev, static_cast<uintptr_t>(jid), EVFILT_JAIL, EV_DELETE, 0, 0, nullptr);
@@ -664,11 +776,22 @@ void freebsd_system::watcher_loop() {
     for (int i = 0; i < n; ++i) {
       const auto& ev = got[i];
       if (ev.filter == EVFILT_USER) {
-        std::lock_guard lock(watch_mutex_);
-        if (stopping_) return;
+        std::vector<std::pair<std::int64_t, exit_info>> due;
+        {
+          std::lock_guard lock(watch_mutex_);
+          if (stopping_) return;
+          due.swap(due_);
+        }
+        for (const auto& [jid, info] : due) fire(jid, info);
         continue;
       }
       const auto jid = static_cast<std::int64_t>(reinterpret_cast<intptr_t>(ev.udata));
+#if defined(JAILD_JAIL_DESCRIPTORS)
+      if (ev.filter == EVFILT_JAILDESC) {
+        if (ev.fflags & NOTE_JAIL_REMOVE) fire(jid, {-1, false});
+        continue;
+      }
+#endif
 #if defined(EVFILT_JAIL) && defined(NOTE_JAIL_REMOVE)
       if (ev.filter == EVFILT_JAIL) {
         if (ev.fflags & NOTE_JAIL_REMOVE) fire(jid, {-1, false});
@@ -687,11 +810,19 @@ void freebsd_system::watcher_loop() {
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
       std::int64_t main_pid = -1;
+      std::string name;
       {
         std::lock_guard lock(watch_mutex_);
         auto it = watches_.find(jid);
-        if (it == watches_.end()) continue;
+        if (it == watches_.end()) {
+          if (ours) {
+            if (early_exits_.size() >= 256) early_exits_.erase(early_exits_.begin());
+            early_exits_[pid] = posix::decode_status(status);
+          }
+          continue;
+        }
         main_pid = it->second.main_pid;
+        name = it->second.name;
         it->second.watched_pid = -1;
       }
       if (pid == main_pid) {
@@ -700,7 +831,7 @@ void freebsd_system::watcher_loop() {
       }
       // A process we followed ended: the jail may live on in others.
       bool rearmed = false;
-      if (jail_alive(jid)) {
+      if (jail_alive(jid, name)) {
         std::lock_guard lock(watch_mutex_);
         if (watches_.contains(jid))
           for (auto other : jail_processes(jid))
@@ -708,7 +839,9 @@ void freebsd_system::watcher_loop() {
               rearmed = true;
               break;
             }
-        if (!rearmed && watches_.contains(jid)) continue;  // persistent and empty: reconciler
+        // Persistent and empty: alive, with nothing to follow; the engine's
+        // liveness check sees it removed.
+        if (!rearmed && watches_.contains(jid)) continue;
       }
       if (!rearmed) fire(jid, {-1, false});
     }
@@ -729,9 +862,39 @@ std::unique_ptr<host> make_platform_host(const platform_options& options) {
   return freebsd::make_platform_host(options);
 }
 
+namespace {
+// The login class of a user inside the jail, as jail(8) applies it
+// (setusercontext(3) in usr.sbin/jail/command.c): the jail's own pwd.db and
+// login.conf, read after jail_attach. The user and groups themselves are
+// jaild-attach's (attach.cpp), so this sets the rest: resource limits,
+// priority, umask, and the class's environment and path.
+int apply_login_class(const char* user, std::vector<std::string>* env) {
+  struct passwd* pw = ::getpwnam(user);
+  if (!pw) return 0;  // in passwd(5) but not in pwd.db: no class to apply
+  login_cap_t* lc = ::login_getpwclass(pw);
+  // setusercontext(3) sets variables in environ: give it the command's.
+  posix::c_strings start(*env);
+  char** saved = environ;
+  environ = start.ptrs.data();
+  const int r = ::setusercontext(lc, pw, pw->pw_uid,
+                                 LOGIN_SETRESOURCES | LOGIN_SETPRIORITY | LOGIN_SETUMASK |
+                                     LOGIN_SETENV | LOGIN_SETPATH);
+  const int saved_errno = errno;
+  if (r == 0) {
+    env->clear();
+    for (char** e = environ; e && *e; ++e) env->emplace_back(*e);
+  }
+  environ = saved;
+  ::login_close(lc);
+  errno = saved_errno;
+  return r;
+}
+}  // namespace
+
 int platform_helper_main(int argc, char** argv) {
   if (argc < 1 || std::strcmp(argv[0], freebsd::attach_program) != 0) return -1;
-  return freebsd::attach_main(argc, argv, environ, [](int jid) { return ::jail_attach(jid); });
+  return freebsd::attach_main(
+      argc, argv, environ, [](int jid) { return ::jail_attach(jid); }, "/etc", apply_login_class);
 }
 
 }  // namespace jaild::host

@@ -183,7 +183,11 @@ std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails) {
     if (j.dying || j.jid < 0) continue;
     auto name = spec_name_of(j.name);
     if (!name) continue;
-    out.push_back({*name, j.jid, -1, "jid=" + std::to_string(j.jid)});
+    // With the `meta` parameter, the start that made the jail (jaild_meta()).
+    std::optional<std::string> id;
+    if (auto m = j.params.find("meta"); m != j.params.end()) id = meta_value(m->second, meta_key);
+    out.push_back({*name, j.jid, -1,
+                   id ? std::string(meta_key) + "=" + *id : "jid=" + std::to_string(j.jid)});
   }
   return out;
 }

@@ -35,7 +35,9 @@ struct jls_jail {
 std::optional<std::vector<jls_jail>> parse_jls_json(std::string_view text, std::string* why);
 
 // The jails jaild owns (its kernel name prefix), not dying, as running_jails
-// named by their spec name. The token is the JID (see adapter.h).
+// named by their spec name. The token is "jaild.id=INSTANCE" when the jail's
+// `meta` parameter carries jaild's mark (FreeBSD 15, plan.h's jaild_meta()),
+// else "jid=N" (see adapter.h).
 std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails);
 
 // rctl -u / rctl -hu output (one "resource=value" per line) or the raw

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/host/jail_path.h"
 #include "lib/model/address.h"
 #include "lib/model/error.h"
 #include "lib/model/rctl.h"
@@ -123,7 +124,38 @@ std::string derived_mac(std::string_view instance, std::size_t index) {
 // ---------------------------------------------------------------------------
 // jail_set(2).
 
-std::vector<jail_param> create_params(const jail_context& ctx) {
+std::string jaild_meta(std::string_view admin_meta, std::string_view id) {
+  std::string out;
+  std::size_t i = 0;
+  while (i <= admin_meta.size()) {
+    auto nl = admin_meta.find('\n', i);
+    if (nl == std::string_view::npos) nl = admin_meta.size();
+    const auto line = admin_meta.substr(i, nl - i);
+    const bool ours = line.starts_with(meta_key) && line.size() > meta_key.size() &&
+                      line[meta_key.size()] == '=';
+    if (!line.empty() && !ours) {
+      out += line;
+      out += '\n';
+    }
+    i = nl + 1;
+  }
+  return out + std::string(meta_key) + "=" + std::string(id);
+}
+
+std::optional<std::string> meta_value(std::string_view meta, std::string_view key) {
+  std::size_t i = 0;
+  while (i <= meta.size()) {
+    auto nl = meta.find('\n', i);
+    if (nl == std::string_view::npos) nl = meta.size();
+    const auto line = meta.substr(i, nl - i);
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == '=')
+      return std::string(line.substr(key.size() + 1));
+    i = nl + 1;
+  }
+  return std::nullopt;
+}
+
+std::vector<jail_param> create_params(const jail_context& ctx, bool with_meta) {
   const auto& s = ctx.spec;
   std::vector<jail_param> p;
   p.push_back({"name", kernel_name(s.name)});
@@ -142,7 +174,15 @@ std::vector<jail_param> create_params(const jail_context& ctx) {
   if (auto v6 = addresses(s.ip6, true); !v6.empty()) p.push_back({"ip6.addr", join(v6, ",")});
   if (s.vnet) p.push_back({"vnet", "new"});
   if (auto rs = devfs_ruleset(s)) p.push_back({"devfs_ruleset", std::to_string(*rs)});
-  for (const auto& [key, value] : s.params.items()) p.push_back({key, param_text(value)});
+  std::string admin_meta;
+  for (const auto& [key, value] : s.params.items()) {
+    if (with_meta && key == "meta") {
+      admin_meta = param_text(value);
+      continue;
+    }
+    p.push_back({key, param_text(value)});
+  }
+  if (with_meta) p.push_back({"meta", jaild_meta(admin_meta, ctx.instance)});
   p.push_back({"persist", "true"});
   return p;
 }
@@ -215,17 +255,16 @@ std::optional<alias> alias_from_attrs(const nlohmann::json& attrs) {
 
 std::optional<int> devfs_ruleset(const model::jail_spec& spec) {
   if (spec.mount.devfs_ruleset) return spec.mount.devfs_ruleset;
-  if (spec.mount.devfs) return 4;  // devfsrules_jail, as rc.subr's devfs_mount_jail
-  return std::nullopt;
+  if (!spec.mount.devfs) return std::nullopt;
+  // The base system's rulesets (sbin/devfs/devfs.rules): devfsrules_jail=4,
+  // and devfsrules_jail_vnet=5, which also shows /dev/pf to a VNET jail that
+  // has its own network stack and so may run its own pf.
+  return spec.vnet ? 5 : 4;
 }
 
 std::vector<mount_step> mount_plan(const model::jail_spec& spec, const std::string& fstab_text) {
   std::vector<mount_step> out;
   const std::string root = spec.path;
-  auto inside = [&](const std::string& point) {
-    if (root == "/") return point.starts_with("/");
-    return point == root || point.starts_with(root + "/");
-  };
   auto add_line = [&](const std::string& line, const char* step) {
     auto f = split_fields(line);
     if (f.empty() || f[0].starts_with("#")) return;
@@ -233,9 +272,10 @@ std::vector<mount_step> mount_plan(const model::jail_spec& spec, const std::stri
       throw error(errc::invalid_value,
                   fmt::format("{} line '{}' needs at least a device, a mount point and a type",
                               step, line));
-    if (!inside(f[1]))
+    if (!components_below(root, f[1]))
       throw error(errc::invalid_value,
-                  fmt::format("{} line '{}' mounts on {}, which is outside the jail's path {}",
+                  fmt::format("{} line '{}' mounts on {}, which is not below the jail's path {} "
+                              "(or has a '.' or '..' in it)",
                               step, line, f[1], root));
     // As jail(8): mount -t TYPE [-o OPTIONS] DEVICE POINT.
     std::vector<std::string> argv{mount_path, "-t", f[2]};
@@ -265,13 +305,6 @@ std::vector<mount_step> mount_plan(const model::jail_spec& spec, const std::stri
 }
 
 std::vector<std::string> umount_argv(const std::string& point) { return {umount_path, point}; }
-
-bool mount_point_safe(const std::string& root, const std::string& point,
-                      const std::string& resolved) {
-  if (resolved != point) return false;
-  if (root == "/") return true;
-  return point == root || point.starts_with(root + "/");
-}
 
 // ---------------------------------------------------------------------------
 // VNET.

@@ -63,10 +63,20 @@ std::string derived_mac(std::string_view instance, std::size_t index);
 // jail_set(2).
 
 // The parameters jail_set(JAIL_CREATE) gets, in jail(8)'s order: name, path,
-// host.hostname, addresses, vnet, devfs_ruleset, the verbatim params, and
-// persist (always: jail(8) creates every jail persistent and clears it after
-// the start, see nopersist_params()).
-std::vector<jail_param> create_params(const jail_context& ctx);
+// host.hostname, addresses, vnet, devfs_ruleset, the verbatim params, with
+// `with_meta` (a kernel with the `meta` parameter) jaild's mark in `meta`
+// (jaild_meta()), and persist (always: jail(8) creates every jail persistent
+// and clears it after the start, see nopersist_params()).
+std::vector<jail_param> create_params(const jail_context& ctx, bool with_meta = false);
+// The key jaild writes into a jail's `meta` (kern_jailmeta.c: key=value lines,
+// at most 4096 bytes, not visible inside the jail): its instance, so that a
+// jail of jaild's is recognised, and which start made it, without the database.
+inline constexpr std::string_view meta_key = "jaild.id";
+// The admin's own `meta` text (params.meta, "" when none) with jaild.id=ID in
+// place of any jaild.id line it had.
+std::string jaild_meta(std::string_view admin_meta, std::string_view id);
+// The value of `key` in `meta` text; nullopt when the key is not there.
+std::optional<std::string> meta_value(std::string_view meta, std::string_view key);
 // jail_set(JAIL_UPDATE) that lets a jail with spec.persist == false end with
 // its last process; empty when the jail stays persistent.
 std::vector<jail_param> nopersist_params(const jail_context& ctx, std::int64_t jid);
@@ -108,17 +118,15 @@ struct mount_step {
 };
 // fstab_text is the content of spec.mount.fstab ("" when there is none).
 // Throws invalid_value for an fstab line with fewer than 3 fields or a mount
-// point outside the jail's path.
+// point that is not below the jail's path (components_below(), jail_path.h:
+// jail(8) would mount anywhere; jaild mounts only inside the jail). Whether a
+// point is reached through a symbolic link is for the adapter to check on the
+// host, with jail(8)'s check_path (jail_path.h), just before it mounts.
 std::vector<mount_step> mount_plan(const model::jail_spec& spec, const std::string& fstab_text);
 std::vector<std::string> umount_argv(const std::string& point);
-// The devfs ruleset a jail gets: its own, else 4 (devfsrules_jail) with mount.devfs.
+// The devfs ruleset a jail gets: its own, else with mount.devfs 5
+// (devfsrules_jail_vnet) for a VNET jail and 4 (devfsrules_jail) for others.
 std::optional<int> devfs_ruleset(const model::jail_spec& spec);
-// Whether `resolved` (realpath of a mount point) is the point itself and lies
-// under the jail's root: jail(8) refuses a mount point that a symlink inside
-// the jail redirects, or the jail could make the host mount over /etc.
-bool mount_point_safe(const std::string& root, const std::string& point,
-                      const std::string& resolved);
-
 // ---------------------------------------------------------------------------
 // VNET: epairs and bridges on the host, addresses and routes inside.
 

@@ -14,6 +14,7 @@ constexpr const char* forwarding = "net.inet.ip.forwarding";
 constexpr const char* pfil_member = "net.link.bridge.pfil_member";
 constexpr const char* pfil_bridge = "net.link.bridge.pfil_bridge";
 constexpr const char* pf_anchors = "pf.anchors";
+constexpr const char* securelevel = "kern.securelevel";
 
 bool firewall_loaded(const host_facts& f) {
   return f.modules.contains("pf") || f.modules.contains("ipfw");
@@ -26,11 +27,30 @@ bool pfil_ok(const host_facts& f, const char* name) {
   return sysctl_int(f.sysctl, name).value_or(1) == 0;
 }
 
+// A kernel module jaild's commands need. ifconfig(8) loads if_epair and
+// if_bridge itself at the first "create" (ifmaybeload in sbin/ifconfig), so
+// a missing one is only a warning; but kldload(2) refuses at any securelevel
+// above 0 (kern_kldload in sys/kern/kern_linker.c), and then nothing can load
+// it until the next boot.
+prerequisite module_prerequisite(const host_facts& f, const std::string& module) {
+  const long level = sysctl_int(f.sysctl, securelevel).value_or(-1);
+  const bool loadable = level <= 0;
+  prerequisite p{module, f.modules.contains(module), "", {"vnet"}, loadable};
+  p.message = loadable
+                  ? module + " is not loaded; ifconfig loads it at the first jail's start. To "
+                             "load it at boot, add " + module + "_load=\"YES\" to "
+                             "/boot/loader.conf"
+                  : module + " is not loaded, and at kern.securelevel " + std::to_string(level) +
+                        " the kernel loads no module: add " + module +
+                        "_load=\"YES\" to /boot/loader.conf and reboot";
+  return p;
+}
+
 }  // namespace
 
 const std::vector<std::string>& prerequisite_sysctls() {
-  static const std::vector<std::string> names{vimage, racct, forwarding, pfil_member,
-                                              pfil_bridge};
+  static const std::vector<std::string> names{vimage,      racct,       forwarding,
+                                              pfil_member, pfil_bridge, securelevel};
   return names;
 }
 
@@ -56,31 +76,31 @@ std::vector<prerequisite> evaluate_prerequisites(const host_facts& f) {
                        "with \"options RACCT\" and \"options RCTL\"",
                  {"limits"}});
 
-  out.push_back({"if_bridge", f.modules.contains("if_bridge"),
-                 "if_bridge is not loaded: run \"kldload if_bridge\" and add "
-                 "if_bridge_load=\"YES\" to /boot/loader.conf",
-                 {"vnet"}});
-  out.push_back({"if_epair", f.modules.contains("if_epair"),
-                 "if_epair is not loaded: run \"kldload if_epair\" and add "
-                 "if_epair_load=\"YES\" to /boot/loader.conf",
-                 {"vnet"}});
+  out.push_back(module_prerequisite(f, "if_bridge"));
+  out.push_back(module_prerequisite(f, "if_epair"));
 
+  // The jail starts and runs either way: these say why its traffic may not
+  // go where the admin expects.
   out.push_back({forwarding, sysctl_int(f.sysctl, forwarding).value_or(0) == 1,
                  "IP forwarding is off, so a VNET jail whose default router is this host "
                  "reaches nothing beyond it: run \"sysctl net.inet.ip.forwarding=1\" and add "
                  "gateway_enable=\"YES\" to /etc/rc.conf",
-                 {"vnet (routed through this host)"}});
-
+                 {"vnet (routed through this host)"},
+                 true});
+  // Filtering on bridge members is a normal FreeBSD setup (if_bridge(4)); the
+  // warning is for the admin who did not mean it.
   out.push_back({pfil_member, pfil_ok(f, pfil_member),
-                 "a packet filter is loaded and net.link.bridge.pfil_member=1 filters every "
-                 "VNET jail's traffic on its epair: run \"sysctl net.link.bridge.pfil_member=0\" "
-                 "and add that line to /etc/sysctl.conf",
-                 {"vnet"}});
+                 "a packet filter is loaded and net.link.bridge.pfil_member=1, so its rules "
+                 "apply to every VNET jail's traffic on its epair: write them for that, or run "
+                 "\"sysctl net.link.bridge.pfil_member=0\" and add that line to /etc/sysctl.conf",
+                 {"vnet"},
+                 true});
   out.push_back({pfil_bridge, pfil_ok(f, pfil_bridge),
-                 "a packet filter is loaded and net.link.bridge.pfil_bridge=1 filters every "
-                 "VNET jail's traffic on the bridge: run \"sysctl net.link.bridge.pfil_bridge=0\" "
-                 "and add that line to /etc/sysctl.conf",
-                 {"vnet"}});
+                 "a packet filter is loaded and net.link.bridge.pfil_bridge=1, so its rules "
+                 "apply to every VNET jail's traffic on the bridge: write them for that, or run "
+                 "\"sysctl net.link.bridge.pfil_bridge=0\" and add that line to /etc/sysctl.conf",
+                 {"vnet"},
+                 true});
 
   std::string missing;
   for (const auto& line : f.pf_anchor_lines_missing) missing += (missing.empty() ? "" : "; ") + line;
@@ -116,15 +136,22 @@ std::vector<std::string> needed_prerequisites(const model::jail_spec& spec,
   return out;
 }
 
-void require_prerequisites(const model::jail_spec& spec, const host_facts& facts) {
+std::vector<std::string> require_prerequisites(const model::jail_spec& spec,
+                                               const host_facts& facts) {
   const auto all = evaluate_prerequisites(facts);
+  std::vector<std::string> warnings;
   for (const auto& name : needed_prerequisites(spec, facts)) {
     auto it = std::find_if(all.begin(), all.end(),
                            [&](const prerequisite& p) { return p.name == name; });
-    if (it != all.end() && !it->ok)
-      throw error(errc::prerequisite_missing,
-                  "jail '" + spec.name + "' needs " + name + ": " + it->message);
+    if (it == all.end() || it->ok) continue;
+    if (it->warning) {
+      warnings.push_back(name + ": " + it->message);
+      continue;
+    }
+    throw error(errc::prerequisite_missing,
+                "jail '" + spec.name + "' needs " + name + ": " + it->message);
   }
+  return warnings;
 }
 
 }  // namespace jaild::host::freebsd

@@ -6,7 +6,8 @@
 //
 // The list comes from the seeds' host setups (research/book_digest.md 4.1,
 // 5.5, 5.6 and checklist item 15): VIMAGE, RACCT, if_bridge and if_epair,
-// IP forwarding, and the bridge's pfil sysctls.
+// IP forwarding, and the bridge's pfil sysctls; kern.securelevel decides
+// whether a missing module can still be loaded.
 #pragma once
 
 #include <map>
@@ -32,10 +33,14 @@ struct host_facts {
 const std::vector<std::string>& prerequisite_sysctls();
 const std::vector<std::string>& prerequisite_modules();
 
-// Every prerequisite with ok/message/needed_by, in a fixed order. Names:
+// Every prerequisite with ok/message/needed_by/warning, in a fixed order. Names:
 // kern.features.vimage, kern.racct.enable, if_bridge, if_epair,
 // net.inet.ip.forwarding, net.link.bridge.pfil_member, net.link.bridge.pfil_bridge,
 // pf.anchors (pf loaded and pf.conf with jaild's anchor lines: ports and NAT).
+// Only what the kernel cannot do refuses a jail: no VIMAGE, no RACCT (for
+// limits), a module missing at a securelevel above 0, no pf (and its anchors)
+// for ports and NAT. The rest (a module ifconfig can still load, forwarding
+// off, pf or ipfw filtering on the bridge) are warnings.
 std::vector<prerequisite> evaluate_prerequisites(const host_facts& facts);
 
 // The names of the prerequisites this spec needs on this host:
@@ -49,7 +54,9 @@ std::vector<std::string> needed_prerequisites(const model::jail_spec& spec,
                                               const host_facts& facts);
 
 // Throws errc::prerequisite_missing with the sentence of the first needed
-// prerequisite that is missing; does nothing when all are there.
-void require_prerequisites(const model::jail_spec& spec, const host_facts& facts);
+// prerequisite that is missing and not a warning; returns "NAME: sentence" for
+// each needed warning that is missing.
+std::vector<std::string> require_prerequisites(const model::jail_spec& spec,
+                                               const host_facts& facts);
 
 }  // namespace jaild::host::freebsd

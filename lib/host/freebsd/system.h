@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lib/host/host.h"
+#include "lib/host/jail_path.h"
 
 namespace jaild::host::freebsd {
 
@@ -45,6 +46,9 @@ struct run_options {
   std::string cwd;           // "" = "/" (of the jail, inside one)
   std::string input;         // written to standard input, then closed
   std::string output_file;   // not "": append stdout and stderr here (exec.consolelog)
+  // The jail's path: an output_file below it is opened with no symbolic link
+  // followed below the root (posix/open_below.h, jail(8)'s check_path rule).
+  std::string output_root;
 };
 
 struct run_result {
@@ -79,8 +83,22 @@ struct kernel_jail {
   std::string name;
   std::string path;
   bool dying = false;
+  std::string meta;          // the `meta` parameter where the kernel has it
 
   bool operator==(const kernel_jail&) const = default;
+};
+
+// What this kernel offers beyond FreeBSD 13 and 14. freebsd_system.cpp
+// decides from the headers it was built with (#ifdef) and the running kernel;
+// the tests set it, so both paths run on Linux.
+struct kernel_features {
+  // The `meta` jail parameter: key=value lines hidden from the jail
+  // (sys/kern/kern_jailmeta.c, FreeBSD 15.0).
+  bool meta = false;
+  // Jail descriptors (JAIL_GET_DESC, sys/kern/kern_jaildesc.c) watched with
+  // EVFILT_JAILDESC NOTE_JAIL_REMOVE: the watcher follows the jail itself, not a
+  // JID the kernel may give to another jail.
+  bool jail_descriptors = false;
 };
 
 struct mounted {
@@ -124,12 +142,15 @@ class system {
 
   // Files and mounts.
   virtual std::vector<mounted> mounts() = 0;
-  virtual std::optional<std::string> real_path(const std::string& path) = 0;
+  // lstat(2) of one path: what jail(8)'s check_path asks of each component
+  // (lib/host/jail_path.h). Never follows a link in the last component.
+  virtual path_kind lstat_kind(const std::string& path) = 0;
   virtual std::optional<std::string> read_file(const std::string& path) = 0;
   virtual bool path_exists(const std::string& path) = 0;
   virtual sys_result remove_file(const std::string& path) = 0;
 
   // The host.
+  virtual kernel_features features() = 0;
   virtual bool module_loaded(const std::string& name) = 0;   // modfind(2)
   virtual std::string kernel() = 0;                           // "FreeBSD 14.1-RELEASE"
   virtual std::string hostname() = 0;
@@ -137,8 +158,11 @@ class system {
 
   // Crash detection: calls on_exit once, from the watcher's own thread, when
   // the jail is removed (EVFILT_JAIL where the kernel has it) or its main
-  // process ends (EVFILT_PROCDESC / EVFILT_PROC). main_pid may be -1.
-  virtual bool watch(std::int64_t jid, std::int64_t main_pid,
+  // process ends (EVFILT_PROC NOTE_EXIT; with its status when it is our child,
+  // even when it ended before watch() was called). main_pid may be -1: then one
+  // process of the jail is followed after another. `name` is the kernel name:
+  // whether the jail lives is asked by name, with the JID compared.
+  virtual bool watch(std::int64_t jid, const std::string& name, std::int64_t main_pid,
                      std::function<void(exit_info)> on_exit) = 0;
   virtual void unwatch(std::int64_t jid) = 0;
 };

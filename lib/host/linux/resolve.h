@@ -3,7 +3,7 @@
 // and the next, so the host side never walks such a path with the host's
 // view. openat2(2) does the walk in the kernel: RESOLVE_BENEATH refuses to
 // leave the root, RESOLVE_NO_SYMLINKS refuses any link (jail(8)'s check_path
-// rule: no symbolic link below the jail's path), RESOLVE_IN_ROOT resolves
+// rule, lib/host/jail_path.h: no symbolic link below the jail's path), RESOLVE_IN_ROOT resolves
 // links as the jail would see them (for files the jail may name itself, such
 // as a console log inside its root). Thread-safe; openat2_raw may be called in
 // the child of a clone (a system call, nothing else).
@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/host/jail_path.h"  // path_below(): the part of a path below the root
 #include "lib/host/linux/sys.h"
 
 namespace jaild::host::linux_host {
@@ -29,11 +30,6 @@ inline int openat2_raw(int dirfd, const char* path, std::uint64_t flags, std::ui
   how.resolve = resolve;
   return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
 }
-
-// The part of `path` below `root` ("srv/data" for /jails/web/srv/data below
-// /jails/web), compared lexically after removing repeated and trailing
-// slashes; nullopt when `path` is not below `root` (or is `root` itself).
-std::optional<std::string> path_below(const std::string& root, const std::string& path);
 
 // Opens `relative` below the directory `root` (an admin's path, opened as it
 // is), never leaving it and never following a symbolic link below it

@@ -107,7 +107,8 @@ TEST_CASE("engine: start runs jail(8)'s order and stop undoes it in reverse", "[
       "hook.prepare web p1",       "add_aliases web",          "mount_filesystems web",
       "hook.prestart web ps1",     "hook.prestart web ps2",    "create_interfaces web",
       "create_jail web",           "hook.created web c1",      "apply_limits web",
-      "attach_interfaces web",     "jailhook.start web s1",    "hook.poststart web pst1"};
+      "attach_interfaces web",     "jailhook.start web s1",    "start_main web",
+      "hook.poststart web pst1",   "clear_persist web"};  // persist goes after poststart
   CHECK(f.host.calls() == expected_start);
   CHECK(f.status("web").state == model::jail_state::running);
   CHECK(f.status("web").jid == 1);
@@ -354,6 +355,33 @@ TEST_CASE("engine: a dependency that never becomes ready times out its dependent
   CHECK((op->error_code() == errc::timeout || op->error_code() == errc::dependency_failed));
   CHECK(f.calls_with("create_jail app").empty());
   CHECK(f.eventually([&] { return f.status("db").health == model::health_state::unhealthy; }));
+}
+
+TEST_CASE("engine: a jail that ends with no watcher's word is found by the liveness check",
+          "[engine]") {
+  fixture f;
+  f.eng->shutdown();
+  auto o = fast_options(f.dir.path());
+  o.liveness_interval = 20ms;
+  f.eng = std::make_unique<engine::engine>(*f.db, f.host, o);
+  f.eng->load();
+  f.define(R"({"name":"a","path":"/j/a","restart":"on-failure"})");
+  f.define(R"({"name":"b","path":"/j/b"})");
+  f.eng->start("a")->wait();
+  const auto only_a = f.host.live_objects();
+  f.eng->start("b")->wait();
+  // Removed behind the watcher's back (jail -r of a persistent jail on 13/14).
+  f.host.vanish("b");
+  CHECK(f.eventually([&] { return f.status("b").state == model::jail_state::failed; }));
+  CHECK(f.status("b").last_error == "exited");
+  CHECK(f.host.live_objects() == only_a);  // b's objects were cleaned up
+  // A live jail is left alone, and one with a restart policy comes back.
+  CHECK(f.status("a").state == model::jail_state::running);
+  f.host.vanish("a");
+  CHECK(f.eventually([&] {
+    return f.calls_with("create_jail a").size() == 2 &&
+           f.status("a").state == model::jail_state::running;
+  }));
 }
 
 TEST_CASE("engine: restart policies", "[engine]") {

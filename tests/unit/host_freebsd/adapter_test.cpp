@@ -221,12 +221,84 @@ TEST_CASE("adapter: a bridge other jails still use stays, and stays ledgered", "
 TEST_CASE("adapter: mount points reached through a symlink are refused", "[host_freebsd]") {
   rig r;
   auto ctx = web_context();
-  r.sys.symlinks["/jails/web/dev"] = "/etc";  // the jail's root made dev a link to /etc
+  r.sys.symlinks.insert("/jails/web/dev");  // the jail's root made dev a link (to /etc)
   CHECK_THROWS_WITH(r.a.mount_filesystems(ctx, r.sinks),
-                    "mount.devfs: mount point /jails/web/dev is reached through a symbolic link "
-                    "(now /etc); jaild does not mount there");
+                    "mount.devfs: mount point /jails/web/dev is a symbolic link (jail(8) refuses "
+                    "one below the jail's path, and so does jaild); jaild does not mount there");
   CHECK(r.log.empty());  // nothing ledgered, nothing mounted
   CHECK(r.sys.mounted_list.empty());
+}
+
+TEST_CASE("adapter: mount points are checked as jail(8)'s check_path checks them",
+          "[host_freebsd]") {
+  auto ctx = web_context();
+  ctx.spec.mount.entries = {"/srv/www /jails/web/usr/local/www nullfs ro"};
+  SECTION("a symbolic link above the jail's path is the admin's and is followed") {
+    rig r;
+    r.sys.symlinks = {"/jails", "/usr/home"};  // /jails -> usr/jails; not below the root
+    r.sys.log_queries = true;
+    r.a.mount_filesystems(ctx, r.sinks);
+    CHECK(r.sys.mounted_list.size() == 2);
+    // Only the components below /jails/web were looked at, each of them.
+    std::vector<std::string> looked;
+    for (const auto& line : r.log)
+      if (line.starts_with("lstat ")) looked.push_back(line.substr(6));
+    CHECK(looked == std::vector<std::string>{"/jails/web/usr", "/jails/web/usr/local",
+                                             "/jails/web/usr/local/www", "/jails/web/dev"});
+  }
+  SECTION("a symbolic link in any component below it is refused, and nothing is mounted") {
+    rig r;
+    r.sys.symlinks = {"/jails/web/usr/local"};
+    CHECK_THROWS_WITH(r.a.mount_filesystems(ctx, r.sinks),
+                      Catch::StartsWith("mount.entry: mount point /jails/web/usr/local is a "
+                                        "symbolic link"));
+    CHECK(r.sys.mounted_list.empty());
+  }
+  SECTION("a missing component or a file on the way is refused") {
+    rig r;
+    r.sys.missing = {"/jails/web/usr/local/www"};
+    CHECK_THROWS_WITH(r.a.mount_filesystems(ctx, r.sinks),
+                      "mount.entry: mount point /jails/web/usr/local/www does not exist; jaild "
+                      "does not mount there");
+    rig f;
+    f.sys.plain_files = {"/jails/web/usr"};
+    CHECK_THROWS_WITH(f.a.mount_filesystems(ctx, f.sinks),
+                      Catch::Contains("/jails/web/usr is not a directory"));
+  }
+}
+
+TEST_CASE("adapter: unmounting is checked as jail(8) checks it", "[host_freebsd]") {
+  rig r;
+  const object dev{object_kind::mount, "web", "/jails/web/dev",
+                   {{"fstype", "devfs"}, {"root", "/jails/web"}}};
+  SECTION("a link below the root now: refused, and the ledger keeps the row") {
+    r.sys.mounted_list = {{"/jails/web/dev", "devfs"}};
+    r.ledger.record(dev);
+    r.sys.symlinks = {"/jails/web/dev"};
+    CHECK_THROWS_WITH(r.a.destroy(dev, r.sinks), Catch::StartsWith("umount: /jails/web/dev is a "
+                                                                   "symbolic link"));
+    CHECK(r.sys.mounted_list.size() == 1);
+    CHECK(r.ledger.live.size() == 1);
+  }
+  SECTION("another file system on the point now: left alone") {
+    r.sys.mounted_list = {{"/jails/web/dev", "devfs"}, {"/jails/web/dev", "nullfs"}};
+    CHECK_THROWS_WITH(r.a.destroy(dev, r.sinks),
+                      "umount: /jails/web/dev is a nullfs mount now, not the devfs mount jaild "
+                      "made; jaild leaves it alone");
+    CHECK(r.sys.mounted_list.size() == 2);
+  }
+}
+
+TEST_CASE("adapter: exec.consolelog is opened below the jail's path without links",
+          "[host_freebsd]") {
+  rig r;
+  auto ctx = web_context();
+  ctx.spec.exec.consolelog = "/jails/web/var/log/console.log";
+  running_jail jail{ctx.spec.name, 5, -1, ""};
+  r.a.run_jail_hook(ctx, jail, "start", "/bin/sh /etc/rc", r.sinks);
+  REQUIRE_FALSE(r.log.empty());
+  CHECK(r.log.back() == "run[jail 5] /bin/sh -c '/bin/sh /etc/rc' >> "
+                        "/jails/web/var/log/console.log (below /jails/web)");
 }
 
 TEST_CASE("adapter: unmounting waits for what is mounted below", "[host_freebsd]") {
@@ -269,7 +341,43 @@ TEST_CASE("adapter: stop with stop.timeout 0 removes at once", "[host_freebsd]")
   // Removing a jail that is already gone is not an error.
   r.a.stop_jail(ctx, jail, r.sinks);
   CHECK(r.journal.steps.back().ok());
-  CHECK(r.journal.steps.back().output == "no jail with JID 5: nothing to do");
+  CHECK(r.journal.steps.back().output == "already gone: no live jail jaild-fast with JID 5");
+}
+
+TEST_CASE("adapter: a JID that another jail has now is never acted on", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json({{"name", "web"}, {"path", "/j/web"}});
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  // web was removed behind jaild's back and the kernel gave JID 5 to another jail.
+  r.sys.jails.clear();
+  r.sys.jails["other"] = {5, "other", "/j/other", false, ""};
+  r.sys.processes[5] = {300, 301};
+  r.log.clear();
+  r.a.stop_jail(ctx, jail, r.sinks);
+  CHECK(r.log.empty());  // no kill, no jail_remove
+  CHECK(r.sys.jails.contains("other"));
+  exec_request req;
+  req.argv = {"/bin/sh"};
+  CHECK_THROWS_WITH(r.a.exec(ctx, jail, req), "the jail web is not running");
+  CHECK(r.log.empty());
+  CHECK_FALSE(r.a.alive(jail));
+}
+
+TEST_CASE("adapter: a live cpuset change says what the kernel refused", "[host_freebsd]") {
+  rig r;
+  jail_context ctx;
+  ctx.spec = model::spec_from_json({{"name", "web"}, {"path", "/j/web"}, {"cpuset", "0-3"}});
+  auto jail = r.a.create_jail(ctx, r.sinks);
+  r.sys.fail_on = "cpuset_setaffinity";
+  r.sys.fail_errno = EINVAL;
+  CHECK_THROWS_WITH(r.a.update_limits(ctx, jail, r.sinks),
+                    Catch::Contains("the set names CPUs outside the host's own set"));
+  r.sys.fail_on = "cpuset_setaffinity";
+  r.sys.fail_errno = EDEADLK;
+  CHECK_THROWS_WITH(r.a.update_limits(ctx, jail, r.sinks),
+                    Catch::Contains("a process in the jail is pinned to CPUs outside the new set"));
+  CHECK_THAT(r.journal.steps.back().error, !Catch::Contains("restart"));
 }
 
 TEST_CASE("adapter: alive, list_jails and usage", "[host_freebsd]") {
@@ -277,7 +385,7 @@ TEST_CASE("adapter: alive, list_jails and usage", "[host_freebsd]") {
   jail_context ctx;
   ctx.spec = model::spec_from_json({{"name", "web"}, {"path", "/j/web"}});
   auto jail = r.a.create_jail(ctx, r.sinks);
-  r.sys.jails["ioc-www1"] = {9, "ioc-www1", "/iocage/jails/www1/root", false};
+  r.sys.jails["ioc-www1"] = {9, "ioc-www1", "/iocage/jails/www1/root", false, ""};
   CHECK(r.a.alive(jail));
   CHECK(r.a.list_jails() == std::vector<running_jail>{{"web", 5, -1, "jid=5"}});
   auto other_life = jail;
@@ -303,6 +411,7 @@ TEST_CASE("adapter: exec runs inside the jail with a clean environment", "[host_
   req.argv = {"/usr/bin/id", "-u"};
   req.user = "www";
   req.env = {{"LANG", "C.UTF-8"}};
+  r.sys.jails["jaild-web"] = {5, "jaild-web", "/j/web", false, ""};
   auto out = r.a.exec({}, {"web", 5, -1, "jid=5"}, req);
   CHECK(out.exit_code == 0);
   CHECK(r.log == std::vector<std::string>{"run[jail 5] /usr/bin/id -u (as www)"});
@@ -354,18 +463,27 @@ TEST_CASE("adapter: start_main starts the command and watch follows it", "[host_
   r.a.start_main(ctx, jail, r.sinks);
   CHECK(r.journal.steps.at(1).step == "command");
   CHECK(r.journal.steps.at(1).output == "pid 4000");
+  CHECK(r.journal.steps.size() == 2);  // persist stays until after exec.poststart
+  r.a.clear_persist(ctx, jail, r.sinks);
   CHECK(r.journal.steps.at(2).step == "jail.nopersist");
   bool ended = false;
   CHECK(r.a.watch(jail, [&](exit_info) { ended = true; }));
-  CHECK(r.log.back() == "watch 5 main_pid=4000");
+  CHECK(r.log.back() == "watch 5 jaild-shell main_pid=4000");
   r.sys.watches.at(5)({0, true});
   CHECK(ended);
   r.a.unwatch(jail);
   CHECK(r.log.back() == "unwatch 5");
 
-  // A jail that is gone is not watched.
+  // Without a command of jaild's, the jail is looked up by name first: one
+  // that is gone is not watched, and neither is another jail that has its JID now.
+  const running_jail no_command{"shell", 6, -1, ""};
   r.sys.jails.clear();
-  CHECK_FALSE(r.a.watch(jail, [](exit_info) {}));
+  CHECK_FALSE(r.a.watch(no_command, [](exit_info) {}));
+  r.sys.jails["jaild-other"] = {6, "jaild-other", "/j/other", false, ""};
+  CHECK_FALSE(r.a.watch(no_command, [](exit_info) {}));
+  r.sys.jails["jaild-shell"] = {6, "jaild-shell", "/jail/shell", false, ""};
+  r.sys.jails.erase("jaild-other");
+  CHECK(r.a.watch(no_command, [](exit_info) {}));
 
   // A persistent jail with no command: nothing is started, persist stays.
   rig r2;
@@ -374,6 +492,7 @@ TEST_CASE("adapter: start_main starts the command and watch follows it", "[host_
   auto pj = r2.a.create_jail(plain, r2.sinks);
   r2.log.clear();
   r2.a.start_main(plain, pj, r2.sinks);
+  r2.a.clear_persist(plain, pj, r2.sinks);
   CHECK(r2.log.empty());
 }
 

@@ -84,6 +84,22 @@ TEST_CASE("attach: the user is looked up after the attach and switched to", "[ho
   CHECK(out.output.starts_with("65534\n"));
 }
 
+TEST_CASE("attach: the user's login class applies, root's does not", "[host_freebsd]") {
+  if (::geteuid() != 0) return;  // switching users needs root
+  attach_run run;
+  attach_request r;
+  r.jid = 42;
+  r.user = "nobody";
+  r.argv = {"sh", "-c", "umask; echo \"$LOGIN_CLASS_OF\""};
+  auto out = run(r);
+  CHECK(out.status == 0);
+  CHECK(out.output == "0027\nnobody\n");
+  r.user = "";
+  out = run(r);
+  CHECK(out.output != "0027\nnobody\n");
+  CHECK(out.output.ends_with("\n\n"));  // no class variable for root
+}
+
 TEST_CASE("attach: a passwd that is a FIFO is refused, not waited on", "[host_freebsd]") {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("jaild-attach-etc." + std::to_string(::getpid()));

@@ -82,7 +82,7 @@ class fake_system : public host::freebsd::system {
   run_result run(const command& cmd, const run_options& o) override {
     std::string line = (cmd.jail >= 0 ? "run[jail " + std::to_string(cmd.jail) + "] " : "run ") +
                        joined(cmd.argv);
-    if (!o.output_file.empty()) line += " >> " + o.output_file;
+    if (!o.output_file.empty()) line += " >> " + o.output_file + below(o);
     if (!o.user.empty()) line += " (as " + o.user + ")";
     const bool query = cmd.argv.size() >= 2 &&
                        ((cmd.argv[0] == "/sbin/ifconfig" &&
@@ -110,7 +110,7 @@ class fake_system : public host::freebsd::system {
 
   std::int64_t spawn(const command& cmd, const run_options& o, std::string* why) override {
     std::string line = "spawn[jail " + std::to_string(cmd.jail) + "] " + joined(cmd.argv);
-    if (!o.output_file.empty()) line += " >> " + o.output_file;
+    if (!o.output_file.empty()) line += " >> " + o.output_file + below(o);
     log.push_back(line);
     if (should_fail(line)) {
       *why = "simulated failure";
@@ -152,6 +152,7 @@ class fake_system : public host::freebsd::system {
     for (const auto& p : params) {
       if (p.name == "name") kj.name = p.value;
       if (p.name == "path") kj.path = p.value;
+      if (p.name == "meta") kj.meta = p.value;
     }
     jails[kj.name] = kj;
     return kj.jid;
@@ -233,11 +234,17 @@ class fake_system : public host::freebsd::system {
   }
   std::vector<std::string> host_addresses() override { return host_addrs; }
   std::vector<mounted> mounts() override { return mounted_list; }
-  std::optional<std::string> real_path(const std::string& path) override {
-    if (auto it = symlinks.find(path); it != symlinks.end()) return it->second;
-    return path;
+  // lstat(2): what `symlinks`, `missing` and `plain_files` say, else a directory.
+  host::path_kind lstat_kind(const std::string& path) override {
+    if (log_queries) log.push_back("lstat " + path);
+    if (symlinks.contains(path)) return host::path_kind::symlink;
+    if (missing.contains(path)) return host::path_kind::missing;
+    if (plain_files.contains(path)) return host::path_kind::other;
+    return host::path_kind::directory;
   }
-  std::map<std::string, std::string> symlinks;   // path -> what realpath() returns
+  std::set<std::string> symlinks;
+  std::set<std::string> missing;
+  std::set<std::string> plain_files;
   std::optional<std::string> read_file(const std::string& path) override {
     auto it = files.find(path);
     if (it == files.end()) return std::nullopt;
@@ -250,13 +257,17 @@ class fake_system : public host::freebsd::system {
     log.push_back("unlink " + path);
     return files.erase(path) ? sys_result{} : sys_result{ENOENT, "No such file or directory"};
   }
+  // FreeBSD 13 and 14 unless a test says otherwise.
+  host::freebsd::kernel_features kernel_has;
+  host::freebsd::kernel_features features() override { return kernel_has; }
   bool module_loaded(const std::string& name) override { return modules.contains(name); }
   std::string kernel() override { return "FreeBSD 14.1-RELEASE"; }
   std::string hostname() override { return "host"; }
   int cpus() override { return cpu_count; }
-  bool watch(std::int64_t jid, std::int64_t main_pid,
+  bool watch(std::int64_t jid, const std::string& name, std::int64_t main_pid,
              std::function<void(host::exit_info)> on_exit) override {
-    log.push_back("watch " + std::to_string(jid) + " main_pid=" + std::to_string(main_pid));
+    log.push_back("watch " + std::to_string(jid) + " " + name + " main_pid=" +
+                  std::to_string(main_pid));
     watches[jid] = std::move(on_exit);
     return true;
   }
@@ -266,6 +277,11 @@ class fake_system : public host::freebsd::system {
   }
 
  private:
+  // " (below /jails/web)" when the log lies below the root it is opened under.
+  static std::string below(const run_options& o) {
+    return host::path_below(o.output_root, o.output_file) ? " (below " + o.output_root + ")" : "";
+  }
+
   bool should_fail(const std::string& line) {
     if (fail_on.empty() || line.find(fail_on) == std::string::npos) return false;
     fail_on.clear();

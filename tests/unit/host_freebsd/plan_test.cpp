@@ -2,6 +2,10 @@
 // of every command, RCTL rule strings, mounts, cpusets.
 #include "lib/host/freebsd/plan.h"
 
+#include <algorithm>
+
+#include "lib/host/freebsd/parse.h"
+
 #include <catch2/catch.hpp>
 
 #include "lib/model/error.h"
@@ -162,14 +166,41 @@ TEST_CASE("plan: mounts in jail(8)'s order, inside the jail only", "[host_freebs
   CHECK(umount_argv("/jail/ldap3/dev") == strings{"/sbin/umount", "/jail/ldap3/dev"});
 
   CHECK_THROWS_WITH(mount_plan(spec, "/ /etc nullfs rw 0 0\n"),
-                    Catch::Contains("outside the jail's path /jail/ldap3"));
-  CHECK_THROWS_WITH(mount_plan(spec, "/x /jail/ldap3x nullfs\n"), Catch::Contains("outside"));
+                    Catch::Contains("not below the jail's path /jail/ldap3"));
+  CHECK_THROWS_WITH(mount_plan(spec, "/x /jail/ldap3x nullfs\n"), Catch::Contains("not below"));
+  CHECK_THROWS_WITH(mount_plan(spec, "/x /jail/ldap3/../../etc nullfs\n"),
+                    Catch::Contains("'..'"));
+  // The jail's path itself (a base mounted at the root of a thin jail).
+  CHECK(mount_plan(spec, "/jail/base /jail/ldap3 nullfs ro\n").at(1).point == "/jail/ldap3");
   CHECK_THROWS_WITH(mount_plan(spec, "/x /jail/ldap3/x\n"),
                     Catch::Contains("needs at least a device, a mount point and a type"));
 
-  CHECK(mount_point_safe("/jail/ldap3", "/jail/ldap3/dev", "/jail/ldap3/dev"));
-  CHECK_FALSE(mount_point_safe("/jail/ldap3", "/jail/ldap3/dev", "/etc"));  // a symlink
-  CHECK_FALSE(mount_point_safe("/jail/ldap3", "/jail/other/dev", "/jail/other/dev"));
+}
+
+TEST_CASE("plan: jaild's mark in `meta` where the kernel has it (FreeBSD 15)", "[host_freebsd]") {
+  auto ctx = context({{"name", "web"}, {"path", "/jails/web"}});
+  ctx.instance = "k9";
+  // 13 and 14: no meta parameter at all (the kernel would refuse an unknown one).
+  for (const auto& p : create_params(ctx)) CHECK(p.name != "meta");
+  auto with = create_params(ctx, true);
+  REQUIRE(with.size() >= 2);
+  CHECK(with[with.size() - 2] == jail_param{"meta", "jaild.id=k9"});
+  CHECK(with.back() == jail_param{"persist", "true"});
+  // The admin's own meta is kept, and a jaild.id it had is replaced, once.
+  ctx.spec.params["meta"] = "owner=ops\njaild.id=forged\nticket=42";
+  with = create_params(ctx, true);
+  CHECK(std::count_if(with.begin(), with.end(), [](const jail_param& p) { return p.name == "meta"; }) == 1);
+  CHECK(with[with.size() - 2] == jail_param{"meta", "owner=ops\nticket=42\njaild.id=k9"});
+  CHECK(meta_value("owner=ops\njaild.id=k9", "jaild.id") == "k9");
+  CHECK(meta_value("jaild.idx=1\nowner=ops", "jaild.id") == std::nullopt);
+  CHECK(meta_value("", "jaild.id") == std::nullopt);
+  // Recognised from the kernel alone: the token names the start that made it.
+  const auto owned = owned_jails({{7, "jaild-web", "", "/jails/web", false, -1, {}, {},
+                                   {{"meta", "owner=ops\njaild.id=k9"}}},
+                                  {8, "jaild-db", "", "/jails/db", false, -1, {}, {}, {}}});
+  REQUIRE(owned.size() == 2);
+  CHECK(owned[0].token == "jaild.id=k9");
+  CHECK(owned[1].token == "jid=8");
 }
 
 TEST_CASE("plan: devfs ruleset defaults to 4 only with mount.devfs", "[host_freebsd]") {
@@ -177,8 +208,15 @@ TEST_CASE("plan: devfs ruleset defaults to 4 only with mount.devfs", "[host_free
   CHECK_FALSE(devfs_ruleset(spec));
   spec.mount.devfs = true;
   CHECK(devfs_ruleset(spec) == 4);
-  spec.mount.devfs_ruleset = 5;
-  CHECK(devfs_ruleset(spec) == 5);
+  spec.mount.devfs_ruleset = 6;
+  CHECK(devfs_ruleset(spec) == 6);
+  // A VNET jail gets devfsrules_jail_vnet (5), as FreeBSD ships it for them.
+  auto vnet = model::spec_from_json(
+      {{"name", "v"}, {"path", "/j/v"}, {"mount", {{"devfs", true}}},
+       {"vnet", {{"interfaces", {{{"bridge", "bridge0"}}}}}}});
+  CHECK(devfs_ruleset(vnet) == 5);
+  vnet.mount.devfs_ruleset = 4;
+  CHECK(devfs_ruleset(vnet) == 4);
 }
 
 TEST_CASE("plan: VNET commands", "[host_freebsd]") {

@@ -67,7 +67,8 @@ TEST_CASE("prerequisites: each missing one says what to change", "[host_freebsd]
       {"kern.racct.enable", [](host_facts& f) { f.sysctl.erase("kern.racct.enable"); },
        "\"options RACCT\" and \"options RCTL\""},
       {"if_bridge", [](host_facts& f) { f.modules.erase("if_bridge"); },
-       "kldload if_bridge\" and add if_bridge_load=\"YES\" to /boot/loader.conf"},
+       "ifconfig loads it at the first jail's start. To load it at boot, add "
+       "if_bridge_load=\"YES\" to /boot/loader.conf"},
       {"if_epair", [](host_facts& f) { f.modules.erase("if_epair"); },
        "if_epair_load=\"YES\""},
       {"net.inet.ip.forwarding", [](host_facts& f) { f.sysctl["net.inet.ip.forwarding"] = "0"; },
@@ -132,20 +133,61 @@ TEST_CASE("prerequisites: which a spec needs", "[host_freebsd]") {
                 "net.link.bridge.pfil_bridge", "net.inet.ip.forwarding"});
 }
 
-TEST_CASE("prerequisites: a spec that needs a missing one is refused with its sentence",
+TEST_CASE("prerequisites: only what the kernel cannot do refuses; the rest are warnings",
           "[host_freebsd]") {
-  auto facts = ready_host();
-  facts.sysctl["net.inet.ip.forwarding"] = "0";
-  CHECK_NOTHROW(require_prerequisites(vnet_spec("20.0.0.1"), facts));
-  try {
-    require_prerequisites(vnet_spec("10.0.0.1"), facts);
-    FAIL("a VNET jail routed through a host without forwarding was accepted");
-  } catch (const jaild::error& e) {
-    CHECK(e.code() == errc::prerequisite_missing);
-    CHECK(std::string(e.what()) ==
-          "jail 'web' needs net.inet.ip.forwarding: IP forwarding is off, so a VNET jail whose "
-          "default router is this host reaches nothing beyond it: run \"sysctl "
-          "net.inet.ip.forwarding=1\" and add gateway_enable=\"YES\" to /etc/rc.conf");
+  const auto spec = vnet_spec("10.0.0.1");  // routed through this host
+  SECTION("forwarding off: the jail runs, with a warning") {
+    auto facts = ready_host();
+    facts.sysctl["net.inet.ip.forwarding"] = "0";
+    CHECK(require_prerequisites(vnet_spec("20.0.0.1"), facts).empty());
+    CHECK(require_prerequisites(spec, facts) ==
+          strings{"net.inet.ip.forwarding: IP forwarding is off, so a VNET jail whose default "
+                  "router is this host reaches nothing beyond it: run \"sysctl "
+                  "net.inet.ip.forwarding=1\" and add gateway_enable=\"YES\" to /etc/rc.conf"});
+  }
+  SECTION("pf filtering on the bridge and its members is a normal setup: warnings") {
+    auto facts = ready_host();
+    facts.sysctl["net.link.bridge.pfil_member"] = "1";
+    facts.sysctl["net.link.bridge.pfil_bridge"] = "1";
+    const auto w = require_prerequisites(spec, facts);
+    REQUIRE(w.size() == 2);
+    CHECK_THAT(w[0], Catch::StartsWith("net.link.bridge.pfil_member: a packet filter is loaded"));
+    CHECK_THAT(w[1], Catch::StartsWith("net.link.bridge.pfil_bridge: a packet filter is loaded"));
+  }
+  SECTION("a module not loaded: ifconfig loads it, so a warning") {
+    auto facts = ready_host();
+    facts.modules = {};
+    facts.sysctl["kern.securelevel"] = "0";
+    const auto w = require_prerequisites(spec, facts);
+    CHECK(w == strings{"if_epair: if_epair is not loaded; ifconfig loads it at the first jail's "
+                       "start. To load it at boot, add if_epair_load=\"YES\" to /boot/loader.conf",
+                       "if_bridge: if_bridge is not loaded; ifconfig loads it at the first "
+                       "jail's start. To load it at boot, add if_bridge_load=\"YES\" to "
+                       "/boot/loader.conf"});
+    CHECK(find(evaluate_prerequisites(facts), "if_epair").warning);
+  }
+  SECTION("a module not loaded at securelevel 1: the kernel loads none, so refused") {
+    auto facts = ready_host();
+    facts.modules.erase("if_epair");
+    facts.sysctl["kern.securelevel"] = "1";
+    CHECK_FALSE(find(evaluate_prerequisites(facts), "if_epair").warning);
+    try {
+      require_prerequisites(spec, facts);
+      FAIL("a VNET jail was accepted with no if_epair at securelevel 1");
+    } catch (const jaild::error& e) {
+      CHECK(e.code() == errc::prerequisite_missing);
+      CHECK(std::string(e.what()) ==
+            "jail 'web' needs if_epair: if_epair is not loaded, and at kern.securelevel 1 the "
+            "kernel loads no module: add if_epair_load=\"YES\" to /boot/loader.conf and reboot");
+    }
+    facts.modules.insert("if_epair");  // loaded before the securelevel rose: fine
+    CHECK(require_prerequisites(spec, facts).empty());
+  }
+  SECTION("no VIMAGE: refused") {
+    auto facts = ready_host();
+    facts.sysctl["kern.features.vimage"] = "0";
+    CHECK_THROWS_WITH(require_prerequisites(spec, facts),
+                      Catch::StartsWith("jail 'web' needs kern.features.vimage"));
   }
 }
 
@@ -179,7 +221,12 @@ TEST_CASE("prerequisites: info() reports them and check() refuses through the ad
     CHECK(e.code() == errc::prerequisite_missing);
     CHECK_THAT(e.what(), Catch::Contains("kern.racct.enable=1 to /boot/loader.conf and reboot"));
   }
+  // No firewall, modules loaded, routed elsewhere: no warning.
   CHECK(a.check(vnet_spec("20.0.0.1")).empty());
+  sys.modules.clear();
+  CHECK(a.check(vnet_spec("20.0.0.1")).size() == 2);  // the modules: warnings
+  CHECK(platform_info_to_json(a.info())["prerequisites"][2]["severity"] == "warning");
+  CHECK(platform_info_to_json(a.info())["prerequisites"][0]["severity"] == "error");
 
   // cpusets name CPUs this host has.
   auto pinned = model::spec_from_json({{"name", "p"}, {"path", "/j/p"}, {"cpuset", "6-9"}});

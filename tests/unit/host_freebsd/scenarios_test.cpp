@@ -56,6 +56,7 @@ std::vector<std::string> lifecycle(fake_system& sys, const jail_context& ctx,
   for (const auto& c : e.start) a.run_jail_hook(ctx, jail, "start", c, sinks);
   a.start_main(ctx, jail, sinks);
   for (const auto& c : e.poststart) a.run_host_hook(ctx, "poststart", c, sinks);
+  a.clear_persist(ctx, jail, sinks);
   section("stop");
   for (const auto& c : e.prestop) a.run_host_hook(ctx, "prestop", c, sinks);
   for (const auto& c : e.stop) a.run_jail_hook(ctx, jail, "stop", c, sinks);
