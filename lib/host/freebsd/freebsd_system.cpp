@@ -707,7 +707,15 @@ bool freebsd_system::watch(std::int64_t jid, const std::string& name, std::int64
   }
 #endif
   if (main_pid > 0) {
-    armed = arm_process(jid, main_pid) || armed;
+    // Our own child is followed from its spawn on, so its end is seen even
+    // when it exits between the check above and this knote (an exited child
+    // cannot be added again).
+    bool ours = false;
+    {
+      std::lock_guard spawned(spawned_mutex_);
+      ours = spawned_.contains(static_cast<pid_t>(main_pid));
+    }
+    armed = arm_process(jid, main_pid) || ours || armed;
   } else if (!armed) {
     // No EVFILT_JAIL (13 and 14): follow one process of the jail, and another
     // when it ends, for as long as the jail lives. A persistent jail with no
@@ -800,19 +808,23 @@ void freebsd_system::watcher_loop() {
 #endif
       if (ev.filter != EVFILT_PROC || !(ev.fflags & NOTE_EXIT)) continue;
       const auto pid = static_cast<pid_t>(ev.ident);
-      bool ours = false;
-      {
-        std::lock_guard lock(spawned_mutex_);
-        ours = spawned_.erase(pid) > 0;
-      }
       int status = static_cast<int>(ev.data);
-      if (ours)  // reap our child: after NOTE_EXIT it is at most moments from a zombie
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
       std::int64_t main_pid = -1;
       std::string name;
+      bool ours = false;
       {
+        // Under the watch lock, so that watch() sees the child either still
+        // ours (and this event then finds its entry) or its status in
+        // early_exits_; reaped after it is no longer ours, so that a new
+        // child with its pid is never mistaken for it.
         std::lock_guard lock(watch_mutex_);
+        {
+          std::lock_guard spawned(spawned_mutex_);
+          ours = spawned_.erase(pid) > 0;
+        }
+        if (ours)  // after NOTE_EXIT it is at most moments from a zombie
+          while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+          }
         auto it = watches_.find(jid);
         if (it == watches_.end()) {
           if (ours) {
