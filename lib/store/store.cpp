@@ -234,8 +234,13 @@ void store::prune_events(std::int64_t newest) {
     SQLite::Statement by_age(*db_,
                              "DELETE FROM events WHERE seq < COALESCE((SELECT seq FROM events "
                              "WHERE time_ms >= ? ORDER BY seq LIMIT 1), ?)");
-    by_age.bind(1, now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  retention_.max_age).count());
+    // int64_t: libc++'s milliseconds count is long long, which FreeBSD's
+    // int64_t (long) is not, and SQLiteCpp's bind overloads would be ambiguous.
+    const std::int64_t cutoff =
+        now_ms() - static_cast<std::int64_t>(
+                       std::chrono::duration_cast<std::chrono::milliseconds>(retention_.max_age)
+                           .count());
+    by_age.bind(1, cutoff);
     by_age.bind(2, newest);  // the newest stays, whatever its age
     by_age.exec();
   }
