@@ -99,8 +99,10 @@ int run(const daemon::config& c) {
   spdlog::info("database {} (schema version {})", db->path().string(), db->schema_version());
   db->set_event_retention({c.events.keep, c.events.max_age});
 
-  auto platform =
-      host::make_platform_host({c.state_dir, c.logs.console_max_bytes, c.logs.console_keep});
+  const std::string tag = db->instance_tag();
+  spdlog::info("instance tag {} (host objects jaild names carry it)", tag);
+  auto platform = host::make_platform_host(
+      {c.state_dir, c.logs.console_max_bytes, c.logs.console_keep, tag});
   for (const auto& p : platform->info().prerequisites)
     if (!p.ok) spdlog::warn("host prerequisite {}: {}", p.name, p.message);
 

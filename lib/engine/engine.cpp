@@ -31,6 +31,7 @@ std::vector<plan::node> nodes_of(const std::vector<model::jail_spec>& specs) {
 engine::engine(store::store& db, host::host& platform, engine_options options)
     : store_(db),
       host_(platform),
+      instance_tag_(db.instance_tag()),
       options_(std::move(options)),
       snapshot_(std::make_shared<snapshot>(snapshot::map{}, 0)),
       queue_(std::make_unique<op_queue>([this](op_queue::task t) { sched_->post(std::move(t)); })),

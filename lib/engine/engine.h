@@ -278,6 +278,8 @@ class engine {
 
   store::store& store_;
   host::host& host_;
+  // This jaild's tag (store::instance_tag): every instance id begins with it.
+  const std::string instance_tag_;
   engine_options options_;
 
   // Locks, in the order they may be taken (a thread holding one takes only

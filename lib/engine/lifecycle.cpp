@@ -474,7 +474,7 @@ void engine::start_steps(operation& op, op_journal& journal) {
   std::vector<std::string> warnings;
   try {
     warnings = host_.check(spec);
-    instance = base36(store_.next_counter("instance"));
+    instance = instance_tag_ + base36(store_.next_counter("instance"));
     interfaces = interfaces_for(spec, instance);
   } catch (const error& e) {
     journal.record(engine_step("validate", {name}, began, e.what()));

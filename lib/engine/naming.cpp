@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/host/interface_names.h"
 #include "lib/model/address.h"
 #include "lib/model/error.h"
 #include "lib/model/network.h"
@@ -40,10 +41,9 @@ std::vector<host::resolved_interface> resolve_interfaces(
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& itf = list[i];
     host::resolved_interface r;
-    r.host_end = fmt::format("e{}a_{}", i, instance);
-    r.jail_end = fmt::format("e{}b_{}", i, instance);
-    if (r.host_end.size() > 15)
-      throw error(errc::internal, "instance id too long for an interface name: " + instance);
+    auto names = host::vnet_interface_names(instance, i);
+    r.host_end = std::move(names.host_end);
+    r.jail_end = std::move(names.jail_end);
     const network_binding none;
     const auto& b = i < bindings.size() ? bindings[i] : none;
     r.bridge = b.bridge.empty() ? itf.bridge : b.bridge;

@@ -29,9 +29,11 @@ struct network_binding {
   std::string subnet4;                  // the network's IPv4 subnet
 };
 
-// The VNET interfaces of one start: epair ends named "e<i>a_<instance>" (host
-// side, on the bridge) and "e<i>b_<instance>" (jail side), at most 15
-// characters, never derived from the JID; the MAC from the spec or
+// The VNET interfaces of one start: epair ends named by
+// host::vnet_interface_names ("e<i>a_<instance>" on the host side, on the
+// bridge; "e<i>b_<instance>" on the jail side; at most 15 characters; never
+// derived from the JID; the instance begins with this jaild's tag, so two
+// jailds on one host never pick the same names); the MAC from the spec or
 // stable_mac(); when the spec names a default router, the bridge gets that
 // address (with the interface's prefix) if jaild has to create the bridge.
 // `bindings[i]` (when present) supplies what interface i's network gives.

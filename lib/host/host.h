@@ -126,8 +126,10 @@ struct resolved_interface {
 
 struct jail_context {
   model::jail_spec spec;
-  // A short id allocated by jaild and recorded in the store; names of host
-  // objects derive from it (never from the JID): "e0a_<id>", cgroup "<name>-<id>".
+  // A short id allocated by jaild and recorded in the store: the jaild's tag
+  // (store::instance_tag) and a counter, so that two jailds on one host never
+  // have the same. Names of host objects derive from it (never from the JID):
+  // "e0a_<id>", cgroup "jaild-<tag>/<name>.<id>".
   std::string instance;
   std::vector<resolved_interface> interfaces;
   // Host directory for this jail's runtime files (console log, init status).

@@ -1,6 +1,7 @@
 // Names of the two ends of a VNET interface pair, derived from the instance id
 // that jaild allocates and records for a jail (never from the JID), so that a
-// jaild restart and the reconciler find them again. Pure; used by the engine
+// jaild restart and the reconciler find them again. The instance id begins
+// with the jaild's own tag, so two jailds on one host never pick the same. Pure; used by the engine
 // on both platforms (FreeBSD renames its epairs to them, Linux creates its veth
 // pairs with them).
 #pragma once

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "lib/host/host.h"
 
@@ -16,6 +17,11 @@ struct platform_options {
   // A jail's console log is rotated at this size, keeping this many older files.
   std::uint64_t console_log_max_bytes = std::uint64_t{10} << 20;
   unsigned console_log_keep = 3;
+  // This jaild's tag (store::instance_tag): the host objects it names carry
+  // it (Linux: its cgroup parent "jaild-<tag>", its bridges' mark), so that
+  // jailds sharing a host never take each other's. Empty: the names of
+  // jailds before tags existed.
+  std::string instance_tag = {};
 };
 
 std::unique_ptr<host> make_platform_host(const platform_options& options);

@@ -5,7 +5,7 @@
 namespace jaild::store {
 namespace {
 
-constexpr std::array<migration, 4> all{{
+constexpr std::array<migration, 5> all{{
     {1, "jails and events",
      R"sql(
 CREATE TABLE jails (
@@ -108,6 +108,19 @@ CREATE TABLE tokens (
   expires_ms     INTEGER,                    -- NULL = never
   revoked_ms     INTEGER                     -- NULL = valid
 ) STRICT;
+)sql"},
+    {5, "this jaild's own id",
+     R"sql(
+-- The id of this jaild instance, drawn once when the database is made (or
+-- upgraded to this version) and never changed: restarts and later migrations
+-- keep it. The names of host objects jaild makes (veth and epair ends, cgroup
+-- parents, bridge marks) carry a short tag of it, so that two jailds sharing
+-- a host never pick the same name nor take each other's objects for theirs.
+CREATE TABLE instance (
+  one  INTEGER PRIMARY KEY CHECK (one = 1),
+  id   TEXT NOT NULL                         -- 32 hex digits
+) STRICT;
+INSERT INTO instance (one, id) VALUES (1, lower(hex(randomblob(16))));
 )sql"},
 }};
 

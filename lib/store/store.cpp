@@ -683,6 +683,26 @@ bool store::revoke_token(const std::string& id, std::int64_t when_ms) {
   return found;
 }
 
+std::string instance_tag_of(std::string_view instance_id) {
+  std::uint64_t v = 0;
+  for (char c : instance_id.substr(0, 16)) {
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) break;
+    v = v << 4 | static_cast<std::uint64_t>(d);
+  }
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out(instance_tag_length, '0');
+  for (std::size_t i = instance_tag_length; i-- > 0; v /= 36) out[i] = digits[v % 36];
+  return out;
+}
+
+std::string store::instance_id() {
+  std::lock_guard lock(mutex_);
+  return db_->execAndGet("SELECT id FROM instance WHERE one = 1").getString();
+}
+
+std::string store::instance_tag() { return instance_tag_of(instance_id()); }
+
 std::int64_t store::next_counter(const std::string& name) {
   std::lock_guard lock(mutex_);
   std::int64_t value = 0;

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/model/event.h"
@@ -105,6 +106,14 @@ struct stored_jail {
   std::int64_t updated_ms = 0;
   std::int64_t generation = 0;  // +1 on every change of the spec
 };
+
+// The length of store::instance_tag(): 36^5 (60 million) tags, short enough
+// that "e9a_" + tag + 6 more characters fits an interface name (15).
+inline constexpr std::size_t instance_tag_length = 5;
+
+// Pure: the tag of an instance id (its first 64 bits in base 36, the last
+// instance_tag_length digits).
+std::string instance_tag_of(std::string_view instance_id);
 
 class store {
  public:
@@ -203,6 +212,12 @@ class store {
   void save_token(const token_row& token);
   std::vector<token_row> load_tokens();  // oldest first
   bool revoke_token(const std::string& id, std::int64_t when_ms);
+
+  // This jaild's own id (32 hex digits), made with the database and kept
+  // across restarts and migrations; and its short tag: instance_tag_length
+  // characters of [0-9a-z], which the names of jaild's host objects carry.
+  std::string instance_id();
+  std::string instance_tag();
 
   // A counter that only grows (instance ids): returns the next value.
   std::int64_t next_counter(const std::string& name);

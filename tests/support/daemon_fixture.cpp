@@ -1,11 +1,18 @@
 #include "tests/support/daemon_fixture.h"
 
+#include <cstdlib>
+
 #include <regex>
 #include <stdexcept>
 
 namespace jaild::test {
 
-std::string jaild_binary() { return JAILD_TEST_JAILD; }
+std::string jaild_binary() {
+  // Another build's jaild, to run the same tests against it (e.g. an older
+  // one, to see a test fail there).
+  if (const char* other = std::getenv("JAILD_TEST_JAILD")) return other;
+  return JAILD_TEST_JAILD;
+}
 std::string jailctl_binary() { return JAILD_TEST_JAILCTL; }
 
 nlohmann::json http_answer::json() const { return nlohmann::json::parse(body); }

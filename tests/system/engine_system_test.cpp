@@ -32,7 +32,8 @@ int incarnations(const std::string& jail) {
            "/sys/fs/cgroup/pids", std::filesystem::directory_options::skip_permission_denied)) {
     if (!e.is_directory()) continue;
     const auto leaf = e.path().filename().string();
-    if (leaf.rfind(jail + ".", 0) == 0 && e.path().parent_path().filename() == "jaild") {
+    const auto parent = e.path().parent_path().filename().string();
+    if (leaf.rfind(jail + ".", 0) == 0 && parent.rfind("jaild", 0) == 0) {
       std::ifstream procs(e.path() / "cgroup.procs");
       std::string line;
       if (std::getline(procs, line)) ++found;

@@ -57,7 +57,9 @@ TEST_CASE("linux adapter: a persistent jail is an isolated process tree", "[syst
     CHECK(a.alive(j));
     INFO(host::step_to_json(h.journal().last("jail.create")).dump());
     CHECK(h.journal().last("jail.create").ok());
-    CHECK(h.ledger().has(host::object_kind::jail, ctx.spec.name + "." + ctx.instance));
+    // Keyed by the leaf: "<parent>/<name>.<instance>" (this adapter has no
+    // instance tag, so its parent is the legacy "jaild").
+    CHECK(h.ledger().has(host::object_kind::jail, "jaild/" + ctx.spec.name + "." + ctx.instance));
     CHECK(h.ledger().has(host::object_kind::cgroup, "jaild/" + ctx.spec.name + "." + ctx.instance));
 
     // ps sees the init as PID 1 and nothing of the host.

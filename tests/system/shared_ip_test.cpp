@@ -100,7 +100,9 @@ TEST_CASE("shared-IP jail: held to its address on Linux, by execs and by its ini
   const auto pid = s.jail("sip")["status"]["jid"].get<long long>();
   const auto dir = unified_dir(pid);
   INFO(dir);
-  REQUIRE(dir.find("/jaild/" + s.name("sip") + ".") != std::string::npos);
+  // In this jaild's own parent, "jaild-<tag>".
+  REQUIRE(dir.find("/jaild-") != std::string::npos);
+  REQUIRE(dir.find("/" + s.name("sip") + ".") != std::string::npos);
   REQUIRE(fs::exists(dir));
   REQUIRE(s.daemon().curl("POST", "/v1/jails/" + s.name("sip") + "/stop").status == 200);
   CHECK_FALSE(fs::exists(dir));

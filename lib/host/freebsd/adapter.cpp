@@ -254,6 +254,18 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
             run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
       }
     }
+    // The names must be free: an interface that has one is someone else's
+    // (another jaild, another tool), neither adopted nor ledgered, so that no
+    // rollback of this start removes it.
+    for (const auto& taken : {itf.host_end, itf.jail_end})
+      if (sys_.interface_exists(taken)) {
+        note("epair.reserve", {taken}, "exists on the host and is not this jaild's; refused",
+             sinks);
+        throw error(errc::host_failure,
+                    fmt::format("epair.reserve: interface {} exists on the host and is not "
+                                "this jaild's; refused",
+                                taken));
+      }
     sinks.objects.record({object_kind::epair, ctx.spec.name, itf.host_end,
                           {{"jail_end", itf.jail_end},
                            {"bridge", itf.bridge},

@@ -37,9 +37,11 @@ namespace jaild::host::linux_host {
 // throws jaild::error for an entry that cannot be mounted.
 std::vector<launch_mount> jail_mounts(const model::jail_spec& spec);
 
-// The ifalias jaild gives the bridges it creates: the kernel keeps it, so a
-// restarted jaild still knows which bridges are its own to remove.
-inline constexpr const char* bridge_mark = "jaild";
+// The ifalias jaild gives the bridges it creates, "jaild:<tag>" ("jaild" for
+// an empty tag, as jailds before tags wrote): the kernel keeps it, so a
+// restarted jaild still knows which bridges are its own to remove, and never
+// takes another instance's for its own.
+std::string bridge_mark_of(std::string_view instance_tag);
 
 // A jail's init as the adapter knows it.
 struct tracked_init {
@@ -129,6 +131,7 @@ class linux_adapter final : public host {
   void destroy_mount(const object& obj, step_sinks sinks);
 
   platform_options options_;
+  const std::string bridge_mark_;  // bridge_mark_of(options_.instance_tag)
   std::unique_ptr<cgroups> cgroups_;
 
   std::mutex inits_mutex_;

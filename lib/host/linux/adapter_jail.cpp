@@ -104,7 +104,7 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
   }
 
   cgroups& cg = require_cgroups();
-  const std::string leaf = cgroup_leaf(spec.name, ctx.instance);
+  const std::string leaf = cg.leaf(spec.name, ctx.instance);
   const auto dirs = cg.jail_dirs(leaf);
   nlohmann::json dir_list = nlohmann::json::array();
   for (const auto& d : dirs) dir_list.push_back(d.string());
@@ -124,10 +124,18 @@ running_jail linux_adapter::create_jail(const jail_context& ctx, step_sinks sink
     std::vector<std::string> argv{"mkdir"};
     for (const auto& d : dirs) argv.push_back(d.string());
     step_timer step(sinks.steps, "cgroup.create", argv);
-    sinks.objects.record({object_kind::cgroup, spec.name, "jaild/" + leaf, {{"dirs", dir_list}}});
+    // A directory that is there already is not this jaild's (its instance
+    // ids never repeat): refused before the ledger row, so that no rollback
+    // kills its processes or removes it.
+    if (const auto taken = cg.existing(leaf); !taken.empty())
+      step.fail(EEXIST, taken.front().string() + " exists and is not this jaild's; refused");
+    const object row{object_kind::cgroup, spec.name, leaf, {{"dirs", dir_list}}};
+    sinks.objects.record(row);
     std::string what;
-    if (int err = cg.create(leaf, spec.cpuset, &what))
+    if (int err = cg.create(leaf, spec.cpuset, &what)) {
+      if (err == EEXIST && what == dirs.front().string()) sinks.objects.forget(row);
       step.fail(err, what + ": " + errno_text(err));
+    }
     const auto writes = cgroup_writes(plan, cg.version());
     if (int err = cg.apply(leaf, writes, &what)) step.fail(err, what + ": " + errno_text(err));
     step.ok();

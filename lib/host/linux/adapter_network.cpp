@@ -67,17 +67,21 @@ void linux_adapter::destroy_alias(const object& obj, step_sinks sinks) {
   sinks.objects.forget(obj);
 }
 
+std::string bridge_mark_of(std::string_view instance_tag) {
+  return instance_tag.empty() ? "jaild" : "jaild:" + std::string(instance_tag);
+}
+
 int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sinks sinks) {
   step_timer step(sinks.steps, "bridge.ensure",
                   {"netlink", "link", "add", i.bridge, "type", "bridge"});
-  const object row{object_kind::bridge, "", i.bridge, {{"alias", bridge_mark}}};
+  const object row{object_kind::bridge, "", i.bridge, {{"alias", bridge_mark_}}};
   try {
     if (int bridge = nl.ifindex(i.bridge)) {
       // Making a bridge takes several requests (the link, its mark, its
       // addresses): one of jaild's that a crash left without an address gets
       // it now. (One without its mark is removed by its ledger row.)
       bool added = false;
-      if (nl.ifalias(i.bridge) == bridge_mark) {
+      if (nl.ifalias(i.bridge) == bridge_mark_) {
         if (!i.bridge_ip4.empty() && nl.address_count(bridge, false) == 0) {
           for (const auto& a : i.bridge_ip4) nl.add_address(bridge, a, false);
           added = true;
@@ -93,7 +97,7 @@ int linux_adapter::ensure_bridge(rtnl& nl, const resolved_interface& i, step_sin
     }
     sinks.objects.record(row);
     try {
-      nl.create_bridge(i.bridge, bridge_mark);
+      nl.create_bridge(i.bridge, bridge_mark_);
     } catch (const netlink_error& e) {
       if (!e.exists()) throw;
       // Made by someone else since we looked: not jaild's to remove.
@@ -120,6 +124,15 @@ void linux_adapter::create_interfaces(const jail_context& ctx, step_sinks sinks)
   for (const auto& i : ctx.interfaces) {
     std::lock_guard lock(bridges_mutex_);
     ensure_bridge(nl, i, sinks);
+    // The names must be free: an interface that has one is someone else's
+    // (another jaild, another tool) and is neither adopted nor ledgered, so
+    // that no rollback of this start removes it.
+    for (const auto& name : {i.host_end, i.jail_end}) {
+      if (!nl.ifindex(name)) continue;
+      step_timer step(sinks.steps, "epair.reserve", {"netlink", "link", "show", name});
+      step.fail(EEXIST, "interface " + name +
+                            " exists on the host and is not this jaild's; refused");
+    }
     sinks.objects.record({object_kind::epair,
                           ctx.spec.name,
                           i.host_end,
@@ -143,14 +156,16 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
                     {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type", "veth",
                      "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid)});
     try {
-      if (!host_nl.ifindex(i.host_end)) {
-        host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);
-      } else if (const int index = host_nl.ifindex(i.jail_end)) {
-        // A pair left on the host by a retried step: move its jail end in.
-        host_nl.move_to_netns_of(index, pid);
-      }
+      host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);
       step.ok();
     } catch (const netlink_error& e) {
+      // Made by someone else since create_interfaces looked: not jaild's,
+      // so out of the ledger before the rollback could remove it.
+      if (e.exists())
+        sinks.objects.forget({object_kind::epair,
+                              ctx.spec.name,
+                              i.host_end,
+                              {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
       step.fail(e.code(), e.what());
     }
   }
@@ -195,7 +210,7 @@ bool linux_adapter::remove_bridge_if_unused(const std::string& bridge, step_sink
                                             bool ledgered) {
   rtnl nl;
   if (!nl.ifindex(bridge)) return true;
-  if (!ledgered && nl.ifalias(bridge) != bridge_mark) return false;  // not jaild's
+  if (!ledgered && nl.ifalias(bridge) != bridge_mark_) return false;  // not jaild's
   if (!bridge_ports(bridge).empty()) return false;
   step_timer step(sinks.steps, "bridge.remove", {"netlink", "link", "del", bridge});
   try {
@@ -226,7 +241,7 @@ void linux_adapter::destroy_epair(const object& obj, step_sinks sinks) {
   }
   sinks.objects.forget(obj);
   if (!bridge.empty() && remove_bridge_if_unused(bridge, sinks))
-    sinks.objects.forget({object_kind::bridge, "", bridge, {{"alias", bridge_mark}}});
+    sinks.objects.forget({object_kind::bridge, "", bridge, {{"alias", bridge_mark_}}});
 }
 
 void linux_adapter::destroy_bridge(const object& obj, step_sinks sinks) {

@@ -117,10 +117,16 @@ std::string cgroup_leaf(std::string_view jail_name, std::string_view instance) {
 }
 
 std::string jail_name_of_leaf(std::string_view leaf) {
+  if (auto slash = leaf.rfind('/'); slash != std::string_view::npos) leaf.remove_prefix(slash + 1);
   return std::string(leaf.substr(0, leaf.find('.')));
 }
 
-std::unique_ptr<cgroups> cgroups::discover() {
+std::string cgroup_parent_name(std::string_view instance_tag) {
+  if (instance_tag.empty()) return std::string(cgroup_legacy_parent);
+  return std::string(cgroup_legacy_parent) + "-" + std::string(instance_tag);
+}
+
+std::unique_ptr<cgroups> cgroups::discover(std::string parent) {
   auto self = read_text("/proc/self/cgroup");
   auto mountinfo = read_text("/proc/self/mountinfo");
   if (!self || !mountinfo) return nullptr;
@@ -132,12 +138,23 @@ std::unique_ptr<cgroups> cgroups::discover() {
     }
   auto layout = cgroup_layout_from(*self, *mountinfo, v2_controllers);
   if (!layout) return nullptr;
-  return std::make_unique<cgroups>(std::move(*layout));
+  return std::make_unique<cgroups>(std::move(*layout), std::move(parent));
+}
+
+std::string cgroups::leaf(std::string_view jail_name, std::string_view instance) const {
+  return parent_name_ + "/" + cgroup_leaf(jail_name, instance);
+}
+
+fs::path cgroups::own(const std::string& controller) const {
+  return layout_.own.at(layout_.version == cgroup_version::v2 ? "" : controller);
 }
 
 fs::path cgroups::parent(const std::string& controller) const {
-  return layout_.own.at(layout_.version == cgroup_version::v2 ? "" : controller) /
-         cgroup_parent_name;
+  return own(controller) / parent_name_;
+}
+
+bool cgroups::is_parent_name(const fs::path& name) const {
+  return name == parent_name_ || name == cgroup_legacy_parent;
 }
 
 std::string cgroups::tracking_controller() const {
@@ -146,16 +163,16 @@ std::string cgroups::tracking_controller() const {
 
 std::vector<fs::path> cgroups::jail_dirs(std::string_view leaf) const {
   std::vector<fs::path> out;
-  if (layout_.version == cgroup_version::v2) return {parent("") / leaf};
+  if (layout_.version == cgroup_version::v2) return {own("") / leaf};
   for (const auto& c : v1_controllers()) {
-    auto d = parent(c) / leaf;
+    auto d = own(c) / leaf;
     if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
   }
   return out;
 }
 
 fs::path cgroups::dir(std::string_view controller, std::string_view leaf) const {
-  return parent(layout_.version == cgroup_version::v2 ? "" : std::string(controller)) / leaf;
+  return own(layout_.version == cgroup_version::v2 ? "" : std::string(controller)) / leaf;
 }
 
 int cgroups::ensure_parent(const std::string& controller, std::string* what) {
@@ -215,7 +232,9 @@ int cgroups::create(std::string_view leaf, const std::string& cpus, std::string*
     if (std::find(done.begin(), done.end(), d) != done.end()) continue;
     if (int e = ensure_parent(c, what)) return e;
     *what = d.string();
-    if (int e = make_dir(d)) return e;
+    // The jail's own directory must be new: one that is there is someone
+    // else's (jaild's instance ids never repeat) and is not taken.
+    if (::mkdir(d.c_str(), 0755) != 0) return errno;
     done.push_back(d);
     if (c == "cpuset" || (layout_.version == cgroup_version::v2 && !cpus.empty())) {
       if (int e = set_cpus(leaf, cpus, what)) return e;
@@ -234,7 +253,7 @@ int cgroups::create(std::string_view leaf, const std::string& cpus, std::string*
 std::optional<fs::path> cgroups::socket_dir(std::string_view leaf) const {
   if (layout_.version == cgroup_version::v2) return dir("", leaf);
   if (!layout_.unified) return std::nullopt;
-  return *layout_.unified / cgroup_parent_name / leaf;
+  return *layout_.unified / leaf;
 }
 
 int cgroups::create_socket_dir(std::string_view leaf, std::string* what) {
@@ -248,7 +267,8 @@ int cgroups::create_socket_dir(std::string_view leaf, std::string* what) {
   *what = d->parent_path().string();
   if (int e = make_dir(d->parent_path())) return e;
   *what = d->string();
-  return make_dir(*d);
+  if (::mkdir(d->c_str(), 0755) != 0) return errno;  // new, as in create()
+  return 0;
 }
 
 int cgroups::set_cpus(std::string_view leaf, const std::string& cpus, std::string* what) {
@@ -330,28 +350,39 @@ int cgroups::remove(const std::vector<fs::path>& dirs, std::string* what) {
       first = errno;
       *what = d.string();
     }
-    // The shared parent goes when its last jail has gone. Another jail being
+    // The parent goes when its last jail has gone. Another jail being
     // created waits on parents_mutex_, so it cannot lose its parent here.
     const fs::path p = d.parent_path();
-    if (p.filename() == cgroup_parent_name) ::rmdir(p.c_str());
+    if (is_parent_name(p.filename())) ::rmdir(p.c_str());
   }
   return first;
+}
+
+std::vector<fs::path> cgroups::existing(std::string_view leaf) const {
+  std::vector<fs::path> out;
+  auto dirs = jail_dirs(leaf);
+  if (auto s = socket_dir(leaf); s && layout_.version == cgroup_version::v1) dirs.push_back(*s);
+  for (const auto& d : dirs)
+    if (::access(d.c_str(), F_OK) == 0) out.push_back(d);
+  return out;
 }
 
 std::optional<std::string> cgroups::leaf_of(pid_t pid) const {
   auto text = read_text("/proc/" + std::to_string(pid) + "/cgroup");
   if (!text) return std::nullopt;
-  const fs::path p = parent(layout_.version == cgroup_version::v2 ? "" : "pids");
+  const fs::path base = own(tracking_controller());
   for (const auto& m : parse_proc_cgroup(*text)) {
     const bool right = layout_.version == cgroup_version::v2
                            ? m.hierarchy == 0
                            : (m.hierarchy != 0 && has(m.controllers, "pids"));
     if (!right) continue;
-    // Compare the tail: ".../jaild/<leaf>".
+    // Compare the tail: ".../jaild-<tag>/<name>.<instance>" (or the legacy
+    // ".../jaild/..."), and that it is below jaild's own directory.
     const fs::path member = m.path;
-    if (member.parent_path().filename() != cgroup_parent_name) return std::nullopt;
-    const std::string leaf = member.filename().string();
-    if (::access((p / leaf).c_str(), F_OK) != 0) return std::nullopt;
+    if (!is_parent_name(member.parent_path().filename())) return std::nullopt;
+    const std::string leaf =
+        (member.parent_path().filename() / member.filename()).string();
+    if (::access((base / leaf).c_str(), F_OK) != 0) return std::nullopt;
     return leaf;
   }
   return std::nullopt;
@@ -359,12 +390,12 @@ std::optional<std::string> cgroups::leaf_of(pid_t pid) const {
 
 std::vector<std::string> cgroups::leaves() const {
   std::vector<std::string> out;
-  const fs::path p = parent(layout_.version == cgroup_version::v2 ? "" : "pids");
+  const fs::path p = parent(tracking_controller());
   DIR* d = ::opendir(p.c_str());
   if (!d) return out;
   while (dirent* e = ::readdir(d)) {
     if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
-    out.emplace_back(e->d_name);
+    out.push_back(parent_name_ + "/" + e->d_name);
   }
   ::closedir(d);
   std::sort(out.begin(), out.end());

@@ -34,7 +34,8 @@ bool file_exists(const char* path) {
 
 linux_adapter::linux_adapter(platform_options options)
     : options_(std::move(options)),
-      cgroups_(cgroups::discover()),
+      bridge_mark_(bridge_mark_of(options_.instance_tag)),
+      cgroups_(cgroups::discover(cgroup_parent_name(options_.instance_tag))),
       console_logs_({options_.console_log_max_bytes, options_.console_log_keep}) {}
 
 linux_adapter::~linux_adapter() = default;

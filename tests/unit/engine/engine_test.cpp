@@ -951,3 +951,22 @@ TEST_CASE("engine: more starts with dependencies than workers all finish (in ord
           c.f.index_of(fmt::format("create_jail top{}", i)));
   }
 }
+
+TEST_CASE("engine: host object names carry the jaild's own tag, so two never clash",
+          "[engine]") {
+  fixture a, b;
+  a.define(vnet_jail);
+  b.define(vnet_jail);  // the same jail, in another jaild's state directory
+  auto epair_of = [](fixture& f) {
+    auto op = f.eng->start("vj");
+    op->wait();
+    REQUIRE(op->state() == engine::op_state::succeeded);
+    for (const auto& row : f.db->ledger_rows())
+      if (row.kind == "epair") return row.key;
+    return std::string();
+  };
+  const auto in_a = epair_of(a), in_b = epair_of(b);
+  CHECK(in_a == "e0a_" + a.db->instance_tag() + "1");
+  CHECK(in_b == "e0a_" + b.db->instance_tag() + "1");
+  CHECK(in_a != in_b);
+}

@@ -34,3 +34,11 @@ TEST_CASE("interface names: a long or odd id becomes a stable hash that fits", "
         vnet_interface_names("0123456789abcdeg", 0).host_end);
   CHECK(vnet_interface_names("01234567890", 0).host_end == "e0a_01234567890");  // exactly 15
 }
+
+TEST_CASE("interface names: two jailds' instance ids never give the same names", "[host]") {
+  // An instance id is the jaild's tag (5 characters) and a counter in base
+  // 36: with six counter digits the names still fit, unhashed.
+  CHECK(vnet_interface_names("k3f9q1", 0).host_end == "e0a_k3f9q1");
+  CHECK(vnet_interface_names("k3f9qzzzzzz", 9).host_end == "e9a_k3f9qzzzzzz");
+  CHECK(vnet_interface_names("k3f9q1", 0).host_end != vnet_interface_names("p0x7a1", 0).host_end);
+}

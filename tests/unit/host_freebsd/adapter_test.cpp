@@ -587,3 +587,20 @@ TEST_CASE("adapter: NAT and published ports are pf rules in the jail's own ancho
   r.a.destroy({object_kind::firewall, "x", "other/x", {{"anchor", "other/x"}}}, r.sinks);
   CHECK(r.journal.steps.back().output == "not an anchor of jaild's: left as it is");
 }
+
+TEST_CASE("adapter: an interface name taken on the host is refused, never ledgered or removed",
+          "[host_freebsd]") {
+  for (const char* taken : {"e0a_k9", "e0b_k9"}) {
+    INFO(taken);
+    rig r;
+    auto ctx = web_context();
+    r.sys.interfaces.insert("bridge7");
+    r.sys.interfaces.insert(taken);  // another jaild's, another tool's
+    CHECK_THROWS_WITH(r.a.create_interfaces(ctx, r.sinks),
+                      Catch::Contains(std::string(taken) + " exists on the host and is not "
+                                                           "this jaild's; refused"));
+    CHECK(r.ledger.live.empty());  // nothing a rollback could destroy
+    CHECK(r.sys.interfaces.contains(taken));
+    for (const auto& line : r.log) CHECK(line.find("epair create") == std::string::npos);
+  }
+}

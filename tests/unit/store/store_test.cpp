@@ -247,7 +247,8 @@ TEST_CASE("store: an older schema is backed up, then migrated", "[store]") {
   // Make the file look like what jaild 1 wrote: schema 1, without the later migrations' tables.
   raw_sql(path,
           "DROP TABLE runtime; DROP TABLE operations; DROP TABLE ledger; DROP TABLE counters; "
-          "DROP TABLE networks; DROP TABLE leases; DROP TABLE tokens; PRAGMA user_version = 1;");
+          "DROP TABLE networks; DROP TABLE leases; DROP TABLE tokens; DROP TABLE instance; "
+          "PRAGMA user_version = 1;");
   auto db = store::store::open(path);
   CHECK(db->schema_version() == store::store::newest_schema_version());
   CHECK(std::filesystem::exists(path.string() + ".v1.bak"));
@@ -418,4 +419,50 @@ TEST_CASE("store: the retention set at start-up prunes what is already stored", 
   REQUIRE(page.events.size() == 3);
   CHECK(page.oldest == 8);
   CHECK(page.last == 10);
+}
+
+TEST_CASE("store: the instance id is made with the database and kept", "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  std::string id, tag;
+  {
+    auto db = store::store::open(path);
+    id = db->instance_id();
+    tag = db->instance_tag();
+  }
+  CHECK(id.size() == 32);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(tag.size() == store::instance_tag_length);
+  CHECK(tag.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") == std::string::npos);
+  auto again = store::store::open(path);  // a restart
+  CHECK(again->instance_id() == id);
+  CHECK(again->instance_tag() == tag);
+  // Another state directory: another jaild, another id.
+  temp_dir other;
+  CHECK(store::store::open(other / "jaild.db")->instance_id() != id);
+}
+
+TEST_CASE("store: a database from before instance ids gets one, kept from then on",
+          "[store]") {
+  temp_dir dir;
+  const auto path = dir / "jaild.db";
+  store::store::open(path)->create_jail(spec("web"), ev("jail.created", "web"));
+  raw_sql(path, "DROP TABLE instance; PRAGMA user_version = 4;");
+  std::string id;
+  {
+    auto db = store::store::open(path);
+    CHECK(db->schema_version() == store::store::newest_schema_version());
+    id = db->instance_id();
+    CHECK(id.size() == 32);
+    CHECK(db->load_jails().size() == 1);
+  }
+  CHECK(store::store::open(path)->instance_id() == id);
+}
+
+TEST_CASE("store: an instance tag is the id's first 64 bits in base 36", "[store]") {
+  CHECK(store::instance_tag_of("00000000000000000000000000000000") == "00000");
+  CHECK(store::instance_tag_of("0000000000000023ffffffffffffffff") == "0000z");
+  CHECK(store::instance_tag_of("ffffffffffffffff0000000000000000").size() == 5);
+  CHECK(store::instance_tag_of("0123456789abcdef0000000000000000") !=
+        store::instance_tag_of("0123456789abcdee0000000000000000"));
 }
