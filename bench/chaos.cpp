@@ -21,7 +21,7 @@
 // (tests/system/system_support.h, tests/support/daemon_fixture.h). Every name
 // the run gives a host object starts with systest::prefix() ("jt<pid>"); the
 // veth pairs jaild names after its instance ids ("e0a_<id>"), which are the
-// counter values of this run's own database. The same seed replays the same
+// tag of this run's own database followed by its counter values. The same seed replays the same
 // sequence of operations (the timing of kills against the daemon's threads is
 // not reproducible). Whatever the run leaves behind is removed after it is
 // counted, pass or fail.
@@ -50,6 +50,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "lib/store/store.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/system/system_support.h"
 
@@ -115,7 +116,8 @@ std::vector<link_info> host_links() {
   return out;
 }
 
-// Cgroup directories "<prefix>-*" below a "jaild" directory, in every hierarchy.
+// Cgroup directories "<prefix>-*" below a "jaild-<tag>" (or legacy "jaild")
+// directory, in every hierarchy.
 std::vector<fs::path> jail_cgroups(const std::string& prefix) {
   std::vector<fs::path> out;
   std::error_code ec;
@@ -127,7 +129,8 @@ std::vector<fs::path> jail_cgroups(const std::string& prefix) {
       if (ec) break;
       if (!it->is_directory(ec) || it->is_symlink(ec)) continue;
       const auto leaf = it->path().filename().string();
-      if (leaf.rfind(prefix + "-", 0) == 0 && it->path().parent_path().filename() == "jaild") {
+      const auto parent = it->path().parent_path().filename().string();
+      if (leaf.rfind(prefix + "-", 0) == 0 && parent.rfind("jaild", 0) == 0) {
         out.push_back(it->path());
         it.disable_recursion_pending();
       }
@@ -153,7 +156,9 @@ std::vector<pid_t> jail_processes(const std::string& prefix) {
       continue;
     auto cmdline = read_file(e.path() / "cmdline");
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (read_file(e.path() / "cgroup").find("/jaild/" + prefix + "-") != std::string::npos ||
+    const auto cgroup = read_file(e.path() / "cgroup");
+    if ((cgroup.find("/jaild") != std::string::npos &&
+         cgroup.find("/" + prefix + "-") != std::string::npos) ||
         (cmdline.rfind("jaild-init ", 0) == 0 &&
          cmdline.find(" jail=" + prefix + "-") != std::string::npos))
       out.push_back(static_cast<pid_t>(std::stol(name)));
@@ -327,10 +332,16 @@ class chaos {
   void start_daemon() {
     const auto began = steady::now();
     daemon_.start({"--log-level", "debug"});
-    // From exec to a socket that answers: reconciling included.
+    // The socket file answering a connect is not enough: until the new jaild
+    // has bound its own, a connect may reach what is left of the killed one.
+    // From exec to a health check that answers: reconciling included.
+    const auto until = steady::now() + 60s;
+    while (!healthy() && steady::now() < until) std::this_thread::sleep_for(10ms);
+    if (!healthy()) problem("jaild started again but /v1/health does not answer within 60 s");
     start_ms_.push_back(std::chrono::duration<double, std::milli>(steady::now() - began).count());
     ++starts_;
     counter_start_ = counter_start_ < 0 ? instance_counter() : counter_start_;
+    if (tag_.empty()) tag_ = instance_tag();
   }
 
   bool healthy() { return daemon_.curl("GET", "/v1/health").status == 200; }
@@ -341,6 +352,14 @@ class chaos {
       start_daemon();
       resync();
     }
+  }
+
+  // This run's jaild's tag ("" for a jaild from before instance tags).
+  std::string instance_tag() {
+    auto r = test::run({"sqlite3", "-readonly", daemon_.database().string(),
+                        "SELECT id FROM instance"});
+    const auto id = trim(r.out);
+    return id.size() == 32 ? store::instance_tag_of(id) : "";
   }
 
   std::int64_t instance_counter() {
@@ -926,7 +945,7 @@ class chaos {
     if (!std::regex_match(name, m, pattern)) return false;
     const auto id = m[1].str();
     for (std::int64_t k = counter_start_ + 1; k <= counter_end_; ++k)
-      if (base36(static_cast<std::uint64_t>(k)) == id) return true;
+      if (tag_ + base36(static_cast<std::uint64_t>(k)) == id) return true;
     return false;
   }
 
@@ -1002,6 +1021,7 @@ class chaos {
   std::vector<slot> slots_;
   test::daemon_fixture daemon_;
   std::int64_t counter_start_ = -1, counter_end_ = -1;
+  std::string tag_;
   int starts_ = 0;
   std::vector<double> start_ms_;
   std::atomic<int> kills_{0}, kills_mid_request_{0};

@@ -1,6 +1,8 @@
 // jaild: the jail supervisor daemon. Runs in the foreground (rc.d and systemd
 // supervise it), logs to standard error or a file, and stops cleanly on
 // SIGTERM or SIGINT, leaving every jail running.
+#include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <signal.h>
 #include <unistd.h>
@@ -89,6 +91,25 @@ sigset_t block_signals() {
   return set;
 }
 
+// Marks every descriptor above 2 close-on-exec: what jaild opened through
+// libraries that do not (spdlog's log file). The listeners and connections
+// set it themselves, the store and the audit log open with O_CLOEXEC.
+void close_on_exec_all() {
+  std::vector<int> fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') fds.push_back(std::atoi(e->d_name));
+    ::closedir(d);
+  } else {
+    for (int fd = 3; fd < 1024; ++fd) fds.push_back(fd);  // no /proc (FreeBSD)
+  }
+  for (int fd : fds) {
+    if (fd <= 2) continue;
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
 int run(const daemon::config& c) {
   const sigset_t signals = block_signals();
   spdlog::info("jaild {} starting (platform {}, state directory {})", JAILD_VERSION,
@@ -156,6 +177,7 @@ int run(const daemon::config& c) {
     server.listen_https(ho);
   }
   server.listen_unix({c.socket, c.socket_mode, group_id(c.socket_group)});
+  close_on_exec_all();
   server.start(svc);
   spdlog::info("listening on {} (mode {:04o})", c.socket.string(), c.socket_mode);
   if (c.https.enabled())

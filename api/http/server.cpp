@@ -1,5 +1,7 @@
 #include "api/http/server.h"
 
+#include <fcntl.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,6 +44,13 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using local = net::local::stream_protocol;
+
+// Asio opens and accepts sockets without close-on-exec. A listener that a
+// child inherits outlives a killed jaild in that child, and the next jaild
+// then finds its socket answering ("in use") and refuses to start.
+void set_close_on_exec(int fd) {
+  if (fd >= 0) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
 using tcp = net::ip::tcp;
 using local_stream = beast::basic_stream<local, net::any_io_executor>;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
@@ -463,6 +472,9 @@ class listener : public std::enable_shared_from_this<listener<Protocol>> {
 
   void on_accept(beast::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    // Asio accepts without SOCK_CLOEXEC: a connection must not be inherited
+    // (the spawn paths close what a child does not need as well).
+    if (!ec) set_close_on_exec(socket.native_handle());
     if (ec) {
       // Out of descriptors or memory: log, wait a little, and keep accepting.
       spdlog::warn("accept on {}: {}", name_, ec.message());
@@ -654,6 +666,7 @@ void server::listen_unix(const unix_listen_options& o) {
   local::acceptor acceptor(impl_->ioc);
   beast::error_code ec;
   acceptor.open(local::endpoint(path.string()).protocol(), ec);
+  if (!ec) set_close_on_exec(acceptor.native_handle());
   // umask so that the socket is never, even briefly, wider than asked.
   const mode_t old_mask = ::umask(static_cast<mode_t>(~o.mode & 0777));
   if (!ec) acceptor.bind(local::endpoint(path.string()), ec);
@@ -691,6 +704,7 @@ void server::listen_https(const https_listen_options& o) {
   const tcp::endpoint endpoint(address, o.port);
   tcp::acceptor acceptor(impl_->ioc);
   acceptor.open(endpoint.protocol(), ec);
+  if (!ec) set_close_on_exec(acceptor.native_handle());
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);

@@ -279,3 +279,43 @@ TEST_CASE("https: configuration mistakes stop jaild with the reason", "[integrat
   CHECK(r.err.find("cannot load the certificate") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "state" / "jaild.sock"));
 }
+
+// What a child of jaild could inherit if it outlived jaild before its exec
+// (a SIGKILL between fork and exec): a listener kept alive there makes the
+// next jaild find its socket "in use" and refuse to start, and a kept
+// state-directory lock makes it find the store locked. Every descriptor but
+// 0-2 is close-on-exec, listeners and accepted connections included (and
+// every spawn path closes what the child does not need at once).
+TEST_CASE("daemon: every descriptor jaild holds is close-on-exec, listeners and connections too",
+          "[integration]") {
+  https_daemon h;
+  h.start();
+  // One accepted connection on each listener, held open.
+  auto on_unix = raw_client::unix_socket(h.d.socket());
+  auto on_tcp = raw_client::tcp(h.port);
+  REQUIRE(on_unix.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n"));  // unfinished
+  REQUIRE(h.d.curl("GET", "/v1/health").status == 200);
+  const auto pid = std::to_string(h.d.process().pid());
+  std::vector<std::string> inheritable;
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + pid + "/fd")) {
+    const int fd = std::stoi(e.path().filename().string());
+    if (fd <= 2) continue;
+    std::ifstream info("/proc/" + pid + "/fdinfo/" + std::to_string(fd));
+    std::string line;
+    long flags = -1;
+    while (std::getline(info, line))
+      if (line.rfind("flags:", 0) == 0) flags = std::stol(line.substr(6), nullptr, 8);
+    if (flags < 0) continue;  // closed meanwhile
+    ++checked;
+    std::error_code ec;
+    if ((flags & 02000000) == 0)  // O_CLOEXEC
+      inheritable.push_back(std::to_string(fd) + " -> " +
+                            std::filesystem::read_symlink(e.path(), ec).string());
+  }
+  CHECK(checked >= 5);  // the listeners, the connections, the database, the lock
+  std::string list;
+  for (const auto& i : inheritable) list += "\n  " + i;
+  INFO("inheritable descriptors:" << list);
+  CHECK(inheritable.empty());
+}

@@ -23,6 +23,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "lib/host/linux/resolve.h"
 #include "lib/host/linux/seccomp.h"
@@ -264,7 +265,33 @@ int high(int fd) {
   return fd < 0 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
+// Closes every descriptor but those in keep[0..n) (n at most 80; the array is
+// sorted in place). Async-signal-safe: the child of clone3 calls it first,
+// so that nothing of jaild's (a listener, a connection, the state
+// directory's lock) outlives jaild in a child that has not exec'd yet, if
+// jaild is killed meanwhile.
+void close_all_except(int* keep, std::size_t n) {
+  for (std::size_t i = 1; i < n; ++i)  // insertion sort: no allocation
+    for (std::size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
+  unsigned next = 3;  // 0-2 are placed later
+  for (std::size_t i = 0; i < n; ++i) {
+    if (keep[i] < static_cast<int>(next)) continue;
+    if (static_cast<unsigned>(keep[i]) > next)
+      ::close_range(next, static_cast<unsigned>(keep[i]) - 1, 0);
+    next = static_cast<unsigned>(keep[i]) + 1;
+  }
+  ::close_range(next, ~0u, 0);
+}
+
 [[noreturn]] void child_main(child_plan p) {
+  {
+    int keep[80];
+    std::size_t n = 0;
+    for (int fd : {p.report_fd, p.init_fd, p.status_fd, p.console_fd, p.netns_fd})
+      if (fd >= 0) keep[n++] = fd;
+    for (std::size_t i = 0; i < p.join_count && n < 80; ++i) keep[n++] = p.join[i];
+    close_all_except(keep, n);
+  }
   p.report_fd = high(p.report_fd);
   for (std::size_t i = 0; i < p.join_count; ++i)
     if (::write(p.join[i], "0", 1) != 1) child_fail(p, step_join_cgroups);
