@@ -45,6 +45,7 @@ constexpr std::array<status_row, errc_count> table{{
     {errc::address_conflict, 409, "Address conflict"},
     {errc::port_conflict, 409, "Port already published"},
     {errc::token_not_found, 404, "No such token"},
+    {errc::process_not_found, 404, "No such process in the jail"},
     {errc::unsupported_on_platform, 422, "Unsupported on this platform"},
     {errc::prerequisite_missing, 422, "Host prerequisite missing"},
     {errc::host_failure, 500, "Host step failed"},

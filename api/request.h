@@ -38,6 +38,7 @@ struct request {
   peer from;
   std::map<std::string, std::string> params;     // path parameters, set by the router
   std::string caller;                            // who, as the audit log names them; set by dispatch
+  bool caller_admin = false;                     // whether the caller holds admin; set by dispatch
 
   std::string header(std::string_view name) const;
   // A boolean query flag: absent = fallback; "true"/"1"/"" = true; "false"/"0" = false;
@@ -64,6 +65,8 @@ struct response {
   // A body shared with the snapshot (the 1,000-jail list is not copied per request).
   std::shared_ptr<const std::string> shared_body;
   std::shared_ptr<body_stream> stream;
+  // Status 101: the connection becomes a WebSocket for this (GET .../exec).
+  std::shared_ptr<struct exec_upgrade> upgrade;
   std::string problem_code;  // set by problem(): the result the audit log records
 
   std::string_view payload() const { return shared_body ? *shared_body : body; }

@@ -34,6 +34,7 @@ struct route {
   run_on where = run_on::io;
   handler handle;
   std::string summary;    // one line; docs/openapi.yaml must document the route (tests/unit/api/openapi_test.cpp)
+  bool audited = false;   // a GET that the audit log records all the same (the streaming exec)
 };
 
 class router {

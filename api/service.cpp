@@ -19,6 +19,9 @@ service::service(engine::engine& engine, service_options options, executor run_b
       long_budget_(std::make_shared<budget>(budget::limits{options_.long_requests,
                                                            options_.admin_long_requests,
                                                            options_.long_requests_per_caller})),
+      stream_budget_(std::make_shared<budget>(budget::limits{
+          options_.exec_sessions, options_.exec_sessions / 16,
+          options_.exec_sessions_per_caller})),
       started_(std::chrono::steady_clock::now()),
       metrics_(std::make_shared<request_metrics>()),
       auth_(std::make_unique<authenticator>(engine.database(), options_.auth)) {
@@ -128,11 +131,14 @@ void service::reopen_audit_log() {
 
 void service::dispatch(request req, std::function<void(response)> answer) {
   const auto started = std::chrono::steady_clock::now();
-  const bool changes = req.method != "GET" && req.method != "HEAD";
   // Routed first only to label the metrics; nothing of it is acted on (or
   // shown to the caller) before the caller is identified.
   // HEAD is GET without the content (the HTTP server drops it).
   auto m = router_.find(req.method == "HEAD" ? "GET" : req.method, req.path);
+  // What may change something is audited, and what runs commands (the
+  // streaming exec is a GET).
+  const bool changes =
+      (req.method != "GET" && req.method != "HEAD") || (m.found && m.found->audited);
   // Every answer is counted under its route's pattern (or "none").
   auto done = [this, started, method = req.method,
                route = m.found ? m.found->pattern : std::string("none"),
@@ -190,6 +196,7 @@ void service::dispatch(request req, std::function<void(response)> answer) {
     }
   }
   req.caller = who.name;
+  req.caller_admin = who.granted == role::admin;
 
   // A long request takes a place of its own (or is refused, 429) and runs
   // where it holds none of the pool.

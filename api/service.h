@@ -14,6 +14,7 @@
 #include "api/budget.h"
 #include "api/encoding.h"
 #include "api/event_feed.h"
+#include "api/log_follow.h"
 #include "api/request.h"
 #include "api/router.h"
 #include "lib/engine/engine.h"
@@ -31,6 +32,14 @@ struct service_options {
   unsigned long_requests = 32;
   unsigned admin_long_requests = 4;
   unsigned long_requests_per_caller = 8;
+  // POST /v1/jails/{name}/exec keeps this much of stdout and of stderr each;
+  // the answer says how much more was cut ([api] exec_output_bytes).
+  std::size_t exec_output_bytes = 1024 * 1024;
+  // Streaming execs (WebSockets) at once: in all, of which the last
+  // sixteenth only admins get, and per caller that is not admin. They hold
+  // no thread; each holds a connection, a process and a few descriptors.
+  unsigned exec_sessions = 256;
+  unsigned exec_sessions_per_caller = 64;
 };
 
 class service {
@@ -77,10 +86,12 @@ class service {
   executor run_blocking_;
   executor run_long_;
   std::shared_ptr<budget> long_budget_;
+  std::shared_ptr<budget> stream_budget_;  // streaming execs
   router router_;
   encoder encoder_;
   std::chrono::steady_clock::time_point started_;
   std::shared_ptr<feed_hub> feeds_;  // live Server-Sent Event streams
+  std::shared_ptr<log_watch> logs_ = std::make_shared<log_watch>();  // followed console logs
   std::shared_ptr<class request_metrics> metrics_;
   std::unique_ptr<authenticator> auth_;
   std::unique_ptr<audit_log> audit_;

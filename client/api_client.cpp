@@ -218,20 +218,36 @@ void api_client::stream(std::string_view path,
   if (!ep_.token.empty() && !ep_.url.empty()) list = curl_slist_append(list, auth.c_str());
   for (const auto& h : extra_headers) list = curl_slist_append(list, h.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  using callback = std::function<bool(std::string_view)>;
+  // A refusal (a problem+json body) is collected, not streamed, and thrown.
+  struct sink {
+    CURL* curl;
+    const std::function<bool(std::string_view)>* on_data;
+    long status = 0;
+    std::string refusal;
+  } out{c, &on_data, 0, {}};
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, std::size_t size, std::size_t n, void* fn) -> std::size_t {
-                     const bool go_on =
-                         (*static_cast<const callback*>(fn))(std::string_view(data, size * n));
-                     return go_on ? size * n : 0;
+                   +[](char* data, std::size_t size, std::size_t n, void* p) -> std::size_t {
+                     auto* s = static_cast<sink*>(p);
+                     if (!s->status) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+                     if (s->status >= 300) {
+                       if (s->refusal.size() < 65536) s->refusal.append(data, size * n);
+                       return size * n;
+                     }
+                     return (*s->on_data)(std::string_view(data, size * n)) ? size * n : 0;
                    });
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
   if (rc == CURLE_COULDNT_CONNECT && ep_.url.empty())
     throw socket_failure(ep_.socket, curl_easy_strerror(rc));
   if (rc != CURLE_OK && rc != CURLE_WRITE_ERROR)
     throw unreachable(fmt::format("stream from jaild ended: {}", curl_easy_strerror(rc)));
+  if (out.status >= 300) {
+    auto problem = nlohmann::json::parse(out.refusal, nullptr, false);
+    if (!problem.is_object()) problem = nlohmann::json::object();
+    throw refused(out.status, problem.value("code", ""), problem.value("detail", out.refusal),
+                  problem);
+  }
 }
 
 }  // namespace jaild::client

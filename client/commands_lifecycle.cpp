@@ -1,4 +1,5 @@
-// jailctl start, stop, restart, exec, logs, stats, top: jails at run time.
+// jailctl start, stop, restart, exec, console, kill, logs, stats, top: jails at
+// run time.
 #include <unistd.h>
 
 #include <chrono>
@@ -9,7 +10,9 @@
 #include <fmt/format.h>
 
 #include "client/cli.h"
+#include "client/exec_socket.h"
 #include "client/table.h"
+#include "lib/model/base64.h"
 
 namespace jaild::client {
 namespace {
@@ -93,46 +96,133 @@ void add_lifecycle_commands(CLI::App& app, context& ctx) {
 
   static std::string name, user, cwd, timeout;
   static std::vector<std::string> argv, env;
+  static bool pass_stdin = false, want_tty = false;
   auto* exec = app.add_subcommand(
-      "exec", "run a command in a running jail: jailctl exec NAME -- COMMAND [ARG...]");
+      "exec", "run a command in a running jail: jailctl exec [-i] [-t] NAME -- COMMAND [ARG...]");
   exec->add_option("name", name, "jail name")->required();
   exec->add_option("command", argv, "the command and its arguments (no shell)")->required();
   exec->add_option("-u,--user", user, "user inside the jail (default root)");
   exec->add_option("-d,--dir", cwd, "working directory inside the jail");
   exec->add_option("-e,--env", env, "NAME=VALUE added to the clean environment, repeatable");
-  exec->add_option("-t,--timeout", timeout, "give up after this long (default 60s)");
+  exec->add_flag("-i,--interactive", pass_stdin,
+                 "pass standard input to the command (otherwise it is not read)");
+  exec->add_flag("-t,--tty", want_tty, "give the command a terminal (vi, top, a shell: with -i)");
+  exec->add_option("--timeout", timeout,
+                   "with --json: give up after this long (default 60s); a streamed command "
+                   "runs until it ends");
   exec->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
-      json body = {{"argv", argv}};
-      if (!user.empty()) body["user"] = user;
-      if (!cwd.empty()) body["cwd"] = cwd;
-      if (!timeout.empty()) body["timeout"] = timeout;
-      if (!isatty(STDIN_FILENO)) {
-        std::string input((std::istreambuf_iterator<char>(std::cin)), {});
-        if (!input.empty()) body["input"] = input;
-      }
+      std::map<std::string, std::string> env_map;
       for (const auto& e : env) {
         auto eq = e.find('=');
         if (eq == std::string::npos || eq == 0)
           throw std::invalid_argument("--env takes NAME=VALUE, not " + e);
-        body["env"][e.substr(0, eq)] = e.substr(eq + 1);
+        env_map[e.substr(0, eq)] = e.substr(eq + 1);
       }
+      // Streamed as it comes, over the WebSocket; --json keeps the buffered
+      // POST for scripts that want one answer.
+      if (!ctx.json_output) {
+        if (!timeout.empty())
+          throw std::invalid_argument("--timeout is for the buffered exec: add --json");
+        json first = {{"argv", argv}, {"tty", want_tty}};
+        if (!user.empty()) first["user"] = user;
+        if (!cwd.empty()) first["cwd"] = cwd;
+        if (want_tty) {
+          const char* term = std::getenv("TERM");
+          env_map.emplace("TERM", term && *term ? term : "xterm");
+        }
+        if (!env_map.empty()) first["env"] = env_map;
+        return run_exec_socket(ctx.ep, jail_path(name) + "/exec",
+                               {std::move(first), want_tty, pass_stdin});
+      }
+      json body = {{"argv", argv}};
+      if (!user.empty()) body["user"] = user;
+      if (!cwd.empty()) body["cwd"] = cwd;
+      if (!timeout.empty()) body["timeout"] = timeout;
+      // Standard input is the caller's: read only when asked, so that
+      // `while read x; do jailctl exec ...; done` keeps its lines.
+      if (pass_stdin) {
+        std::string input((std::istreambuf_iterator<char>(std::cin)), {});
+        if (!input.empty()) body["input_base64"] = model::base64_encode(input);
+      }
+      if (!env_map.empty()) body["env"] = env_map;
       auto r = api.call("POST", jail_path(name) + "/exec", &body);
       if (ctx.json_output) return print_json(r), 0;
       std::cout << r.value("stdout", "");
       std::cerr << r.value("stderr", "");
+      if (r.contains("truncated")) std::cerr << "jailctl: " << r.value("truncated", "") << "\n";
       if (r.value("timed_out", false)) std::cerr << "jailctl: the command timed out\n";
       // The command's own exit status, as jexec(8) gives it.
       return r.value("exit_code", 1);
     };
   });
 
+  auto* console = app.add_subcommand(
+      "console", "a login shell in a running jail, on a terminal (as jexec -l NAME gives)");
+  console->add_option("name", name, "jail name")->required();
+  console->add_option("-u,--user", user, "whose login shell (default root)");
+  console->callback([&ctx] {
+    ctx.run = [&ctx](api_client&) {
+      const char* term = std::getenv("TERM");
+      json first = {{"login", true},
+                    {"tty", true},
+                    {"env", {{"TERM", term && *term ? term : "xterm"}}}};
+      if (!user.empty()) first["user"] = user;
+      return run_exec_socket(ctx.ep, jail_path(name) + "/exec", {std::move(first), true, true});
+    };
+  });
+
+  static std::string signal_name = "TERM", target = "init";
+  auto* kill = app.add_subcommand(
+      "kill", "send a signal to a running jail's init, to all its processes, or to one of them");
+  kill->add_option("name", name, "jail name")->required();
+  kill->add_option("-s,--signal", signal_name, "the signal, by name (default TERM)");
+  kill->add_option("--target", target,
+                   "init (the default: the jail's main process), all (every process but "
+                   "init), or a PID as the jail numbers it");
+  kill->callback([&ctx] {
+    ctx.run = [&ctx](api_client& api) {
+      json body = {{"signal", signal_name}};
+      if (target == "init" || target == "all") {
+        body["target"] = target;
+      } else {
+        std::size_t used = 0;
+        long long pid = 0;
+        try {
+          pid = std::stoll(target, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != target.size())
+          throw std::invalid_argument("--target takes init, all or a PID, not " + target);
+        body["target"] = pid;
+      }
+      auto r = api.call("POST", jail_path(name) + "/signal", &body);
+      if (ctx.json_output) return print_json(r), 0;
+      std::cout << fmt::format("{}: sent {} to {}\n", name, r.value("signal", ""),
+                               r["target"].is_string() ? r["target"].get<std::string>()
+                                                       : "PID " + r["target"].dump());
+      return 0;
+    };
+  });
+
   static std::size_t bytes = 64 * 1024;
+  static bool follow = false;
   auto* logs = app.add_subcommand("logs", "print the end of a jail's console log");
   logs->add_option("name", name, "jail name")->required();
   logs->add_option("-c,--bytes", bytes, "how much of the end to print (default 64 KiB)");
+  logs->add_flag("-f,--follow", follow, "then print what is added, until interrupted");
   logs->callback([&ctx] {
     ctx.run = [](api_client& api) {
+      if (follow) {
+        api.stream(jail_path(name) + "/logs?follow=true&bytes=" + std::to_string(bytes),
+                   [](std::string_view chunk) {
+                     std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                     std::cout.flush();
+                     return static_cast<bool>(std::cout);
+                   });
+        return 0;
+      }
       auto r = api.send("GET", jail_path(name) + "/logs?bytes=" + std::to_string(bytes));
       if (r.status != 200) {
         auto problem = json::parse(r.body, nullptr, false);

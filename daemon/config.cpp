@@ -133,6 +133,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
                    {"io_threads", "blocking_threads", "max_body_bytes", "max_header_bytes",
                     "max_connections", "admin_connections", "max_connections_per_uid",
                     "long_requests", "admin_long_requests", "long_requests_per_caller",
+                    "exec_output_bytes", "exec_sessions", "exec_sessions_per_caller",
                     "request_timeout_s", "max_target_bytes"},
                    file, "api.");
     if (auto* v = api->get("io_threads"))
@@ -164,6 +165,12 @@ void apply_file(config& c, const std::filesystem::path& file) {
     }
     if (auto* v = api->get("long_requests_per_caller"))
       c.api.long_requests_per_caller = static_cast<unsigned>(number(*v, file, 0, 1024));
+    if (auto* v = api->get("exec_output_bytes"))
+      c.api.exec_output_bytes = static_cast<std::size_t>(number(*v, file, 1024, 1LL << 30));
+    if (auto* v = api->get("exec_sessions"))
+      c.api.exec_sessions = static_cast<unsigned>(number(*v, file, 1, 100000));
+    if (auto* v = api->get("exec_sessions_per_caller"))
+      c.api.exec_sessions_per_caller = static_cast<unsigned>(number(*v, file, 0, 100000));
     if (auto* v = api->get("request_timeout_s"))
       c.api.request_timeout = std::chrono::seconds(number(*v, file, 1, 3600));
     if (auto* v = api->get("max_target_bytes"))

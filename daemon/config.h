@@ -27,6 +27,9 @@ struct api_config {
   unsigned long_requests = 32;          // exec and synchronous lifecycle requests at once ...
   unsigned admin_long_requests = 4;     // ... of which the last ones only admins get
   unsigned long_requests_per_caller = 8;  // ... and one caller that is not admin this many
+  std::size_t exec_output_bytes = 1024 * 1024;  // POST .../exec keeps this much of stdout and of stderr
+  unsigned exec_sessions = 256;         // streaming execs (WebSockets) at once ...
+  unsigned exec_sessions_per_caller = 64;  // ... and one caller that is not admin this many
   std::chrono::seconds request_timeout{30};
   std::size_t max_target_bytes = 8 * 1024;
 };

@@ -163,6 +163,9 @@ int run(const daemon::config& c) {
   svc_options.long_requests = c.api.long_requests;
   svc_options.admin_long_requests = c.api.admin_long_requests;
   svc_options.long_requests_per_caller = c.api.long_requests_per_caller;
+  svc_options.exec_output_bytes = c.api.exec_output_bytes;
+  svc_options.exec_sessions = c.api.exec_sessions;
+  svc_options.exec_sessions_per_caller = c.api.exec_sessions_per_caller;
   api::service svc(eng, svc_options, server.blocking_executor(), server.long_executor());
 
   // HTTPS first: once the socket file exists, every listener is bound.

@@ -4,10 +4,15 @@
 // operation to poll at its Location).
 #include <fmt/format.h>
 
+#include "api/exec_protocol.h"
+#include "api/exec_upgrade.h"
+#include "api/log_follow.h"
 #include "api/problem.h"
 #include "api/service.h"
 #include "api/url.h"
+#include "lib/model/base64.h"
 #include "lib/model/json_reader.h"
+#include "lib/model/signal_name.h"
 #include "lib/model/validate.h"
 
 namespace jaild::api {
@@ -34,28 +39,11 @@ response operation_answer(engine::engine& eng, const request& req,
 host::exec_request exec_request_from(const nlohmann::json& body) {
   model::json_reader r(body, "", "an exec request");
   host::exec_request req;
-  if (auto v = r.strings("argv")) req.argv = *v;
-  if (req.argv.empty())
-    throw error(errc::missing_field, "exec needs a non-empty 'argv' (no shell is implied)",
-                "/argv");
-  if (const auto* env = r.object("env")) {
-    for (const auto& [k, v] : env->items()) {
-      if (!v.is_string())
-        throw error(errc::invalid_type, fmt::format("env '{}' must be a string", k),
-                    "/env/" + model::pointer_escape(k));
-      if (k.empty() || k.find('=') != std::string::npos)
-        throw error(errc::invalid_value, fmt::format("'{}' is not an environment name", k),
-                    "/env/" + model::pointer_escape(k));
-      req.env[k] = v.get<std::string>();
-    }
-  }
-  if (auto v = r.string("user")) req.user = *v;
-  if (auto v = r.string("cwd")) {
-    req.cwd = *v;
-    if (!v->empty())
-      if (auto why = model::check::absolute_path(*v); !why.empty())
-        r.fail(errc::invalid_value, "cwd", why);
-  }
+  auto c = read_exec_command(r, true);
+  req.argv = std::move(c.argv);
+  req.env = std::move(c.env);
+  req.user = std::move(c.user);
+  req.cwd = std::move(c.cwd);
   if (auto v = r.string("timeout")) {
     std::string why;
     auto d = model::check::parse_duration(*v, &why);
@@ -63,8 +51,70 @@ host::exec_request exec_request_from(const nlohmann::json& body) {
     req.timeout = *d;
   }
   if (auto v = r.string("input")) req.input = *v;
-  r.finish("exec takes argv, env, user, cwd, timeout, input");
+  // Bytes that are not UTF-8 (a JSON string cannot hold them) come as base64.
+  if (auto v = r.string("input_base64")) {
+    if (body.contains("input"))
+      r.fail(errc::invalid_value, "input_base64", "give input or input_base64, not both");
+    auto bytes = model::base64_decode(*v);
+    if (!bytes) r.fail(errc::invalid_value, "input_base64", "not padded base64 (RFC 4648)");
+    req.input = std::move(*bytes);
+  }
+  r.finish("exec takes argv, env, user, cwd, timeout, input, input_base64");
   return req;
+}
+
+struct signal_request {
+  int number = 0;
+  std::string name;
+  host::signal_target target;
+};
+
+// {"signal":"HUP","target":"init"|"all"|PID}; target defaults to init.
+signal_request signal_request_from(const nlohmann::json& body) {
+  model::json_reader r(body, "", "a signal request");
+  signal_request out;
+  auto sig = r.string("signal");
+  if (!sig) throw error(errc::missing_field, "a signal request needs 'signal' (\"HUP\")", "/signal");
+  auto number = model::signal_number(*sig);
+  if (!number) {
+    std::string names;
+    for (const auto& n : model::signal_names()) names += (names.empty() ? "" : ", ") + n;
+    r.fail(errc::invalid_value, "signal", fmt::format("'{}' is not a signal jaild sends; one of {}",
+                                                      *sig, names));
+  }
+  out.number = *number;
+  out.name = *sig;
+  if (const auto* t = r.raw("target")) {
+    if (t->is_string() && t->get<std::string>() == "init") {
+      out.target.what = host::signal_target::kind::init;
+    } else if (t->is_string() && t->get<std::string>() == "all") {
+      out.target.what = host::signal_target::kind::all;
+    } else if (t->is_number_integer()) {
+      const auto pid = t->get<std::int64_t>();
+      // PID_MAX_LIMIT on Linux; FreeBSD's PID_MAX is lower.
+      if (pid < 1 || pid > 4194304)
+        r.fail(errc::invalid_value, "target", fmt::format("{} is not a process ID", pid));
+      out.target.what = host::signal_target::kind::pid;
+      out.target.pid = pid;
+    } else {
+      r.fail(errc::invalid_value, "target",
+             "target is \"init\", \"all\" or a process ID as the jail numbers it");
+    }
+  }
+  r.finish("a signal request takes signal and target");
+  return out;
+}
+
+bool has_token(std::string value, std::string_view token) {
+  for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value.find(token) != std::string::npos;
+}
+
+// RFC 6455's opening handshake, as far as the route can see it (the server
+// checks the rest when it accepts).
+bool websocket_requested(const request& req) {
+  return has_token(req.header("upgrade"), "websocket") &&
+         has_token(req.header("connection"), "upgrade");
 }
 
 std::size_t size_param(const request& req, const char* name, std::size_t fallback,
@@ -108,26 +158,101 @@ void service::add_lifecycle_routes() {
   router_.add({"POST", "/v1/jails/{name}/exec", role::operator_role, run_on::long_work,
                [this](request& req) {
                  const auto name = name_param(req);
-                 auto r = engine_.exec(name, exec_request_from(parse_json_body(req)));
-                 return json_response(
-                     200, {{"exit_code", r.exit_code},
-                           {"stdout", r.output},
-                           {"stderr", r.error},
-                           {"timed_out", r.timed_out},
-                           {"duration_ms",
-                            std::chrono::duration_cast<std::chrono::milliseconds>(r.duration)
-                                .count()}});
+                 auto request = exec_request_from(parse_json_body(req));
+                 request.output_limit = options_.exec_output_bytes;
+                 auto r = engine_.exec(name, request);
+                 nlohmann::json body = {
+                     {"exit_code", r.exit_code},
+                     {"stdout", r.output},
+                     {"stderr", r.error},
+                     {"timed_out", r.timed_out},
+                     {"duration_ms",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count()},
+                     {"stdout_cut_bytes", r.output_cut},
+                     {"stderr_cut_bytes", r.error_cut}};
+                 // What was cut is said in words too: a script that prints
+                 // only stdout should not take a part for the whole.
+                 if (r.output_cut || r.error_cut)
+                   body["truncated"] = fmt::format(
+                       "jaild kept the first {} bytes of stdout and of stderr ([api] "
+                       "exec_output_bytes) and dropped {} more bytes of stdout and {} of stderr; "
+                       "use GET /v1/jails/{}/exec (a WebSocket) to stream all of it",
+                       options_.exec_output_bytes, r.output_cut, r.error_cut, name);
+                 return json_response(200, body);
                },
                "Run a command inside a running jail"});
+
+  // The streaming exec. Everything that can be refused is refused here, as
+  // a plain HTTP answer, before the upgrade: the route's role, a jail that
+  // does not run, a caller with its share of sessions. The command itself
+  // comes in the first message (api/exec_protocol.h).
+  router_.add({"GET", "/v1/jails/{name}/exec", role::operator_role, run_on::pool,
+               [this](request& req) {
+                 const auto name = name_param(req);
+                 if (!websocket_requested(req))
+                   throw error(errc::bad_request,
+                               "GET /v1/jails/{name}/exec is a WebSocket (Upgrade: websocket; "
+                               "see docs/api.md); POST runs a command and answers when it ends");
+                 engine_.require_running(name);
+                 auto got = stream_budget_->take(req.caller, req.caller_admin);
+                 if (!got.taken)
+                   throw error(errc::too_many_requests,
+                               got.why == budget::refusal::holder_full
+                                   ? fmt::format("{} has {} streaming execs open, its limit ([api] "
+                                                 "exec_sessions_per_caller)",
+                                                 req.caller, got.open)
+                                   : fmt::format("{} streaming execs are open, the limit ([api] "
+                                                 "exec_sessions)",
+                                                 got.open));
+                 auto up = std::make_shared<exec_upgrade>();
+                 up->jail = name;
+                 up->hold = std::move(got.taken);
+                 up->open = [this, name](std::string_view first, bool& tty) {
+                   auto start = parse_exec_start(first);
+                   tty = start.tty;
+                   return engine_.open_exec(name, start);
+                 };
+                 response r;
+                 r.status = 101;
+                 r.upgrade = std::move(up);
+                 return r;
+               },
+               "Run a command in a running jail over a WebSocket: streams, a TTY, signals",
+               true});
+
+  router_.add({"POST", "/v1/jails/{name}/signal", role::operator_role, run_on::pool,
+               [this](request& req) {
+                 const auto name = name_param(req);
+                 auto s = signal_request_from(parse_json_body(req));
+                 engine_.signal(name, s.target, s.number);
+                 nlohmann::json target;
+                 if (s.target.what == host::signal_target::kind::pid)
+                   target = s.target.pid;
+                 else
+                   target = s.target.what == host::signal_target::kind::all ? "all" : "init";
+                 return json_response(200, {{"name", name},
+                                            {"signal", model::signal_name(s.number)},
+                                            {"target", target}});
+               },
+               "Send a signal to the jail's init, to all its processes, or to one of them"});
 
   router_.add({"GET", "/v1/jails/{name}/logs", role::viewer, run_on::pool,
                [this](request& req) {
                  const auto name = name_param(req);
                  const auto bytes = size_param(req, "bytes", 64 * 1024, 16 * 1024 * 1024);
+                 if (req.flag("follow")) {
+                   engine_.require(name);
+                   auto follow = std::make_shared<log_follow>(engine_.console_log_path(name), bytes);
+                   logs_->add(follow);
+                   response r;
+                   r.content_type = "text/plain; charset=utf-8";
+                   r.stream = follow;
+                   return r;
+                 }
                  return text_response(200, "text/plain; charset=utf-8",
                                       engine_.console_log(name, bytes));
                },
-               "The end of a jail's console log"});
+               "The end of a jail's console log; follow=true streams it as it grows"});
 
   router_.add({"GET", "/v1/jails/{name}/stats", role::viewer, run_on::pool,
                [this](request& req) {

@@ -33,6 +33,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/budget.h"
+#include "api/http/exec_socket.h"
+#include "api/http/session_state.h"
 #include "api/problem.h"
 #include "api/url.h"
 
@@ -59,29 +61,6 @@ template <class Stream>
 constexpr bool is_tls = false;
 template <>
 constexpr bool is_tls<tls_stream> = true;
-
-// A connection that stop() can close.
-struct closable {
-  virtual ~closable() = default;
-  // Closes it on its own strand (while the I/O threads run).
-  virtual void close() = 0;
-  // Closes it from the calling thread: only once no thread runs the I/O.
-  virtual void close_now() = 0;
-};
-
-// What every session needs from the server.
-struct shared_state {
-  service* svc = nullptr;
-  server_options options;
-  std::chrono::seconds handshake_timeout{10};
-  std::atomic<bool> stopping{false};
-  std::mutex sessions_mutex;
-  std::set<std::shared_ptr<closable>> sessions;  // for stop(): close what is open
-};
-
-// A connection's place in its listener's budget, taken at accept and given
-// back when the session ends.
-using slot_counter = std::shared_ptr<budget::slot>;
 
 // Peer credentials of a UNIX socket client.
 peer unix_peer(int fd) {
@@ -155,7 +134,8 @@ std::string verified_client_name(SSL* ssl) {
 }
 
 // One connection: (a TLS handshake,) then read a request, answer it, repeat
-// while keep-alive.
+// while keep-alive. A streaming exec's request hands the connection over to
+// an exec_socket.
 template <class Stream>
 class session : public closable, public std::enable_shared_from_this<session<Stream>> {
  public:
@@ -255,6 +235,9 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     }
     req.body = std::move(msg.body());
     req.from = peer_;
+    // Kept for the WebSocket handshake, should the route answer with one.
+    upgrade_req_.reset();
+    if (websocket::is_upgrade(msg)) upgrade_req_.emplace(std::move(msg));
     if (!split_target(req.target, req.path, req.query))
       return answer(problem(errc::bad_request, "malformed request target '" + req.target + "'"));
 
@@ -288,6 +271,11 @@ class session : public closable, public std::enable_shared_from_this<session<Str
       spdlog::debug("{} {} -> {} ({} us)", method_, path_, resp.status,
                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
     current_ = std::move(resp);
+    if (current_.upgrade) {
+      if (current_.status == 101 && method_ == "GET" && upgrade_req_) return hand_over();
+      // The route said yes to what was not a WebSocket handshake after all.
+      current_ = problem(errc::bad_request, "this route takes a WebSocket handshake", path_);
+    }
     const bool head = method_ == "HEAD";
     if (current_.stream && !head) return start_stream();
     if (current_.stream) {
@@ -311,6 +299,21 @@ class session : public closable, public std::enable_shared_from_this<session<Str
                        [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
                          self->on_write(ec, out->keep_alive());
                        });
+  }
+
+  // The connection becomes the streaming exec's WebSocket, with this
+  // session's place in the listener's budget.
+  void hand_over() {
+    auto ws = std::make_shared<exec_socket<Stream>>(std::move(stream_), state_, std::move(slots_),
+                                                   std::move(current_.upgrade));
+    current_ = response{};
+    {
+      std::lock_guard lock(state_->sessions_mutex);
+      state_->sessions.erase(this->shared_from_this());
+      state_->sessions.insert(ws);
+    }
+    ws->run(std::move(*upgrade_req_));
+    upgrade_req_.reset();
   }
 
   // A response to HEAD: the headers GET would have, and no content (RFC 9110
@@ -357,11 +360,25 @@ class session : public closable, public std::enable_shared_from_this<session<Str
     bhttp::async_write_header(
         stream_, *sr, [self = this->shared_from_this(), header, sr](beast::error_code ec, std::size_t) {
           if (ec) return self->end_stream();
+          self->watch_peer();
           self->next_chunk();
         });
   }
 
+  // A client sends nothing while a response streams to it, so a socket that
+  // becomes readable is one the client closed (or a request it pipelined,
+  // which cannot be answered before this endless one): the stream ends. A
+  // followed log that stays quiet would otherwise never notice.
+  void watch_peer() {
+    lowest().socket().async_wait(net::socket_base::wait_read,
+                                 [self = this->shared_from_this()](beast::error_code ec) {
+                                   if (!ec && self->stream_body_) self->end_stream();
+                                 });
+  }
+
   void next_chunk() {
+    // Ended meanwhile (the peer went away while the last chunk was written).
+    if (!stream_body_) return;
     lowest().expires_never();
     stream_body_->next([self = this->shared_from_this()](std::optional<std::string> chunk) {
       net::post(self->stream_.get_executor(), [self, chunk = std::move(chunk)]() mutable {
@@ -371,7 +388,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   }
 
   void write_chunk(std::optional<std::string> chunk) {
-    if (!lowest().socket().is_open()) return end_stream();
+    if (!stream_body_ || !lowest().socket().is_open()) return end_stream();
     lowest().expires_after(state_->options.write_timeout);
     if (!chunk) {
       net::async_write(stream_, bhttp::make_chunk_last(),
@@ -426,6 +443,7 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   response current_;
   std::shared_ptr<body_stream> stream_body_;
+  std::optional<bhttp::request<bhttp::string_body>> upgrade_req_;
   bool keep_alive_ = true;
   std::chrono::steady_clock::time_point started_;
   std::string method_, path_;
@@ -732,6 +750,7 @@ std::uint16_t server::https_port() const { return impl_->https_port; }
 
 void server::start(service& svc) {
   impl_->state->svc = &svc;
+  impl_->state->run_blocking = blocking_executor();
   for (auto& l : impl_->unix_listeners) l->run();
   for (auto& l : impl_->tcp_listeners) l->run();
   for (unsigned i = 0; i < impl_->state->options.io_threads; ++i)

@@ -4,7 +4,9 @@
 // Server-Sent Events included. Both transports share one session loop; TLS
 // adds a handshake with its own deadline. Each listener has its own
 // connection budget, so HTTPS clients can never crowd out the UNIX socket.
-// Boost.Beast is confined to server.cpp; nothing else in jaild includes it.
+// Boost.Beast is confined to server.cpp (and exec_socket.h, the streaming
+// exec's WebSocket, which only server.cpp includes); nothing else in jaild
+// includes it.
 //
 // Threads: `io_threads` run every socket; `blocking_threads` run the handlers
 // and engine calls that may block. stop() is safe to call from any thread.

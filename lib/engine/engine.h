@@ -129,6 +129,15 @@ class engine {
   std::shared_ptr<operation> restart(const std::string& name);
 
   host::exec_result exec(const std::string& name, const host::exec_request& request);
+  // A streaming exec (the API's WebSocket): started now, pumped by the caller.
+  std::unique_ptr<host::exec_session> open_exec(const std::string& name,
+                                                const host::exec_stream_request& request);
+  // Throws jail_running unless the jail runs (a streaming exec checks before
+  // the upgrade).
+  void require_running(const std::string& name);
+  // The jail's entry; throws jail_not_found when there is none.
+  std::shared_ptr<const jail_entry> require(const std::string& name) const;
+  void signal(const std::string& name, host::signal_target target, int sig);
   std::map<std::string, double> stats(const std::string& name);
   // The last `max_bytes` of the jail's console log.
   std::string console_log(const std::string& name, std::size_t max_bytes);
@@ -172,7 +181,6 @@ class engine {
   struct pending_start;
 
   // engine.cpp
-  std::shared_ptr<const jail_entry> require(const std::string& name) const;
   std::shared_ptr<jail_runtime> runtime_of(const std::string& name) REQUIRES(runtime_mutex_);
   void check_graph(const std::vector<model::jail_spec>& specs) const;
   void publish_status(const std::string& name) REQUIRES(runtime_mutex_) EXCLUDES(snapshot_mutex_);
@@ -186,6 +194,15 @@ class engine {
   std::string new_operation_id();
   std::vector<host::object> objects_of(const std::string& jail);
   host::jail_context context_for(const model::jail_spec& spec, const jail_runtime& rt) const;
+
+  // lifecycle.cpp
+  // A running jail's handle and the context (the spec it runs with) that
+  // holds what is run into it to the jail's confinement; throws jail_running.
+  struct running_jail_target {
+    host::running_jail handle;
+    host::jail_context ctx;
+  };
+  running_jail_target running(const std::string& name) EXCLUDES(runtime_mutex_);
 
   // networks.cpp
   // Leases for every jail in `next` that `changes` touch; throws

@@ -648,6 +648,24 @@ std::vector<nlohmann::json> engine::list_operations(const std::string& jail, std
 }
 
 host::exec_result engine::exec(const std::string& name, const host::exec_request& request) {
+  auto target = running(name);
+  return host_.exec(target.ctx, target.handle, request);
+}
+
+std::unique_ptr<host::exec_session> engine::open_exec(const std::string& name,
+                                                      const host::exec_stream_request& request) {
+  auto target = running(name);
+  return host_.open_exec(target.ctx, target.handle, request);
+}
+
+void engine::require_running(const std::string& name) { (void)running(name); }
+
+void engine::signal(const std::string& name, host::signal_target target, int sig) {
+  auto t = running(name);
+  host_.signal(t.ctx, t.handle, target, sig);
+}
+
+engine::running_jail_target engine::running(const std::string& name) {
   require(name);
   std::optional<host::running_jail> handle;
   host::jail_context ctx;
@@ -664,7 +682,7 @@ host::exec_result engine::exec(const std::string& name, const host::exec_request
   }
   if (!handle)
     throw error(errc::jail_running, fmt::format("jail '{}' is not running", name));
-  return host_.exec(ctx, *handle, request);
+  return {*handle, std::move(ctx)};
 }
 
 std::map<std::string, double> engine::stats(const std::string& name) {

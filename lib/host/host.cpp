@@ -1,6 +1,9 @@
 #include "lib/host/host.h"
 
+#include "lib/model/error.h"
+
 #include <array>
+#include <string>
 #include <utility>
 
 namespace jaild::host {
@@ -69,6 +72,18 @@ nlohmann::json platform_info_to_json(const platform_info& p) {
           {"cpus", p.cpus},
           {"prerequisites", prereqs},
           {"details", p.details}};
+}
+
+std::unique_ptr<exec_session> host::open_exec(const jail_context&, const running_jail&,
+                                              const exec_stream_request&) {
+  throw error(errc::unsupported_on_platform,
+              "a streaming exec is not there on this platform yet; use POST "
+              "/v1/jails/{name}/exec");
+}
+
+void host::signal(const jail_context&, const running_jail&, signal_target, int) {
+  throw error(errc::unsupported_on_platform, "signals to a jail's processes are not there on "
+                                             "this platform yet");
 }
 
 }  // namespace jaild::host

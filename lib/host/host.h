@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/host/exec_session.h"
 #include "lib/model/jail_spec.h"
 
 namespace jaild::host {
@@ -158,14 +159,37 @@ struct exec_request {
   std::string cwd;                         // "" = "/"
   std::chrono::milliseconds timeout{60'000};
   std::string input;                       // written to stdin, then closed
+  // Kept of stdout and of stderr each; what comes beyond is read and
+  // dropped (counted in exec_result), so jaild's memory stays bounded.
+  std::size_t output_limit = std::size_t{1} << 20;
 };
 
 struct exec_result {
   int exit_code = 0;         // 128+N when killed by signal N
-  std::string output;        // stdout (truncated to 1 MiB)
-  std::string error;         // stderr (truncated to 1 MiB)
+  std::string output;        // stdout, at most exec_request::output_limit bytes
+  std::string error;         // stderr, as bounded
   bool timed_out = false;
   std::chrono::microseconds duration{0};
+  std::uint64_t output_cut = 0;  // bytes of stdout beyond the limit, dropped
+  std::uint64_t error_cut = 0;   // bytes of stderr beyond the limit, dropped
+};
+
+// A streaming exec (GET /v1/jails/{name}/exec): what runs, and how.
+struct exec_stream_request {
+  std::vector<std::string> argv;           // empty with login
+  std::map<std::string, std::string> env;  // added to the clean environment
+  std::string user;                        // "" = root
+  std::string cwd;                         // "" = "/"
+  bool login = false;   // the user's login shell from the jail's passwd, as jexec -l runs it
+  bool tty = false;     // a pseudo-terminal: stdin, stdout and stderr are its slave
+  unsigned rows = 24, cols = 80;
+};
+
+// Whom POST /v1/jails/{name}/signal is for.
+struct signal_target {
+  enum class kind { init, all, pid };
+  kind what = kind::init;  // init: the jail's first process; all: every process but init
+  std::int64_t pid = 0;    // kind::pid: the process as the jail numbers it
 };
 
 // How a jail ended, as seen by the watcher.
@@ -275,6 +299,19 @@ class host {
   // jail does not have throws invalid_value (/user, /cwd).
   virtual exec_result exec(const jail_context& ctx, const running_jail& jail,
                            const exec_request& req) = 0;
+
+  // A streaming exec: the command started inside the jail with its streams
+  // (or a PTY) open to the caller, held to the same confinement as exec().
+  // Throws as exec() does; unsupported_on_platform where there is none.
+  virtual std::unique_ptr<exec_session> open_exec(const jail_context& ctx,
+                                                  const running_jail& jail,
+                                                  const exec_stream_request& req);
+
+  // Sends `sig` to processes of the jail, with no more power than jail root
+  // has: a PID names a process of the jail as the jail sees it, never a
+  // host process. Throws process_not_found when there is no such process.
+  virtual void signal(const jail_context& ctx, const running_jail& jail, signal_target target,
+                      int sig);
 
   // RCTL-named usage: memoryuse, pcpu, maxproc, cputime, openfiles...
   virtual std::map<std::string, double> usage(const running_jail& jail) = 0;

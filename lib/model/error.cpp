@@ -35,6 +35,7 @@ constexpr std::array<std::pair<errc, std::string_view>, errc_count> names{{
     {errc::address_conflict, "address_conflict"},
     {errc::port_conflict, "port_conflict"},
     {errc::token_not_found, "token_not_found"},
+    {errc::process_not_found, "process_not_found"},
     {errc::unsupported_on_platform, "unsupported_on_platform"},
     {errc::prerequisite_missing, "prerequisite_missing"},
     {errc::host_failure, "host_failure"},

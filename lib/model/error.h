@@ -42,6 +42,7 @@ enum class errc {
   address_conflict,
   port_conflict,           // a host port another jail (or this spec) already publishes
   token_not_found,
+  process_not_found,       // a signal for a PID the jail does not have
   // The host.
   unsupported_on_platform,
   prerequisite_missing,

@@ -21,9 +21,15 @@ struct api_fixture {
   std::unique_ptr<store::store> db = store::store::open(dir / "jaild.db");
   fake_host host;
   engine::engine eng{*db, host, options(dir.path())};
-  api::service svc{eng, api::service_options{}, [](std::function<void()> task) { task(); }};
+  api::service svc{eng, service_options(), [](std::function<void()> task) { task(); }};
 
   api_fixture() { eng.load(); }
+
+  static api::service_options service_options() {
+    api::service_options o;
+    o.exec_output_bytes = 1024;  // the fake exec is cat: 3000 bytes of input show the cut
+    return o;
+  }
 
   static engine::engine_options options(const std::filesystem::path& state_dir) {
     engine::engine_options o;

@@ -1,8 +1,12 @@
 #include "tests/support/fake_host.h"
 
+#include <system_error>
 #include <thread>
 
 #include "lib/model/error.h"
+#if defined(__linux__)
+#include "lib/host/linux/exec_stream.h"
+#endif
 
 namespace jaild::test {
 
@@ -233,6 +237,8 @@ exec_result fake_host::exec(const jail_context& ctx, const running_jail& jail,
   (void)ctx;
   step("exec " + jail.name + " " + (req.argv.empty() ? "" : req.argv.front()), nullptr);
   exec_result r;
+  r.output = req.input.substr(0, req.output_limit);
+  r.output_cut = req.input.size() - r.output.size();
   std::lock_guard lock(mutex_);
   auto& codes = exec_codes_[jail.name];
   if (!codes.empty()) {
@@ -240,6 +246,35 @@ exec_result fake_host::exec(const jail_context& ctx, const running_jail& jail,
     codes.erase(codes.begin());
   }
   return r;
+}
+
+std::unique_ptr<exec_session> fake_host::open_exec(const jail_context&, const running_jail& jail,
+                                                  const exec_stream_request& req) {
+  step("open_exec " + jail.name + " " + (req.argv.empty() ? "" : req.argv.front()), nullptr);
+#if defined(__linux__)
+  ::jaild::host::linux_host::spawn_request r;
+  r.argv = req.login ? std::vector<std::string>{"sh", "-l"} : req.argv;
+  r.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/"};
+  for (const auto& [k, v] : req.env) r.env.push_back(k + "=" + v);
+  try {
+    return ::jaild::host::linux_host::start_exec_stream(std::move(r),
+                                                         {req.tty, req.rows, req.cols});
+  } catch (const std::system_error& e) {
+    throw error(errc::host_failure, e.what());
+  }
+#else
+  return ::jaild::host::host::open_exec({}, jail, req);
+#endif
+}
+
+void fake_host::signal(const jail_context&, const running_jail& jail, signal_target target,
+                       int sig) {
+  const std::string whom = target.what == signal_target::kind::init  ? "init"
+                           : target.what == signal_target::kind::all ? "all"
+                                                                     : std::to_string(target.pid);
+  step("signal " + jail.name + " " + whom + " " + std::to_string(sig), nullptr);
+  if (target.what == signal_target::kind::pid && target.pid == 4242)
+    throw error(errc::process_not_found, "no process 4242 in the jail");
 }
 
 std::map<std::string, double> fake_host::usage(const running_jail&) {

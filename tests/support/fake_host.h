@@ -28,7 +28,8 @@ class fake_host : public host::host {
   // Every call whose name starts with `step` sleeps for `d` first ("check
   // NAME" slows check(), which is not recorded as a call).
   void slow_at(std::string step, std::chrono::milliseconds d);
-  // Exit codes that exec() returns for a jail, one per call; 0 once they run out.
+  // Exit codes that exec() returns for a jail, one per call; 0 once they run
+  // out. Its stdout is its input (cat), within req.output_limit.
   void exec_results(const std::string& jail, std::vector<int> codes);
   // The jail's init ends with `status`: the watcher is told, as a pidfd would.
   void crash(const std::string& jail, int status);
@@ -74,6 +75,15 @@ class fake_host : public host::host {
   ::jaild::host::exec_result exec(const ::jaild::host::jail_context& ctx,
                                   const ::jaild::host::running_jail& jail,
                                   const ::jaild::host::exec_request& req) override;
+  // Runs the command on the host, for real (with a PTY when asked): the
+  // API's WebSocket pump is tested against real descriptors and processes.
+  std::unique_ptr<::jaild::host::exec_session> open_exec(
+      const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+      const ::jaild::host::exec_stream_request& req) override;
+  // Recorded as "signal JAIL TARGET SIG" ("init", "all" or the PID); PID
+  // 4242 is not in any jail (process_not_found).
+  void signal(const ::jaild::host::jail_context& ctx, const ::jaild::host::running_jail& jail,
+              ::jaild::host::signal_target target, int sig) override;
   std::map<std::string, double> usage(const ::jaild::host::running_jail& jail) override;
   bool alive(const ::jaild::host::running_jail& jail) override;
   std::vector<::jaild::host::running_jail> list_jails() override;

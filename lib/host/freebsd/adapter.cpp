@@ -676,8 +676,11 @@ exec_result adapter::exec(const jail_context& ctx, const running_jail& jail,
   for (const auto& [k, v] : req.env) o.env[k] = v;
   o.cwd = req.cwd;
   o.input = req.input;
+  o.output_limit = req.output_limit;
   auto r = sys_.run({req.argv, jail.jid}, o);
   exec_result out;
+  out.output_cut = r.output_cut;
+  out.error_cut = r.error_cut;
   out.exit_code = r.status;
   out.output = std::move(r.output);
   out.error = std::move(r.error);

@@ -80,7 +80,6 @@ namespace jaild::host::freebsd {
 namespace {
 
 using clock = std::chrono::steady_clock;
-constexpr std::size_t output_limit = 1024 * 1024;
 
 // libjail reports errors in one global buffer (jail_errmsg): its calls are
 // serialised so that an error message belongs to the call that made it.
@@ -299,8 +298,10 @@ run_result freebsd_system::run(const command& cmd, const run_options& o) {
     r.status = -1;
     return r;
   }
-  auto out = posix::run(c.program, o.input, o.timeout, output_limit);
+  auto out = posix::run(c.program, o.input, o.timeout, o.output_limit);
   r.status = out.status;
+  r.output_cut = out.output_cut;
+  r.error_cut = out.error_cut;
   r.output = std::move(out.output);
   r.error = std::move(out.error);
   r.timed_out = out.timed_out;

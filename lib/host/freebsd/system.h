@@ -49,6 +49,7 @@ struct run_options {
   // The jail's path: an output_file below it is opened with no symbolic link
   // followed below the root (posix/open_below.h, jail(8)'s check_path rule).
   std::string output_root;
+  std::size_t output_limit = std::size_t{1} << 20;  // of stdout and of stderr each
 };
 
 struct run_result {
@@ -57,6 +58,7 @@ struct run_result {
   std::string error;         // standard error, or why it did not start
   bool timed_out = false;
   std::chrono::microseconds duration{0};
+  std::uint64_t output_cut = 0, error_cut = 0;  // bytes beyond output_limit, dropped
 };
 
 // A syscall's outcome: errno (0 = success) and the kernel's or libjail's text.

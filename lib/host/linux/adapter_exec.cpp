@@ -12,6 +12,7 @@
 
 #include "lib/host/linux/adapter.h"
 #include "lib/host/linux/confinement.h"
+#include "lib/host/linux/exec_stream.h"
 #include "lib/host/linux/seccomp.h"
 #include "lib/model/error.h"
 
@@ -21,7 +22,6 @@ namespace jaild::host::linux_host {
 namespace {
 
 constexpr std::size_t hook_output_limit = std::size_t{64} * 1024;
-constexpr std::size_t exec_output_limit = std::size_t{1024} * 1024;
 constexpr const char* default_path = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
 
 std::vector<std::string> own_environment() {
@@ -219,7 +219,7 @@ exec_result linux_adapter::exec(const jail_context& ctx, const running_jail& jai
   for (const auto& [k, v] : req.env) set_env(r.env, k, v);
   r.input = req.input;
   r.timeout = req.timeout;
-  r.output_limit = exec_output_limit;
+  r.output_limit = req.output_limit;
   r.jail = &entry;
   spawn_result res;
   try {
@@ -228,7 +228,69 @@ exec_result linux_adapter::exec(const jail_context& ctx, const running_jail& jai
     throw error(errc::host_failure, std::string("exec: ") + e.what());
   }
   if (!res.entry_error.empty()) throw_entry_error(res);
-  return {res.exit_code, std::move(res.output), std::move(res.error), res.timed_out, res.duration};
+  return {res.exit_code,  std::move(res.output), std::move(res.error), res.timed_out,
+          res.duration,   res.output_dropped,     res.error_dropped};
+}
+
+std::unique_ptr<exec_session> linux_adapter::open_exec(const jail_context& ctx,
+                                                      const running_jail& jail,
+                                                      const exec_stream_request& req) {
+  if (req.argv.empty() && !req.login)
+    throw error(errc::invalid_value, "argv cannot be empty", "/argv");
+  jail_entry entry = enter(ctx, jail, req.user, req.cwd);
+  entry.options.push_back(req.tty ? "tty=1" : "group=1");
+  if (req.login) entry.options.push_back("login=1");
+  spawn_request r;
+  // With login=1 jaild-enter runs the user's shell instead of argv.
+  r.argv = req.login ? std::vector<std::string>{"login"} : req.argv;
+  r.env = {"PATH=" + std::string(default_path), "SHELL=/bin/sh",
+           std::string("TERM=") + (req.tty ? "xterm" : "dumb")};
+  for (const auto& [k, v] : req.env) set_env(r.env, k, v);
+  r.jail = &entry;
+  try {
+    return start_exec_stream(std::move(r), {req.tty, req.rows, req.cols});
+  } catch (const std::system_error& e) {
+    throw error(errc::host_failure, std::string("exec: ") + e.what());
+  }
+}
+
+void linux_adapter::signal(const jail_context& ctx, const running_jail& jail,
+                           signal_target target, int sig) {
+  auto t = track(jail);
+  if (!t || reap(*t)) throw error(errc::jail_running, "the jail " + jail.name + " is not running");
+  if (target.what == signal_target::kind::init ||
+      (target.what == signal_target::kind::pid && target.pid == 1)) {
+    // PID 1 by its pidfd: no number that could have been reused.
+    if (::syscall(SYS_pidfd_send_signal, t->pidfd.get(), sig, nullptr, 0) != 0)
+      throw error(errno == ESRCH ? errc::jail_running : errc::host_failure,
+                  "signal to the jail's init: " + errno_text(errno));
+    return;
+  }
+  // Any other process is found by jaild-enter's child inside the jail's PID
+  // namespace, where a number cannot name a host process: kill(2) as jail
+  // root would call it, with jail root's capabilities.
+  jail_entry entry = enter(ctx, jail, "", "/");
+  entry.options = {"kill=" + std::to_string(sig),
+                   "target=" + std::to_string(target.what == signal_target::kind::all
+                                                  ? std::int64_t{-1}
+                                                  : target.pid)};
+  spawn_request r;
+  r.argv = {"kill"};
+  r.env = {"PATH=" + std::string(default_path)};
+  r.timeout = std::chrono::seconds(10);
+  r.output_limit = 4096;
+  r.jail = &entry;
+  spawn_result res;
+  try {
+    res = run_process(r);
+  } catch (const std::system_error& e) {
+    throw error(errc::host_failure, std::string("signal: ") + e.what());
+  }
+  if (res.entry_kind == "process") throw error(errc::process_not_found, res.entry_error);
+  if (!res.entry_error.empty()) throw error(errc::host_failure, "signal: " + res.entry_error);
+  if (res.timed_out || res.exit_code != 0)
+    throw error(errc::host_failure,
+                "signal: jaild-enter ended with status " + std::to_string(res.exit_code));
 }
 
 }  // namespace jaild::host::linux_host

@@ -32,12 +32,13 @@ std::optional<jail_user> resolve_user(std::string_view user, std::string_view pa
     if (!uid || !gid) continue;
     const bool match = numeric ? *uid == *numeric : f[0] == user;
     if (!match) continue;
-    found = jail_user{*uid, *gid, {}, std::string(f[0]), f[5].empty() ? "/" : std::string(f[5])};
+    found = jail_user{*uid, *gid, {}, std::string(f[0]), f[5].empty() ? "/" : std::string(f[5]),
+                      f[6].empty() ? "/bin/sh" : std::string(f[6])};
     break;
   }
   if (!found) {
     if (!numeric) return std::nullopt;
-    return jail_user{*numeric, *numeric, {}, "", "/"};
+    return jail_user{*numeric, *numeric, {}, "", "/", "/bin/sh"};
   }
   found->groups.push_back(found->gid);
   for (auto line : split(group_text, '\n')) {

@@ -17,6 +17,7 @@ struct jail_user {
   std::vector<gid_t> groups;  // supplementary groups, from /etc/group
   std::string name;           // "" for a numeric user not in passwd
   std::string home = "/";
+  std::string shell = "/bin/sh";  // the login shell (jailctl console)
 };
 
 // Resolves "www", "1001" or "" (root). A numeric user that passwd does not

@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -112,11 +113,16 @@ void reset_signals() {
   }
 }
 
-[[noreturn]] void host_child(const child_fds& f, const spawn_request& r, char* const* argv,
-                             char* const* envp) {
-  ::setpgid(0, 0);
+[[noreturn]] void host_child(const child_fds& f, const spawn_request& r, bool terminal,
+                             char* const* argv, char* const* envp) {
+  if (terminal) {
+    if (::setsid() < 0) ::_exit(126);
+  } else {
+    ::setpgid(0, 0);
+  }
   reset_signals();
   arrange_fds(f);
+  if (terminal && ::ioctl(0, TIOCSCTTY, 0) != 0) ::_exit(126);
   if (r.switch_user && switch_user(r.uid, r.gid, r.groups) != 0) {
     say("jaild: cannot switch to the exec.system_user\n");
     ::_exit(126);
@@ -176,6 +182,7 @@ std::vector<std::string> enter_argv(const jail_entry& j, const std::vector<std::
     for (int c : j.cpus) list += (list.empty() ? "" : ",") + std::to_string(c);
     a.push_back("cpus=" + list);
   }
+  a.insert(a.end(), j.options.begin(), j.options.end());
   a.emplace_back("--");
   a.insert(a.end(), command.begin(), command.end());
   return a;
@@ -191,37 +198,27 @@ void append(std::string& to, std::uint64_t& dropped, const char* data, std::size
 
 }  // namespace
 
-spawn_result run_process(const spawn_request& r) {
+started_child start_child(const spawn_request& r, int in, int out, int err, int report,
+                          bool terminal) {
   if (r.argv.empty()) throw std::system_error(EINVAL, std::generic_category(), "empty argv");
-  const auto start = clock_type::now();
   auto fail = [](const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
   };
   c_strings argv(r.jail ? enter_argv(*r.jail, r.argv) : r.argv), envp(r.env);
-
-  int in[2], out[2], err[2], report[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0) fail("pipe");
-  unique_fd in_r(in[0]), in_w(in[1]);
-  if (::pipe2(out, O_CLOEXEC) != 0) fail("pipe");
-  unique_fd out_r(out[0]), out_w(out[1]);
-  if (::pipe2(err, O_CLOEXEC) != 0) fail("pipe");
-  unique_fd err_r(err[0]), err_w(err[1]);
-  if (r.jail && ::pipe2(report, O_CLOEXEC) != 0) fail("pipe");
-  unique_fd report_r(report[0]), report_w(report[1]);
-  const child_fds fds{in_r.get(), out_w.get(), err_w.get()};
+  const child_fds fds{in, out, err};
 
   enter_plan plan{};
   std::vector<int> cgroup_fds;
   if (r.jail) {
     plan.image = enter_image_fd();
     if (plan.image < 0) fail("jaild-enter memfd");
-    plan.fds[0] = in_r.get();
-    plan.fds[1] = out_w.get();
-    plan.fds[2] = err_w.get();
+    plan.fds[0] = in;
+    plan.fds[1] = out;
+    plan.fds[2] = err;
     plan.fds[3] = r.jail->pidfd.get();
     plan.fds[4] = r.jail->root.get();
     plan.fds[5] = r.jail->seccomp ? r.jail->seccomp->memfd() : -1;
-    plan.fds[6] = report_w.get();
+    plan.fds[6] = report;
     for (const auto& fd : r.jail->cgroup_procs) cgroup_fds.push_back(fd.get());
     plan.cgroups = cgroup_fds.data();
     plan.cgroup_count = cgroup_fds.size();
@@ -236,16 +233,40 @@ spawn_result run_process(const spawn_request& r) {
   if (pid < 0) fail("clone3");
   if (pid == 0) {
     if (r.jail) jail_child(plan, argv.ptrs.data(), envp.ptrs.data());
-    host_child(fds, r, argv.ptrs.data(), envp.ptrs.data());
+    host_child(fds, r, terminal, argv.ptrs.data(), envp.ptrs.data());
   }
-  unique_fd child(pidfd);
+  started_child child;
+  child.pid = static_cast<pid_t>(pid);
+  child.pidfd.reset(pidfd);
+  // A child that sets its own process group races with a kill at the
+  // deadline; setting it here too closes the race (a session leader has
+  // one already).
+  if (!terminal) ::setpgid(child.pid, child.pid);
+  return child;
+}
+
+spawn_result run_process(const spawn_request& r) {
+  const auto start = clock_type::now();
+  auto fail = [](const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+  };
+  int in[2], out[2], err[2], report[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0) fail("pipe");
+  unique_fd in_r(in[0]), in_w(in[1]);
+  if (::pipe2(out, O_CLOEXEC) != 0) fail("pipe");
+  unique_fd out_r(out[0]), out_w(out[1]);
+  if (::pipe2(err, O_CLOEXEC) != 0) fail("pipe");
+  unique_fd err_r(err[0]), err_w(err[1]);
+  if (r.jail && ::pipe2(report, O_CLOEXEC) != 0) fail("pipe");
+  unique_fd report_r(report[0]), report_w(report[1]);
+
+  auto started = start_child(r, in_r.get(), out_w.get(), err_w.get(), report_w.get());
+  const long pid = started.pid;
+  unique_fd child = std::move(started.pidfd);
   in_r.reset();
   out_w.reset();
   err_w.reset();
   report_w.reset();
-  // A child that sets its own process group races with a kill at the
-  // deadline; setting it here too closes the race.
-  ::setpgid(static_cast<pid_t>(pid), static_cast<pid_t>(pid));
 
   for (int fd : {in_w.get(), out_r.get(), err_r.get(), report_r.get()})
     if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

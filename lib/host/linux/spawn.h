@@ -42,6 +42,7 @@ struct jail_entry {
   std::string user;                     // resolved inside the jail: "" = root, a name or a uid
   std::string cwd = "/";
   bool user_env = true;                 // HOME, USER, LOGNAME of the user unless given
+  std::vector<std::string> options;     // more of jaild-enter's KEY=VALUE (tty=1, kill=N ...)
 };
 
 struct spawn_request {
@@ -79,5 +80,17 @@ struct spawn_result {
 // stderr, as a shell would. Output beyond output_limit is read and dropped
 // (jaild's memory stays bounded) and counted.
 spawn_result run_process(const spawn_request& request);
+
+// The child as run_process starts it, for a caller that keeps its streams
+// (exec_stream.h): the command's fds 0, 1 and 2 become `in`, `out` and
+// `err`; `report` is jaild-enter's report pipe (inside a jail only). On the
+// host, `terminal` makes `in` the controlling terminal of a new session.
+// Throws std::system_error.
+struct started_child {
+  pid_t pid = -1;
+  unique_fd pidfd;
+};
+started_child start_child(const spawn_request& request, int in, int out, int err, int report,
+                          bool terminal = false);
 
 }  // namespace jaild::host::linux_host

@@ -161,9 +161,12 @@ int open_exit_fd(pid_t pid, bool* exited) {
 #endif
 }
 
-void append(std::string& to, const char* data, std::size_t n, std::size_t limit) {
+// Appends what fits below the limit; counts the rest.
+void append(std::string& to, std::uint64_t& cut, const char* data, std::size_t n,
+            std::size_t limit) {
   const std::size_t room = to.size() < limit ? limit - to.size() : 0;
   to.append(data, std::min(n, room));
+  if (n > room) cut += n - room;
 }
 
 }  // namespace
@@ -240,11 +243,11 @@ outcome run(const program& p, const std::string& input, std::chrono::millisecond
 
   char buf[16384];
   // Reads what is there now; closes the pipe at EOF.
-  auto drain = [&](int& fd, std::string& to) {
+  auto drain = [&](int& fd, std::string& to, std::uint64_t& cut) {
     for (int reads = 0; fd >= 0 && reads < 256; ++reads) {
       const ssize_t n = ::read(fd, buf, sizeof buf);
       if (n > 0) {
-        append(to, buf, static_cast<std::size_t>(n), output_limit);
+        append(to, cut, buf, static_cast<std::size_t>(n), output_limit);
         continue;
       }
       if (n == 0 || (errno != EAGAIN && errno != EINTR)) close_fd(fd);
@@ -278,9 +281,9 @@ outcome run(const program& p, const std::string& input, std::chrono::millisecond
       if (fds[i].fd == exit_fd) {
         exited = true;
       } else if (fds[i].fd == out[0]) {
-        drain(out[0], r.output);
+        drain(out[0], r.output, r.output_cut);
       } else if (fds[i].fd == err[0]) {
-        drain(err[0], r.error);
+        drain(err[0], r.error, r.error_cut);
       } else if (fds[i].fd == in[1]) {
         const ssize_t w = ::write(in[1], input.data() + written, input.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
@@ -295,8 +298,8 @@ outcome run(const program& p, const std::string& input, std::chrono::millisecond
   }
   // What the command wrote before it ended is in the pipes; a daemon it left
   // behind may hold them open, so read what is there and stop.
-  drain(out[0], r.output);
-  drain(err[0], r.error);
+  drain(out[0], r.output, r.output_cut);
+  drain(err[0], r.error, r.error_cut);
   close_all();
   close_fd(exit_fd);
   while (!reaped) {

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -61,6 +62,7 @@ struct outcome {
   std::string error;     // standard error (bounded), or why it did not start
   bool timed_out = false;
   std::chrono::microseconds duration{0};
+  std::uint64_t output_cut = 0, error_cut = 0;  // bytes beyond output_limit, read and dropped
 };
 
 // Runs `p` to its exit or the deadline (then its process group is killed

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <future>
 #include <thread>
 
@@ -169,8 +171,10 @@ TEST_CASE("service: every route declares a summary and a role", "[api]") {
     INFO(r.method << " " << r.pattern);
     CHECK_FALSE(r.summary.empty());
     // No GET changes state, so a viewer may make every GET but those that show
-    // credentials; every other method changes something and needs more.
-    if (r.method == "GET")
+    // credentials; every other method changes something and needs more. The
+    // one GET that runs something is a WebSocket's handshake (RFC 6455 makes
+    // it a GET): audited, and never a viewer's.
+    if (r.method == "GET" && !r.audited)
       CHECK((r.needs == api::role::viewer) != r.pattern.starts_with("/v1/tokens"));
     else
       CHECK(r.needs != api::role::viewer);
@@ -292,6 +296,73 @@ TEST_CASE("service: exec, stats, logs and the boot plan", "[api]") {
   CHECK(r.content_type == "text/plain; charset=utf-8");
   r = f.call("GET", "/v1/boot-plan");
   CHECK(f.body_of(r)["waves"] == json::parse(R"([["web"]])"));
+}
+
+TEST_CASE("service: signal reaches the host with its target, and bad ones are refused", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})").status == 201);
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP"})"), 409,
+                 "jail_running");
+  REQUIRE(f.call("POST", "/v1/jails/web/start").status == 200);
+  auto signals = [&] {
+    std::vector<std::string> out;
+    for (const auto& c : f.host.calls())
+      if (c.starts_with("signal ")) out.push_back(c);
+    return out;
+  };
+  auto r = f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP"})");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r) == json::parse(R"({"name":"web","signal":"HUP","target":"init"})"));
+  r = f.call("POST", "/v1/jails/web/signal", R"({"signal":"sigterm","target":"all"})");
+  CHECK(f.body_of(r)["signal"] == "TERM");
+  r = f.call("POST", "/v1/jails/web/signal", R"({"signal":"USR1","target":57})");
+  CHECK(f.body_of(r)["target"] == 57);
+  CHECK(signals() == std::vector<std::string>{"signal web init " + std::to_string(SIGHUP),
+                                              "signal web all " + std::to_string(SIGTERM),
+                                              "signal web 57 " + std::to_string(SIGUSR1)});
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"USR1","target":4242})"),
+                 404, "process_not_found");
+  // Refused before the host is asked: nothing more reaches it.
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"SEGV"})"), 400,
+                 "invalid_value");
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"target":"all"})"), 400,
+                 "missing_field");
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP","target":0})"), 400,
+                 "invalid_value");
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP","target":-1})"), 400,
+                 "invalid_value");
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP","target":"host"})"),
+                 400, "invalid_value");
+  expect_problem(f.call("POST", "/v1/jails/web/signal", R"({"signal":"HUP","pid":3})"), 400,
+                 "unknown_field");
+  CHECK(signals().size() == 4);
+  expect_problem(f.call("POST", "/v1/jails/nope/signal", R"({"signal":"HUP"})"), 404,
+                 "jail_not_found");
+}
+
+TEST_CASE("service: exec says how much output was cut, and takes stdin as base64", "[api]") {
+  api_fixture f;
+  REQUIRE(f.call("POST", "/v1/jails", R"({"name":"web","path":"/j/web"})").status == 201);
+  REQUIRE(f.call("POST", "/v1/jails/web/start").status == 200);
+  auto r = f.call("POST", "/v1/jails/web/exec", R"({"argv":["cat"],"input_base64":"AAEC/w=="})");
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["stdout"] == std::string("\x00\x01\x02\xef\xbf\xbd", 6));  // 0xff: U+FFFD
+  CHECK(f.body_of(r)["stdout_cut_bytes"] == 0);
+  CHECK(f.body_of(r)["stderr_cut_bytes"] == 0);
+  CHECK_FALSE(f.body_of(r).contains("truncated"));
+  // The fixture keeps 1024 bytes ([api] exec_output_bytes).
+  r = f.call("POST", "/v1/jails/web/exec",
+             json{{"argv", {"cat"}}, {"input", std::string(3000, 'x')}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(f.body_of(r)["stdout"] == std::string(1024, 'x'));
+  CHECK(f.body_of(r)["stdout_cut_bytes"] == 3000 - 1024);
+  CHECK(f.body_of(r)["truncated"].get<std::string>().find("dropped 1976 more bytes of stdout") !=
+        std::string::npos);
+  expect_problem(f.call("POST", "/v1/jails/web/exec", R"({"argv":["cat"],"input_base64":"AAE"})"),
+                 400, "invalid_value");
+  expect_problem(f.call("POST", "/v1/jails/web/exec",
+                        R"({"argv":["cat"],"input":"a","input_base64":"YQ=="})"),
+                 400, "invalid_value");
 }
 
 TEST_CASE("service: events stream, resume after a sequence number without gaps", "[api]") {

@@ -83,6 +83,11 @@ TEST_CASE("config: [api] connection limits per uid and for admins", "[daemon]") 
   std::ofstream(dir / "jaild.conf") << "[api]\nmax_connections = 8\nadmin_connections = 8\n";
   CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
   CHECK(daemon::load_config(std::nullopt, {}).api.long_requests_per_caller == 8);
+  CHECK(daemon::load_config(std::nullopt, {}).api.exec_output_bytes == 1024 * 1024);
+  std::ofstream(dir / "jaild.conf") << "[api]\nexec_output_bytes = 4096\n";
+  CHECK(daemon::load_config(dir / "jaild.conf", {}).api.exec_output_bytes == 4096);
+  std::ofstream(dir / "jaild.conf") << "[api]\nexec_output_bytes = 10\n";
+  CHECK_THROWS(daemon::load_config(dir / "jaild.conf", {}));
   std::ofstream(dir / "jaild.conf") << "[api]\nlong_requests = 2\n";
   c = daemon::load_config(dir / "jaild.conf", {});
   CHECK(c.api.long_requests == 2);

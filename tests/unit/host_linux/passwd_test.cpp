@@ -16,6 +16,7 @@ TEST_CASE("passwd: users resolve from the jail's own files", "[host_linux]") {
   REQUIRE(root);
   CHECK(root->uid == 0);
   CHECK(root->home == "/root");
+  CHECK(root->shell == "/bin/sh");
   CHECK(root->groups == std::vector<gid_t>{0});
 
   auto www = resolve_user("www", passwd, group);
@@ -23,6 +24,7 @@ TEST_CASE("passwd: users resolve from the jail's own files", "[host_linux]") {
   CHECK(www->uid == 80);
   CHECK(www->gid == 80);
   CHECK(www->home == "/usr/local/www");
+  CHECK(www->shell == "/usr/sbin/nologin");
   CHECK(www->groups == std::vector<gid_t>{80, 20});  // not 44: "wwwx" is another user
 
   auto by_number = resolve_user("80", passwd, group);
@@ -32,6 +34,7 @@ TEST_CASE("passwd: users resolve from the jail's own files", "[host_linux]") {
   REQUIRE(unknown_number);
   CHECK(unknown_number->uid == 1234);
   CHECK(unknown_number->gid == 1234);
+  CHECK(unknown_number->shell == "/bin/sh");
 
   CHECK_FALSE(resolve_user("nobody", passwd, group));
   CHECK_FALSE(resolve_user("broken", passwd, group));

@@ -126,10 +126,14 @@ TEST_CASE("posix run: a program that is not there ends with 127 and says so", "[
   CHECK(r.error.find("not found") != std::string::npos);
 }
 
-TEST_CASE("posix run: output beyond the limit is dropped", "[host_posix]") {
-  auto r = run(argv_program({"sh", "-c", "head -c 100000 /dev/zero"}), "", 10s, 1000);
+TEST_CASE("posix run: output beyond the limit is dropped, and counted", "[host_posix]") {
+  auto r = run(argv_program({"sh", "-c", "head -c 100000 /dev/zero; head -c 1500 /dev/zero >&2"}),
+               "", 10s, 1000);
   CHECK(r.status == 0);
   CHECK(r.output.size() == 1000);
+  CHECK(r.output_cut == 99000);
+  CHECK(r.error.size() == 1000);
+  CHECK(r.error_cut == 500);
 }
 
 TEST_CASE("posix start: the pid of a child with the given descriptors", "[host_posix]") {

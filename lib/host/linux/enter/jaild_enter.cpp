@@ -20,12 +20,25 @@
 //      it holds no capability and no memory that jail root lacks.
 //
 // This process waits for the child and exits with its status (128 + N for
-// signal N). A failure before the exec is reported on fd 6 as one line,
-// "KIND: message", KIND being user, cwd or enter, and the exit status is 126.
+// signal N), and passes on to the child's process group every signal it is
+// sent that can be caught (jaild's signal message of a streaming exec). A
+// failure before the exec is reported on fd 6 as one line, "KIND: message",
+// KIND being user, cwd, process or enter, and the exit status is 126.
 //
 //   jaild-enter [cgroups=N] [caps=HEX] [seccomp=0|1] [nnp=0|1] [user=NAME]
 //               [cwd=DIR] [user_env=0|1] [nofile=N] [as=N] [cpus=0,1,...]
+//               [tty=0|1] [group=0|1] [login=0|1] [kill=SIG target=PID]
 //               -- COMMAND [ARG...]
+//
+// tty=1: fds 0-2 are the slave of a PTY whose master jaild keeps; the child
+// starts a session and makes it its controlling terminal. group=1: the
+// child leads a process group of its own (a streaming exec without a TTY).
+// login=1: the command is the user's login shell from the jail's passwd,
+// as a login shell ("-sh"), in the user's home, with HOME, SHELL, USER and
+// LOGNAME set: jexec -l. kill=SIG target=PID: no command runs; the child,
+// a process of the jail's PID namespace with jail root's capabilities,
+// calls kill(PID, SIG) there (PID -1: every process of the jail but its
+// init), so that no number can name a process outside the jail.
 //
 // fds: 0-2 the command's standard streams, 3 the init's pidfd, 4 the jail's
 // root (O_PATH), 5 the seccomp program (a memfd of sock_filter), 6 the report
@@ -46,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -77,8 +91,34 @@ struct options {
   bool user_env = false;
   long long nofile = -1, address_space = -1;
   std::string cpus;
+  bool tty = false, group = false, login = false;
+  int kill_signal = 0;
+  long kill_target = 0;
   char** command = nullptr;
 };
+
+// The child, once forked: what the signal handler passes signals on to.
+volatile sig_atomic_t child_pid = 0;
+volatile sig_atomic_t pending[65];
+
+void pass_on(int sig) {
+  const pid_t child = static_cast<pid_t>(child_pid);
+  if (child > 0)
+    kill(-child, sig);
+  else if (sig > 0 && sig < 65)
+    pending[sig] = 1;
+}
+
+// Every signal that can be caught and that means something to a command.
+constexpr int passed_signals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                  SIGALRM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH};
+
+void set_pass_on(bool on) {
+  struct sigaction sa {};
+  sa.sa_handler = on ? pass_on : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : passed_signals) sigaction(sig, &sa, nullptr);
+}
 
 [[noreturn]] void fail(const char* kind, const std::string& message) {
   const std::string line = std::string(kind) + ": " + message + "\n";
@@ -122,6 +162,16 @@ bool parse(int argc, char** argv, options& o) {
       o.address_space = atoll(value.c_str());
     else if (key == "cpus")
       o.cpus = value;
+    else if (key == "tty")
+      o.tty = value == "1";
+    else if (key == "group")
+      o.group = value == "1";
+    else if (key == "login")
+      o.login = value == "1";
+    else if (key == "kill")
+      o.kill_signal = atoi(value.c_str());
+    else if (key == "target")
+      o.kill_target = atol(value.c_str());
     else
       return false;
   }
@@ -253,14 +303,33 @@ int main(int argc, char** argv, char** envp) {
                                                           jail_file("etc/group"));
   if (!user) fail("user", "no user " + o.user + " in the jail's /etc/passwd");
   std::vector<std::string> extra;
-  if (o.user_env) {
+  // jexec -l: the environment of a login, whatever the caller's has.
+  std::string login_argv0, login_shell;
+  std::vector<char*> login_command;
+  if (o.login) {
+    const std::string name = user->name.empty() ? std::to_string(user->uid) : user->name;
+    login_shell = user->shell.empty() ? "/bin/sh" : user->shell;
+    const auto slash = login_shell.rfind('/');
+    login_argv0 = "-" + (slash == std::string::npos ? login_shell : login_shell.substr(slash + 1));
+    login_command = {login_argv0.data(), nullptr};
+    o.cwd = user->home.empty() ? "/" : user->home;
+    for (const char* key : {"HOME=", "SHELL=", "USER=", "LOGNAME="})
+      for (char** e = envp; *e; ++e)
+        if (strncmp(*e, key, strlen(key)) == 0) (*e)[0] = '\0';  // dropped below
+    extra.push_back("HOME=" + (user->home.empty() ? std::string("/") : user->home));
+    extra.push_back("SHELL=" + login_shell);
+    extra.push_back("USER=" + name);
+    extra.push_back("LOGNAME=" + name);
+  }
+  if (o.user_env && !o.login) {
     const std::string name = user->name.empty() ? std::to_string(user->uid) : user->name;
     if (!has_env(envp, "HOME")) extra.push_back("HOME=" + user->home);
     if (!has_env(envp, "USER")) extra.push_back("USER=" + name);
     if (!has_env(envp, "LOGNAME")) extra.push_back("LOGNAME=" + name);
   }
   std::vector<char*> env;
-  for (char** e = envp; *e; ++e) env.push_back(*e);
+  for (char** e = envp; *e; ++e)
+    if (**e) env.push_back(*e);
   for (auto& e : extra) env.push_back(e.data());
   env.push_back(nullptr);
 
@@ -295,9 +364,11 @@ int main(int argc, char** argv, char** envp) {
   close(root_fd);
   close(init_pidfd);
 
+  set_pass_on(true);
   const pid_t child = fork();
   if (child < 0) fail("enter", "fork: " + err_text(errno));
   if (child == 0) {
+    set_pass_on(false);
     for (int i = 0; i < o.cgroups; ++i)
       if (write(first_cgroup_fd + i, "0", 1) != 1)
         fail("enter", "joining the jail's cgroups: " + err_text(errno));
@@ -306,13 +377,40 @@ int main(int argc, char** argv, char** envp) {
         setresgid(user->gid, user->gid, user->gid) != 0 ||
         setresuid(user->uid, user->uid, user->uid) != 0)
       fail("enter", "switching to uid " + std::to_string(user->uid) + ": " + err_text(errno));
-    if (chdir(o.cwd.c_str()) != 0)
-      fail("cwd", "cannot change to " + o.cwd + " in the jail: " + err_text(errno));
+    if (o.kill_signal) {
+      // As jail root would send it, from inside the jail's PID namespace.
+      if (kill(static_cast<pid_t>(o.kill_target), o.kill_signal) == 0) _exit(0);
+      if (errno == ESRCH)
+        fail("process", o.kill_target == -1
+                            ? std::string("no process in the jail but its init")
+                            : "no process " + std::to_string(o.kill_target) + " in the jail");
+      fail("enter", "kill: " + err_text(errno));
+    }
+    if (chdir(o.cwd.c_str()) != 0) {
+      if (!o.login) fail("cwd", "cannot change to " + o.cwd + " in the jail: " + err_text(errno));
+      if (chdir("/") != 0) fail("cwd", "cannot change to / in the jail: " + err_text(errno));
+    }
+    if (o.tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) != 0))
+      fail("enter", "making the PTY the controlling terminal: " + err_text(errno));
+    if (o.group && !o.tty && setpgid(0, 0) != 0) fail("enter", "setpgid: " + err_text(errno));
     // The command dies with this process (jaild's deadline kills it); what
     // the command starts in the background is the jail's own.
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (o.login) {
+      // The shell by its path, as "-sh": a login shell.
+      execve(login_shell.c_str(), login_command.data(), env.data());
+      dprintf(2, "jaild: cannot run the login shell %s: %s\n", login_shell.c_str(),
+              strerror(errno));
+      _exit(127);
+    }
     exec_command(o.command, env.data());
   }
+  child_pid = child;
+  for (int sig = 1; sig < 65; ++sig)
+    if (pending[sig]) {
+      pending[sig] = 0;
+      kill(-child, sig);
+    }
   close(report_fd);
   for (int i = 0; i < o.cgroups; ++i) close(first_cgroup_fd + i);
   int status = 0;

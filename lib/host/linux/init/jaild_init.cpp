@@ -8,7 +8,10 @@
 // port's start_main): until then init holds the jail; on it, init runs the
 // command, if there is one, and in a non-persistent jail lets the jail end:
 // with the command and its exit status when there is one (a command jail),
-// else when the last process that init can see has ended.
+// else when the last process that init can see has ended. While the command
+// runs, every signal init is sent but TERM and PWR (and CHLD) goes to the
+// command's process group: the command is the jail's main process, which
+// POST /v1/jails/{name}/signal with target "init" means.
 //
 // It runs after pivot_root, where the host's shared libraries are out of
 // reach, so it is linked statically and uses nothing but libc. jaild starts it
@@ -125,7 +128,11 @@ int main(int argc, char** argv) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);
     if (sig < 0) continue;
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGPWR) {
+    // TERM and PWR stop the jail; so do INT and HUP when no command runs.
+    // Any other signal (INT and HUP included while the command runs) is
+    // meant for the jail's main process (POST .../signal, target init): the
+    // command's process group gets it.
+    if (sig == SIGTERM || sig == SIGPWR || ((sig == SIGINT || sig == SIGHUP) && command <= 0)) {
       stopping = true;
       kill(-1, SIGTERM);
     } else if (sig == SIGUSR1 && !started && !stopping) {
@@ -135,6 +142,7 @@ int main(int argc, char** argv) {
         if (command < 0 && !persist) finish(127);
       }
     } else if (sig != SIGCHLD) {
+      if (command > 0) kill(-command, sig);
       continue;
     }
     // Reap everything that has ended.
@@ -150,6 +158,7 @@ int main(int argc, char** argv) {
       }
       // A command jail that is not persistent ends with its command.
       if (pid == command && !persist) finish(exit_code(wstatus));
+      if (pid == command) command = -1;  // its number may be another process's now
     }
     if (stopping && !children_left) finish(0);
     if (started && !persist && !command_argv && !children_left && other_processes() == 0)
