@@ -1,5 +1,6 @@
 // The audit log: one JSON line per request that may change something (every
-// method but GET and HEAD), allowed or refused, written before the answer
+// method but GET and HEAD) or run something (the streaming exec, a GET that
+// a route marks audited), allowed or refused, written before the answer
 // leaves jaild: who (the principal and how they came), what (method and
 // target), when, and the result (status, problem code, duration).
 //
