@@ -103,7 +103,7 @@ class exec_socket : public closable, public std::enable_shared_from_this<exec_so
   struct outgoing {
     bool text;
     std::string data;
-    int resume;  // the stream to read again once this is written (0: none)
+    std::size_t resume;  // the stream to read again once this is written (0: none)
   };
 
   void on_first(beast::error_code ec, std::size_t) {
@@ -154,11 +154,11 @@ class exec_socket : public closable, public std::enable_shared_from_this<exec_so
 
   // ---- The command's output, one chunk per stream at a time.
 
-  boost::asio::posix::stream_descriptor& stream_of(int channel) {
+  boost::asio::posix::stream_descriptor& stream_of(std::size_t channel) {
     return channel == wire::stdout_channel ? output_ : error_;
   }
 
-  void read_stream(int channel) {
+  void read_stream(std::size_t channel) {
     auto& d = stream_of(channel);
     if (!d.is_open() || done_[channel]) return;
     auto& buf = buffers_[channel];
@@ -172,7 +172,7 @@ class exec_socket : public closable, public std::enable_shared_from_this<exec_so
                       });
   }
 
-  void stream_done(int channel) {
+  void stream_done(std::size_t channel) {
     done_[channel] = true;
     beast::error_code ec;
     stream_of(channel).close(ec);
@@ -278,7 +278,7 @@ class exec_socket : public closable, public std::enable_shared_from_this<exec_so
 
   // ---- Messages to the client, one write at a time.
 
-  void enqueue(bool text, std::string data, int resume = 0) {
+  void enqueue(bool text, std::string data, std::size_t resume = 0) {
     queue_.push_back({text, std::move(data), resume});
     if (!writing_) write_next();
   }
@@ -301,7 +301,7 @@ class exec_socket : public closable, public std::enable_shared_from_this<exec_so
     ws_.text(m.text);
     ws_.async_write(net::buffer(m.data),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                      const int resume = self->queue_.front().resume;
+                      const std::size_t resume = self->queue_.front().resume;
                       self->queue_.pop_front();
                       self->writing_ = false;
                       if (ec) return self->client_gone();

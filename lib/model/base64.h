@@ -14,19 +14,18 @@ inline std::string base64_encode(std::string_view data) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((data.size() + 2) / 3 * 4);
+  auto byte = [&](std::size_t k) -> unsigned { return static_cast<unsigned char>(data[k]); };
   std::size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
-                       (static_cast<unsigned char>(data[i + 1]) << 8) |
-                       static_cast<unsigned char>(data[i + 2]);
+    const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
     out += digits[(v >> 18) & 63];
     out += digits[(v >> 12) & 63];
     out += digits[(v >> 6) & 63];
     out += digits[v & 63];
   }
   if (i < data.size()) {
-    unsigned v = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) v |= static_cast<unsigned char>(data[i + 1]) << 8;
+    unsigned v = byte(i) << 16;
+    if (i + 1 < data.size()) v |= byte(i + 1) << 8;
     out += digits[(v >> 18) & 63];
     out += digits[(v >> 12) & 63];
     out += i + 1 < data.size() ? digits[(v >> 6) & 63] : '=';

@@ -73,8 +73,8 @@ std::string label_key(std::string_view key) {
 std::string label_value(std::string_view key, std::string_view value) {
   if (value.size() > 255)
     return "the value of label " + quote(key) + " is longer than 255 bytes";
-  for (unsigned char c : value)
-    if (c < 0x20 || c == 0x7f || c == ',')
+  for (const char ch : value)
+    if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f || c == ',')
       return "the value of label " + quote(key) + " holds a control character or ','";
   return {};
 }
