@@ -205,8 +205,10 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
   REQUIRE(web4.rfind("10.77.0.", 0) == 0);
   REQUIRE(route_device(web4) == prefix() + "nb");
 
-  // One table per jail with NAT or ports (web: both; client: NAT); none for lonely.
+  // One table per jail with NAT or ports (web: both; client: NAT); none for
+  // lonely. Each is named by the jail's instance, so it carries jaild's tag.
   CHECK(jaild_tables().size() == 2);
+  for (const auto& t : jaild_tables()) CHECK(t.rfind("jaild_" + s.tag(), 0) == 0);
   CHECK(sysctl("net/ipv4/ip_forward") == "1");
   // web's port has no host address: it is published on IPv6 too, which is forwarded.
   CHECK(sysctl("net/ipv6/conf/all/forwarding") == "1");
@@ -398,4 +400,52 @@ TEST_CASE("nat: seed 003's mixed IPv4 and IPv6 jail, imported, reached over both
   REQUIRE(d.curl("POST", "/v1/jails/" + s.name("mixed") + "/stop").status == 200);
   CHECK(jaild_tables().empty());
   CHECK(run({"ip", "link", "show", bridge}).status != 0);  // jaild made it; it went with the jail
+}
+
+TEST_CASE("nat: two jailds in one namespace, each with its own tables, neither touches the other's",
+          "[system][nat]") {
+  require_prerequisites();
+  if (run({"nft", "--version"}).status != 0) FAIL("nft is not installed (tests/deps test)");
+  own_network net;
+  scenario a, b;
+  const std::string tag_a = a.tag(), tag_b = b.tag();
+  REQUIRE(tag_a != tag_b);
+  // Each jaild's first jail has its first instance id (tag + "1"): names
+  // without the tag would be the same table.
+  auto web = [](int n) { return "web" + std::to_string(n); };
+  int n = 0;
+  for (auto* s : {&a, &b}) {
+    ++n;
+    const std::string bridge = prefix() + "t" + std::to_string(n);
+    s->define(web(n), {{"vnet", {{"interfaces", {{{"bridge", bridge},
+                                                 {"ip4", {"10.9" + std::to_string(n) + ".0.10/24"}},
+                                                 {"defaultrouter", "10.9" + std::to_string(n) + ".0.1"}}}}}},
+                      {"ports", {"tcp/808" + std::to_string(n) + ":80"}},
+                      {"command", {"/bin/httpd", "-f", "-p", "80", "-h", "/www"}}});
+    write_addr_cgi(s->root(web(n)) / "www");
+    auto r = s->daemon().curl("POST", "/v1/jails/" + s->name(web(n)) + "/start");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+  }
+  auto tables_with = [&](const std::string& tag) {
+    int count = 0;
+    for (const auto& t : jaild_tables()) count += t.rfind("jaild_" + tag, 0) == 0;
+    return count;
+  };
+  CHECK(jaild_tables().size() == 2);
+  CHECK(tables_with(tag_a) == 1);
+  CHECK(tables_with(tag_b) == 1);
+  REQUIRE(a.eventually([&] { return net.from_world("http://198.18.0.1:8081/index.html").status == 0; }));
+  REQUIRE(b.eventually([&] { return net.from_world("http://198.18.0.1:8082/index.html").status == 0; }));
+  // One jaild killed and restarted reconciles next to the other's table.
+  a.restart_daemon(SIGKILL);
+  CHECK(tables_with(tag_b) == 1);
+  // One jaild's stop removes its own table only; the other's port still answers.
+  REQUIRE(a.daemon().curl("POST", "/v1/jails/" + a.name(web(1)) + "/stop").status == 200);
+  CHECK(tables_with(tag_a) == 0);
+  CHECK(tables_with(tag_b) == 1);
+  CHECK(net.from_world("http://198.18.0.1:8082/cgi-bin/addr").status == 0);
+  CHECK(net.from_world("http://198.18.0.1:8081/").status != 0);
+  REQUIRE(b.daemon().curl("POST", "/v1/jails/" + b.name(web(2)) + "/stop").status == 200);
+  CHECK(jaild_tables().empty());
 }

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "lib/store/store.h"
+#include "tests/support/process.h"
+
 namespace jaild::systest {
 
 using nlohmann::json;
@@ -89,6 +92,14 @@ json scenario::last_start(const std::string& short_name) {
 void scenario::restart_daemon(int sig) {
   daemon_.stop(sig);
   daemon_.start(flags_);
+}
+
+std::string scenario::tag() {
+  auto r = test::run({"sqlite3", "-readonly", daemon_.database().string(), "SELECT id FROM instance"});
+  std::string id = r.out;
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  CHECK(id.size() == 32);
+  return id.size() == 32 ? store::instance_tag_of(id) : "";
 }
 
 }  // namespace jaild::systest

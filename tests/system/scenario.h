@@ -57,6 +57,9 @@ class scenario {
   }
 
   void restart_daemon(int sig);
+  // The jaild's tag (store::instance_tag), read from its database beside it;
+  // "" (and a failed check) for a database without an instance id.
+  std::string tag();
 
   test::daemon_fixture& daemon() { return daemon_; }
   const host_counts& baseline() const { return baseline_; }

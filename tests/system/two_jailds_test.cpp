@@ -14,7 +14,6 @@
 #include <set>
 #include <thread>
 
-#include "lib/store/store.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/process.h"
 #include "tests/system/scenario.h"
@@ -38,22 +37,6 @@ struct side {
   std::vector<std::string> jails;
   std::string tag;
 };
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// The tag of a jaild's state database, read beside the running jaild ("" for
-// a jaild from before instance ids, so that the test shows what goes wrong
-// with one instead of stopping here).
-std::string tag_of(scenario& s) {
-  auto r = test::run({"sqlite3", "-readonly", s.daemon().database().string(),
-                      "SELECT id FROM instance"});
-  const auto id = trim(r.out);
-  CHECK(id.size() == 32);
-  return id.size() == 32 ? store::instance_tag_of(id) : "";
-}
 
 std::vector<std::string> bridge_ports(const std::string& bridge) {
   std::vector<std::string> out;
@@ -167,8 +150,8 @@ TEST_CASE("two jailds: side by side on one host, neither takes or touches the ot
     side b{"b", std::make_unique<scenario>(), prefix() + "bb", {}, {}};
     REQUIRE(run({"ip", "link", "show", a.bridge}).status != 0);
     REQUIRE(run({"ip", "link", "show", b.bridge}).status != 0);
-    a.tag = tag_of(*a.s);
-    b.tag = tag_of(*b.s);
+    a.tag = a.s->tag();
+    b.tag = b.s->tag();
     CHECK(a.tag != b.tag);
     for (auto* d : {&a, &b})
       for (int i = 0; i < jails_per_daemon; ++i) {
@@ -248,7 +231,7 @@ TEST_CASE("two jailds: a name that is taken on the host is refused, and the obje
   {
     scenario s;
     const std::string bridge = prefix() + "bt";
-    const std::string tag = tag_of(s);
+    const std::string tag = s.tag();
     // The first instance id of a new database is tag + "1": someone else
     // already has the veth that jaild would name for it.
     const std::string taken = "e0a_" + tag + "1";

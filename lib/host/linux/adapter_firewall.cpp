@@ -55,7 +55,7 @@ void linux_adapter::publish(const jail_context& ctx, const running_jail& jail, s
     return default_route_interface(read_text("/proc/net/route").value_or(""));
   });
   if (fw.empty()) return;
-  const std::string table = firewall_table(table_tag(options_.state_dir.string()), ctx.instance);
+  const std::string table = firewall_table(ctx.instance);
   const auto document = firewall_commands(table, fw).dump();
   if (fw.needs_forwarding4()) enable_switch(sinks, "sysctl.ip_forward", "net.ipv4.ip_forward");
   if (fw.needs_forwarding6())
@@ -79,7 +79,7 @@ void linux_adapter::destroy_firewall(const object& obj, step_sinks sinks) {
   const std::string table = obj.attrs.value("table", obj.key);
   step_timer step(sinks.steps, "firewall.remove", {"nft", "delete", "table", "inet", table});
   // Only a table of this jaild's own name is ever deleted.
-  const std::string prefix = firewall_table_prefix(table_tag(options_.state_dir.string()));
+  const std::string prefix = firewall_table_prefix(options_.instance_tag);
   if (table.rfind(prefix, 0) != 0) {
     step.ok("not a table of this jaild (" + prefix + "*): left as it is");
     sinks.objects.forget(obj);

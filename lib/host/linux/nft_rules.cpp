@@ -2,12 +2,8 @@
 
 #include <unistd.h>
 
-#include <cstdint>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
-
 
 namespace jaild::host::linux_host {
 namespace {
@@ -90,19 +86,10 @@ json hairpin_rule(const std::string& table, const model::published_port& p, fami
 
 }  // namespace
 
-std::string firewall_table(const std::string& tag, const std::string& instance) {
-  return firewall_table_prefix(tag) + instance;
-}
+std::string firewall_table(const std::string& instance) { return "jaild_" + instance; }
 
-std::string firewall_table_prefix(const std::string& tag) { return "jaild_" + tag + "_"; }
-
-std::string table_tag(const std::string& state_dir) {
-  std::uint32_t h = 2166136261u;  // FNV-1a, 32 bits
-  for (char c : state_dir) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 16777619u;
-  }
-  return fmt::format("{:08x}", h);
+std::string firewall_table_prefix(const std::string& instance_tag) {
+  return "jaild_" + instance_tag;
 }
 
 json firewall_commands(const std::string& name, const jail_firewall& fw) {

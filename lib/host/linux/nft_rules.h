@@ -4,9 +4,9 @@
 // (tests/unit/host_linux/nft_rules_test.cpp); adapter_firewall.cpp runs them.
 //
 // Every running jail with NAT or ports has a table of its own, `inet
-// jaild_<tag>_<instance>`: <tag> is a hash of jaild's state directory (two
-// jailds on one host never share a name) and <instance> the jail's start
-// instance. One document adds the table, flushes it and fills it, so nft
+// jaild_<instance>`: <instance> is the jail's start instance, which begins
+// with this jaild's tag (store::instance_tag, the one its cgroups and
+// bridges carry), so two jailds on one host never share a name. One document adds the table, flushes it and fills it, so nft
 // applies a change in one transaction; deleting the table removes all of it.
 // jaild never lists, flushes or deletes a table whose name is not its own.
 #pragma once
@@ -20,12 +20,12 @@
 
 namespace jaild::host::linux_host {
 
-// "jaild_<tag>_<instance>".
-std::string firewall_table(const std::string& tag, const std::string& instance);
-// The prefix of every table of this jaild: "jaild_<tag>_".
-std::string firewall_table_prefix(const std::string& tag);
-// A short hash (8 hex digits, FNV-1a) of the state directory.
-std::string table_tag(const std::string& state_dir);
+// "jaild_<instance>" (the instance begins with the jaild's tag).
+std::string firewall_table(const std::string& instance);
+// The prefix of every table of the jaild tagged `instance_tag`:
+// "jaild_<tag>" (tags have one length, so no tag is another's prefix).
+// An empty tag (a jaild before tags existed) gives "jaild_".
+std::string firewall_table_prefix(const std::string& instance_tag);
 
 // The `nft -j -f -` document that makes (or replaces) the jail's table
 // `table` (firewall_table()). Throws jaild::error(invalid_value, "/ports/I")

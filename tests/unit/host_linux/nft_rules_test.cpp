@@ -28,11 +28,13 @@ std::string lines(const json& doc) {
 }  // namespace
 
 TEST_CASE("nft rules: table names are this jaild's own", "[nft]") {
-  CHECK(table_tag("/var/db/jaild") == table_tag("/var/db/jaild"));
-  CHECK(table_tag("/var/db/jaild") != table_tag("/var/db/jaild2"));
-  CHECK(table_tag("/var/db/jaild").size() == 8);
-  CHECK(firewall_table("0a1b2c3d", "k7") == "jaild_0a1b2c3d_k7");
-  CHECK(firewall_table_prefix("0a1b2c3d") == "jaild_0a1b2c3d_");
+  // The instance begins with the jaild's tag (store::instance_tag): the
+  // table of one jaild's jail never has another jaild's prefix.
+  CHECK(firewall_table("0a1b2k7") == "jaild_0a1b2k7");
+  CHECK(firewall_table_prefix("0a1b2") == "jaild_0a1b2");
+  CHECK(firewall_table("0a1b2k7").rfind(firewall_table_prefix("0a1b2"), 0) == 0);
+  CHECK(firewall_table("0a1b3k7").rfind(firewall_table_prefix("0a1b2"), 0) != 0);
+  CHECK(firewall_table_prefix("") == "jaild_");
 }
 
 TEST_CASE("nft rules: NAT, ports and hairpin of a VNET jail, golden", "[nft]") {
@@ -43,26 +45,26 @@ TEST_CASE("nft rules: NAT, ports and hairpin of a VNET jail, golden", "[nft]") {
   fw.address6 = "fd00:20::2";
   fw.segments = {{"br0", "10.20.0.0/24", false}, {"br0", "fd00:20::/64", true}};
   fw.ports = {port("tcp/8080:80"), port("udp/198.18.0.1:5353:53"), port("tcp/[::]:8443:443")};
-  const std::string golden = R"({"add":{"table":{"family":"inet","name":"jaild_0a1b2c3d_k7"}}}
-{"flush":{"table":{"family":"inet","name":"jaild_0a1b2c3d_k7"}}}
-{"add":{"chain":{"family":"inet","hook":"prerouting","name":"prerouting","policy":"accept","prio":-100,"table":"jaild_0a1b2c3d_k7","type":"nat"}}}
-{"add":{"chain":{"family":"inet","hook":"output","name":"output","policy":"accept","prio":-100,"table":"jaild_0a1b2c3d_k7","type":"nat"}}}
-{"add":{"chain":{"family":"inet","hook":"postrouting","name":"postrouting","policy":"accept","prio":100,"table":"jaild_0a1b2c3d_k7","type":"nat"}}}
-{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"eth0"}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":80}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"!=","right":{"prefix":{"addr":"127.0.0.0","len":8}}}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":80}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":{"prefix":{"addr":"10.20.0.0","len":24}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":80}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":80}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"!=","right":"::1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":80}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip6"}},"op":"==","right":{"prefix":{"addr":"fd00:20::","len":64}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"==","right":"fd00:20::2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":80}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"198.18.0.1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"udp"}},"op":"==","right":5353}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":53}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"198.18.0.1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"udp"}},"op":"==","right":5353}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":53}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"udp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":{"prefix":{"addr":"10.20.0.0","len":24}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":53}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8443}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":443}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"!=","right":"::1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8443}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":443}}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
-{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip6"}},"op":"==","right":{"prefix":{"addr":"fd00:20::","len":64}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"==","right":"fd00:20::2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":443}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2c3d_k7"}}}
+  const std::string golden = R"({"add":{"table":{"family":"inet","name":"jaild_0a1b2k7"}}}
+{"flush":{"table":{"family":"inet","name":"jaild_0a1b2k7"}}}
+{"add":{"chain":{"family":"inet","hook":"prerouting","name":"prerouting","policy":"accept","prio":-100,"table":"jaild_0a1b2k7","type":"nat"}}}
+{"add":{"chain":{"family":"inet","hook":"output","name":"output","policy":"accept","prio":-100,"table":"jaild_0a1b2k7","type":"nat"}}}
+{"add":{"chain":{"family":"inet","hook":"postrouting","name":"postrouting","policy":"accept","prio":100,"table":"jaild_0a1b2k7","type":"nat"}}}
+{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"eth0"}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":80}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"!=","right":{"prefix":{"addr":"127.0.0.0","len":8}}}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":80}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":{"prefix":{"addr":"10.20.0.0","len":24}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":80}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":80}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"!=","right":"::1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8080}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":80}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip6"}},"op":"==","right":{"prefix":{"addr":"fd00:20::","len":64}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"==","right":"fd00:20::2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":80}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"198.18.0.1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"udp"}},"op":"==","right":5353}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":53}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv4"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"198.18.0.1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"udp"}},"op":"==","right":5353}},{"dnat":{"addr":"10.20.0.2","family":"ip","port":53}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"udp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":{"prefix":{"addr":"10.20.0.0","len":24}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip"}},"op":"==","right":"10.20.0.2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":53}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"prerouting","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8443}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":443}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"nfproto"}},"op":"==","right":"ipv6"}},{"match":{"left":{"fib":{"flags":["daddr"],"result":"type"}},"op":"==","right":"local"}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"!=","right":"::1"}},{"match":{"left":{"payload":{"field":"dport","protocol":"tcp"}},"op":"==","right":8443}},{"dnat":{"addr":"fd00:20::2","family":"ip6","port":443}}],"family":"inet","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"postrouting","expr":[{"match":{"left":{"ct":{"key":"status"}},"op":"in","right":"dnat"}},{"match":{"left":{"meta":{"key":"l4proto"}},"op":"==","right":"tcp"}},{"match":{"left":{"payload":{"field":"saddr","protocol":"ip6"}},"op":"==","right":{"prefix":{"addr":"fd00:20::","len":64}}}},{"match":{"left":{"payload":{"field":"daddr","protocol":"ip6"}},"op":"==","right":"fd00:20::2"}},{"match":{"left":{"payload":{"field":"dport","protocol":"th"}},"op":"==","right":443}},{"masquerade":null}],"family":"inet","table":"jaild_0a1b2k7"}}}
 )";
-  CHECK(lines(firewall_commands("jaild_0a1b2c3d_k7", fw)) == golden);
+  CHECK(lines(firewall_commands("jaild_0a1b2k7", fw)) == golden);
   CHECK(fw.needs_forwarding4());
   CHECK(fw.needs_forwarding6());
 }
@@ -104,17 +106,18 @@ TEST_CASE("nft rules: a port of a family the jail has no address of is refused",
 }
 
 TEST_CASE("nft rules: deleting a table, and finding this jaild's tables", "[nft]") {
-  CHECK(delete_table_command("jaild_0a1b2c3d_k7").dump() ==
-        R"({"nftables":[{"delete":{"table":{"family":"inet","name":"jaild_0a1b2c3d_k7"}}}]})");
+  CHECK(delete_table_command("jaild_0a1b2k7").dump() ==
+        R"({"nftables":[{"delete":{"table":{"family":"inet","name":"jaild_0a1b2k7"}}}]})");
   const std::string listed =
       R"({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},)"
-      R"( {"table": {"family": "inet", "name": "jaild_0a1b2c3d_k7", "handle": 1}},)"
-      R"( {"table": {"family": "ip", "name": "jaild_0a1b2c3d_k8", "handle": 2}},)"
-      R"( {"table": {"family": "inet", "name": "jaild_99999999_1", "handle": 3}},)"
+      R"( {"table": {"family": "inet", "name": "jaild_0a1b2k7", "handle": 1}},)"
+      R"( {"table": {"family": "ip", "name": "jaild_0a1b2k8", "handle": 2}},)"
+      R"( {"table": {"family": "inet", "name": "jaild_0a1b31", "handle": 3}},)"
       R"( {"table": {"family": "inet", "name": "filter", "handle": 4}},)"
-      R"( {"table": {"family": "inet", "name": "jaild_0a1b2c3d_2", "handle": 5}}]})";
-  CHECK(tables_of(listed, "jaild_0a1b2c3d_") ==
-        std::vector<std::string>{"jaild_0a1b2c3d_k7", "jaild_0a1b2c3d_2"});
+      R"( {"table": {"family": "inet", "name": "jaild_0a1b22", "handle": 5}}]})";
+  // Of this jaild's tag only, inet only (another jaild's tag 0a1b3 is not this one's).
+  CHECK(tables_of(listed, firewall_table_prefix("0a1b2")) ==
+        std::vector<std::string>{"jaild_0a1b2k7", "jaild_0a1b22"});
   CHECK(tables_of(R"({"nftables":[]})", "jaild_").empty());
   CHECK_THROWS_AS(tables_of("Error: syntax error", "jaild_"), std::invalid_argument);
   CHECK_THROWS_AS(tables_of(R"({"other":1})", "jaild_"), std::invalid_argument);
