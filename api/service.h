@@ -77,6 +77,7 @@ class service {
   void add_lifecycle_routes();
   void add_event_routes();
   void add_network_routes();
+  void add_release_routes();   // handlers/releases.cpp
   void add_metrics_routes();
   void add_token_routes();
   void add_jailconf_routes();  // handlers/jailconf.cpp

@@ -28,6 +28,7 @@ void add_jail_commands(CLI::App& app, context& ctx);       // commands_jails.cpp
 void add_lifecycle_commands(CLI::App& app, context& ctx);  // commands_lifecycle.cpp
 void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cpp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
+void add_release_commands(CLI::App& app, context& ctx);    // commands_releases.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
 void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
 void add_wait_command(CLI::App& app, context& ctx);        // commands_wait.cpp

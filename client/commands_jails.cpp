@@ -78,7 +78,8 @@ json read_json_object(const std::string& file, const char* what) {
 }
 
 struct create_options {
-  std::string name, file, path, hostname, cpuset, start, health, restart;
+  std::string name, file, path, hostname, cpuset, start, health, restart, release;
+  bool thin = false, clone = false;
   std::vector<std::string> ip4, ip6, depend, limits, params, assignments, vnet, networks, labels;
   std::optional<int> priority;
   bool boot = false;
@@ -171,6 +172,12 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       ->allow_extra_args(false);
   create->add_option("--restart", co.restart,
                      "restart policy: no, on-failure[:N], always or unless-stopped");
+  create->add_option("--release", co.release,
+                     "make the root from this release (a copy; --path may then be left out)");
+  auto* thin = create->add_flag("--thin", co.thin, "with --release: a writable layer over it");
+  auto* clone =
+      create->add_flag("--clone", co.clone, "with --release: a copy-on-write snapshot of it");
+  thin->excludes(clone);
   create->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       json spec = co.file.empty() ? json::object() : read_json_object(co.file, "a jail spec");
@@ -198,6 +205,11 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       }
       std::vector<std::string> warnings;
       for (const auto& p : co.params) add_assignment(spec, p, &warnings);
+      if ((co.thin || co.clone) && co.release.empty())
+        throw std::invalid_argument("--thin and --clone make the root from a release: add --release R");
+      if (!co.release.empty())
+        spec["root"] = {{"release", co.release},
+                        {"mode", co.thin ? "thin" : co.clone ? "clone" : "thick"}};
       spec.merge_patch(assignments_to_patch(co.assignments, &warnings));
       report_warnings(ctx, warnings);
       if (!spec.contains("name"))
@@ -232,14 +244,18 @@ void add_jail_commands(CLI::App& app, context& ctx) {
     };
   });
 
-  static bool force = false;
-  auto* destroy = app.add_subcommand("destroy", "destroy a jail's definition");
+  static bool force = false, keep_root = false;
+  auto* destroy =
+      app.add_subcommand("destroy", "destroy a jail's definition (and the root jaild made)");
   destroy->alias("rm");
   destroy->add_option("name", name, "jail name")->required();
   destroy->add_flag("-f,--force", force, "stop the jail first if it runs, and drop it from the depend of jails that name it");
+  destroy->add_flag("--keep-root", keep_root, "keep the root jaild made for the jail");
   destroy->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
-      api.call("DELETE", jail_path(name) + (force ? "?force=true" : ""));
+      std::string query = force ? "?force=true" : "";
+      if (keep_root) query += (query.empty() ? "?" : "&") + std::string("keep_root=true");
+      api.call("DELETE", jail_path(name) + query);
       if (ctx.json_output) return print_json(json{{"destroyed", name}}), 0;
       std::cout << "destroyed jail " << name << "\n";
       return 0;

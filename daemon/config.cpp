@@ -105,7 +105,7 @@ void apply_file(config& c, const std::filesystem::path& file) {
   }
   refuse_unknown(root,
                  {"state_dir", "socket", "socket_mode", "socket_group", "log_level", "log_file",
-                  "api", "https", "auth", "engine", "logs", "events"},
+                  "api", "https", "auth", "engine", "logs", "events", "provision"},
                  file, "");
   if (auto* n = root.get("state_dir")) c.state_dir = text(*n, file);
   if (auto* n = root.get("socket")) c.socket = text(*n, file);
@@ -203,6 +203,13 @@ void apply_file(config& c, const std::filesystem::path& file) {
     if (auto* v = logs->get("console_keep"))
       c.logs.console_keep = static_cast<unsigned>(number(*v, file, 0, 100));
   }
+  if (auto* n = root.get("provision")) {
+    auto* prov = n->as_table();
+    if (!prov) bad(*n, file, "[provision] must be a table");
+    refuse_unknown(*prov, {"releases_dir", "jails_dir"}, file, "provision.");
+    if (auto* v = prov->get("releases_dir")) c.provision.releases_dir = text(*v, file);
+    if (auto* v = prov->get("jails_dir")) c.provision.jails_dir = text(*v, file);
+  }
   if (auto* n = root.get("events")) {
     auto* events = n->as_table();
     if (!events) bad(*n, file, "[events] must be a table");
@@ -269,6 +276,10 @@ config load_config(const std::optional<std::filesystem::path>& file, const overr
   // The socket follows the state directory unless it was placed explicitly.
   if (c.socket.empty()) c.socket = c.state_dir / model::default_socket_name;
   if (c.auth.audit_log.empty()) c.auth.audit_log = c.state_dir / "audit.log";
+  if (c.provision.releases_dir.empty()) c.provision.releases_dir = c.state_dir / "releases";
+  if (c.provision.jails_dir.empty()) c.provision.jails_dir = c.state_dir / "jails";
+  c.provision.releases_dir = std::filesystem::absolute(c.provision.releases_dir);
+  c.provision.jails_dir = std::filesystem::absolute(c.provision.jails_dir);
   c.state_dir = std::filesystem::absolute(c.state_dir);
   c.socket = std::filesystem::absolute(c.socket);
   c.auth.audit_log = std::filesystem::absolute(c.auth.audit_log);

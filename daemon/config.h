@@ -73,6 +73,12 @@ struct events_config {
   std::chrono::hours max_age{24 * 30};      // ... and none older than this (0: no age limit)
 };
 
+// [provision]: where releases and the roots jaild makes live (issue 16).
+struct provision_config {
+  std::filesystem::path releases_dir;   // default: STATE_DIR/releases
+  std::filesystem::path jails_dir;      // default: STATE_DIR/jails (JAILS_DIR/NAME)
+};
+
 struct config {
   std::filesystem::path state_dir;      // database, socket and runtime files
   std::filesystem::path socket;         // default: STATE_DIR/jaild.sock
@@ -86,6 +92,7 @@ struct config {
   engine_config engine;
   logs_config logs;
   events_config events;
+  provision_config provision;
 
   std::filesystem::path database() const;
 };

@@ -133,6 +133,8 @@ int run(const daemon::config& c) {
   eo.ready_timeout = c.engine.ready_timeout;
   eo.crashloop_restarts = static_cast<int>(c.engine.crashloop_restarts);
   eo.crashloop_window = c.engine.crashloop_window;
+  eo.releases_dir = c.provision.releases_dir;
+  eo.jails_dir = c.provision.jails_dir;
   engine::engine eng(*db, *platform, eo);
   eng.load();
   // The kernel first: adopt what runs, clean up what a crash left, before any write.

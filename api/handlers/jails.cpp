@@ -100,12 +100,13 @@ void service::add_jail_routes() {
   router_.add({"DELETE", "/v1/jails/{name}", role::admin, run_on::long_work,
                [this](request& req) {
                  const auto name = name_param(req);
-                 engine_.delete_jail(name, req.flag("force"));
+                 engine_.delete_jail(name, req.flag("force"), req.flag("keep_root"));
                  response r;
                  r.status = 204;
                  return r;
                },
-               "Destroy a jail's definition (force=true stops it first)"});
+               "Destroy a jail's definition and the root jaild made for it (force=true stops "
+               "it first, keep_root=true keeps the root)"});
 }
 
 }  // namespace jaild::api

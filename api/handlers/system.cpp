@@ -33,6 +33,7 @@ void service::add_system_routes() {
                      {"schema_version", store::store::newest_schema_version()},
                      {"max_body_bytes", options_.max_body_bytes},
                      {"host", host::platform_info_to_json(info)},
+                     {"provisioning", engine_.provisioning_info()},
                  };
                  return json_response(200, body);
                },

@@ -225,6 +225,7 @@ host::jail_context engine::context_for(const model::jail_spec& spec,
   ctx.run_dir = options_.state_dir / "run" / spec.name;
   // Every jail has a console log, where jail(8) would have /dev/null.
   if (ctx.spec.exec.consolelog.empty()) ctx.spec.exec.consolelog = console_log_path(spec.name);
+  if (spec.root) ctx.root = root_request_for(spec);
   return ctx;
 }
 
@@ -291,6 +292,13 @@ void engine::load() {
     e.status = status_of(*runtimes_.at(name));
     entry = make_entry(std::move(e));
   }
+  {
+    guard rel(releases_mutex_);
+    for (const auto& j : store_.load_releases()) {
+      auto r = model::release_from_json(j);
+      releases_[r.name] = std::move(r);
+    }
+  }
   std::size_t network_count = 0;
   {
     guard nets(networks_mutex_);
@@ -333,8 +341,9 @@ void engine::check_graph(const std::vector<model::jail_spec>& specs) const {
 }
 
 std::vector<model::event> engine::apply_specs(
-    const std::vector<store::store::jail_change>& changes, bool dry_run) {
+    const std::vector<store::store::jail_change>& requested, bool dry_run) {
   using change = store::store::jail_change;
+  auto changes = requested;  // check_root_change may carry a root over
   guard write_lock(write_mutex_);
   auto snap = current();
   // Jails being deleted take no new operation from the check on; if the
@@ -353,7 +362,7 @@ std::vector<model::event> engine::apply_specs(
   std::map<std::string, model::jail_spec> next;
   for (const auto& [name, entry] : snap->jails()) next.emplace(name, entry->spec);
   std::map<std::string, std::vector<std::string>> warnings;
-  for (const auto& c : changes) {
+  for (auto& c : changes) {
     const auto& name = c.spec.name;
     switch (c.what) {
       case change::kind::create:
@@ -385,9 +394,14 @@ std::vector<model::event> engine::apply_specs(
       next.erase(name);
       continue;
     }
-    model::validate_spec(c.spec);
-    warnings[name] = host_.check(c.spec);
-    next[name] = c.spec;
+    model::jail_spec spec = c.spec;
+    const auto old = next.find(name);
+    check_root_change(spec, c.what == change::kind::replace && old != next.end() ? &old->second
+                                                                                 : nullptr);
+    model::validate_spec(spec);
+    warnings[name] = host_.check(spec);
+    next[name] = spec;
+    c.spec = std::move(spec);
   }
   // A jail cannot go while another jail left depends on it.
   for (const auto& c : changes) {
@@ -456,11 +470,19 @@ std::vector<model::event> engine::apply_specs(
 }
 
 std::shared_ptr<const jail_entry> engine::create_jail(const model::jail_spec& spec) {
+  if (spec.root) return create_with_root(spec);
+  create_jail_spec(spec);
+  return require(spec.name);
+}
+
+void engine::create_jail_spec(const model::jail_spec& spec) {
   model::event ev;
   ev.type = "jail.created";
   ev.jail = spec.name;
+  if (spec.root)
+    ev.data = {{"root", {{"release", spec.root->release},
+                         {"mode", model::root_mode_name(spec.root->mode)}}}};
   apply_specs({{store::store::jail_change::kind::create, spec, ev}});
-  return require(spec.name);
 }
 
 std::shared_ptr<const jail_entry> engine::replace_jail(const model::jail_spec& spec) {
@@ -488,7 +510,7 @@ std::shared_ptr<const jail_entry> engine::patch_jail(const std::string& name,
   return replace_jail(model::spec_from_json(merged));
 }
 
-void engine::delete_jail(const std::string& name, bool force) {
+void engine::delete_jail(const std::string& name, bool force, bool keep_root) {
   require(name);
   if (force) {
     stop_options_api o;
@@ -521,8 +543,37 @@ void engine::delete_jail(const std::string& name, bool force) {
       updated.data = {{"reason", "dependency '" + name + "' deleted with force=true"}};
       changes.push_back({store::store::jail_change::kind::replace, changed, updated});
     }
+  const auto root = store_.find_root(name);
+  if (root && !keep_root) {
+    // Every refusal first (running, busy, dependents), then the root, then
+    // the definition: a root that cannot go (something is mounted in it)
+    // leaves the jail as it was.
+    apply_specs(changes, true);
+    {
+      guard lock(runtime_mutex_);
+      if (busy(name))
+        throw error(errc::operation_in_progress,
+                    fmt::format("jail '{}' has an operation under way; delete it when that has "
+                                "ended",
+                                name));
+      runtime_of(name)->deleting = true;  // no start from here on
+    }
+    host::root_request r;
+    r.jail = name;
+    r.path = root->path;
+    r.private_dir = root->private_dir;
+    try {
+      run_provision(name, "remove the root jaild made at " + root->path,
+                    [&](host::journal& steps) { host_.remove_root(r, steps); });
+    } catch (...) {
+      guard lock(runtime_mutex_);
+      runtime_of(name)->deleting = false;
+      throw;
+    }
+  }
   apply_specs(changes);
   store_.delete_runtime(name);
+  if (root) store_.delete_root(name);
 }
 
 std::string engine::console_log(const std::string& name, std::size_t max_bytes) {

@@ -41,6 +41,7 @@
 #include "lib/model/event.h"
 #include "lib/model/jail_spec.h"
 #include "lib/model/network.h"
+#include "lib/model/release.h"
 #include "lib/store/store.h"
 
 namespace jaild::engine {
@@ -59,6 +60,11 @@ struct engine_options {
   // Every running jail is looked up on the host this often (liveness.cpp),
   // the safety net under the watchers; 0 turns it off.
   std::chrono::milliseconds liveness_interval{30'000};
+  // Provisioning: jaild's copies of releases, and the roots it makes
+  // (JAILS_DIR/NAME, with its own JAILS_DIR/.jaild/NAME beside them).
+  // Empty: STATE_DIR/releases and STATE_DIR/jails.
+  std::filesystem::path releases_dir;
+  std::filesystem::path jails_dir;
 };
 
 struct start_options {
@@ -103,8 +109,9 @@ class engine {
   // RFC 7396 merge patch over the spec's JSON; the result is validated whole.
   std::shared_ptr<const jail_entry> patch_jail(const std::string& name,
                                                const nlohmann::json& patch);
-  // Refuses a running jail unless `force` (which stops it first).
-  void delete_jail(const std::string& name, bool force);
+  // Refuses a running jail unless `force` (which stops it first). A root
+  // that jaild made goes with the jail unless `keep_root` (roots.cpp).
+  void delete_jail(const std::string& name, bool force, bool keep_root = false);
   // Every jail in the store plus `changes`, for an all-or-nothing batch
   // (jail.conf import): validates, checks the dependency graph, plans the
   // network leases, writes. With `dry_run` it checks all of that, throws what
@@ -120,6 +127,17 @@ class engine {
   std::vector<model::network_spec> networks() const;
   std::optional<model::network_spec> find_network(const std::string& name) const;
   std::vector<store::lease_row> leases(const std::string& network = {});
+
+  // ---- Releases (releases.cpp): bases that roots are made from. add_release
+  // copies the source into RELEASES_DIR/NAME (a long call, journaled as a
+  // `provision` operation); delete_release refuses while a jail's root uses
+  // the release (release_in_use, naming them).
+  model::release add_release(const model::release_request& request);
+  std::vector<model::release> releases() const;
+  std::optional<model::release> find_release(const std::string& name) const;
+  void delete_release(const std::string& name);
+  // Where releases and roots live and what the jails directory can do, for /v1/info.
+  nlohmann::json provisioning_info();
 
   // ---- Lifecycle. Each returns the jail's operation at once (queued); wait()
   // on it for the synchronous API. Refusals (unknown jail, queue full,
@@ -203,6 +221,28 @@ class engine {
     host::jail_context ctx;
   };
   running_jail_target running(const std::string& name) EXCLUDES(runtime_mutex_);
+  // The plain create of a spec (apply_specs with its event).
+  void create_jail_spec(const model::jail_spec& spec);
+
+  // roots.cpp
+  // A create whose spec has a root: reserves the name, makes the root (a
+  // `provision` operation), then writes the spec; on any failure removes
+  // what it made and writes nothing.
+  std::shared_ptr<const jail_entry> create_with_root(model::jail_spec spec);
+  // The host's view of a jail's root, from the spec (deterministic paths).
+  host::root_request root_request_for(const model::jail_spec& spec) const;
+  // Refuses a change of a jail's root after it was made, carries the root
+  // over to a spec that leaves it out (a jail.conf import), and refuses a
+  // root that no create_with_root() is making. Caller holds write_mutex_.
+  void check_root_change(model::jail_spec& next, const model::jail_spec* old);
+  // Runs `body` as a provision operation of `jail` with its own journal;
+  // rethrows what `body` throws after the operation is stored as failed.
+  void run_provision(const std::string& jail, const std::string& reason,
+                     const std::function<void(host::journal&)>& body);
+  // Removes the roots of rows left 'making' by a crash (recover.cpp).
+  void remove_unfinished_roots();
+  std::filesystem::path releases_dir() const;
+  std::filesystem::path jails_dir() const;
 
   // networks.cpp
   // Leases for every jail in `next` that `changes` touch; throws
@@ -301,7 +341,7 @@ class engine {
 
   // Locks, in the order they may be taken (a thread holding one takes only
   // those below it; -Wthread-safety checks the marks, see sync.h):
-  //   write_mutex_ -> runtime_mutex_ -> networks_mutex_ -> listeners_mutex_
+  //   write_mutex_ -> runtime_mutex_ -> networks_mutex_ -> releases_mutex_ -> listeners_mutex_
   //   -> snapshot_mutex_ -> (op_queue's, scheduler's, operation's, the store's)
   // Serialises desired-state writers.
   mutex write_mutex_;
@@ -327,7 +367,13 @@ class engine {
   mutable mutex networks_mutex_ ACQUIRED_AFTER(runtime_mutex_);
   std::map<std::string, model::network_spec> networks_ GUARDED_BY(networks_mutex_);
 
-  mutex listeners_mutex_ ACQUIRED_AFTER(networks_mutex_);
+  // Releases and the names of jails whose roots are being made.
+  mutable mutex releases_mutex_ ACQUIRED_AFTER(networks_mutex_);
+  std::map<std::string, model::release> releases_ GUARDED_BY(releases_mutex_);
+  std::set<std::string> importing_ GUARDED_BY(releases_mutex_);   // releases being added
+  std::set<std::string> making_roots_ GUARDED_BY(releases_mutex_);  // jails being created
+
+  mutex listeners_mutex_ ACQUIRED_AFTER(releases_mutex_);
   std::map<std::uint64_t, event_listener> listeners_ GUARDED_BY(listeners_mutex_);
   std::uint64_t next_listener_ GUARDED_BY(listeners_mutex_) = 1;
 

@@ -11,6 +11,7 @@ std::string_view op_kind_name(op_kind k) {
     case op_kind::restart: return "restart";
     case op_kind::recover: return "recover";
     case op_kind::update: return "update";
+    case op_kind::provision: return "provision";
   }
   return "start";
 }
@@ -145,7 +146,7 @@ store::operation_row operation::to_row() const {
 std::shared_ptr<operation> operation::from_row(const store::operation_row& row) {
   op_kind kind = op_kind::start;
   for (auto k : {op_kind::start, op_kind::stop, op_kind::restart, op_kind::recover,
-                 op_kind::update})
+                 op_kind::update, op_kind::provision})
     if (op_kind_name(k) == row.kind) kind = k;
   auto op = std::make_shared<operation>(row.id, row.jail, kind, "");
   std::lock_guard lock(op->mutex_);

@@ -22,7 +22,8 @@
 
 namespace jaild::engine {
 
-enum class op_kind { start, stop, restart, recover, update };
+// provision: adding a release, making or removing a jail's root.
+enum class op_kind { start, stop, restart, recover, update, provision };
 enum class op_state { queued, running, succeeded, failed };
 
 std::string_view op_kind_name(op_kind k);

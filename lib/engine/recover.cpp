@@ -45,6 +45,9 @@ nlohmann::json engine::reconcile() {
     store_.save_operation(row);
     ++interrupted;
   }
+  // Roots that a create was making when jaild stopped: their jail was
+  // never written, so nothing else would remove them.
+  remove_unfinished_roots();
 
   struct decision {
     std::shared_ptr<jail_runtime> rt;

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "lib/model/error.h"
+
 namespace jaild::host {
 namespace {
 
@@ -85,5 +87,27 @@ void host::signal(const jail_context&, const running_jail&, signal_target, int) 
   throw error(errc::unsupported_on_platform, "signals to a jail's processes are not there on "
                                              "this platform yet");
 }
+
+}  // namespace jaild::host
+
+namespace jaild::host {
+namespace {
+
+[[noreturn]] void no_provisioning(const char* what) {
+  throw error(errc::unsupported_on_platform,
+              std::string("this host adapter cannot ") + what + " (no provisioning)");
+}
+
+}  // namespace
+
+release_contents host::import_release(const release_import&, journal&) {
+  no_provisioning("add releases");
+}
+void host::remove_release(const std::filesystem::path&, journal&) {
+  no_provisioning("remove releases");
+}
+storage_info host::storage(const std::filesystem::path&) { return {}; }
+void host::make_root(const root_request&, journal&) { no_provisioning("make roots"); }
+void host::remove_root(const root_request&, journal&) { no_provisioning("remove roots"); }
 
 }  // namespace jaild::host

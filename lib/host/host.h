@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/host/exec_session.h"
+#include "lib/host/provisioning.h"
 #include "lib/model/jail_spec.h"
 
 namespace jaild::host {
@@ -135,6 +136,9 @@ struct jail_context {
   std::vector<resolved_interface> interfaces;
   // Host directory for this jail's runtime files (console log, init status).
   std::filesystem::path run_dir;
+  // A root that jaild made: a thin one is mounted (and ledgered) by
+  // mount_filesystems() before anything else, and goes at the stop.
+  std::optional<root_request> root;
 };
 
 // A jail in the kernel, as far as jaild needs to find it again.
@@ -327,6 +331,29 @@ class host {
   // is already gone. unwatch() cancels; on_exit is not called after it returns.
   virtual bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) = 0;
   virtual void unwatch(const running_jail& jail) = 0;
+
+  // ---- Provisioning (provisioning.h). The defaults refuse with
+  // unsupported_on_platform, for adapters (and doubles) that have none.
+
+  // Copies a release into r.target, whole or not at all: it is made beside
+  // the target and renamed into place. Checks r.sha256 of an archive first.
+  // Throws invalid_value (source missing, not an archive or directory, digest
+  // mismatch; field /source or /sha256) or host_failure.
+  virtual release_contents import_release(const release_import& r, journal& steps);
+  // Removes a release directory that import_release() made; idempotent.
+  virtual void remove_release(const std::filesystem::path& dir, journal& steps);
+  // What the file system of `dir` can do for roots made in it.
+  virtual storage_info storage(const std::filesystem::path& dir);
+  // Makes r.path (and r.private_dir) from the release as r.mode says.
+  // Refuses (root_not_made) a path that exists. Unlike the pipeline's calls,
+  // a failure removes what this call made (and never what was there before
+  // it) before it throws.
+  virtual void make_root(const root_request& r, journal& steps);
+  // Removes a root make_root() made, and its private directory: clears the
+  // immutable and append-only flags, never follows a symbolic link, never
+  // crosses into a mount below the root. Refuses (jail_running) while
+  // anything is mounted at or below it. Idempotent.
+  virtual void remove_root(const root_request& r, journal& steps);
 };
 
 }  // namespace jaild::host

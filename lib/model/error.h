@@ -43,6 +43,10 @@ enum class errc {
   port_conflict,           // a host port another jail (or this spec) already publishes
   token_not_found,
   process_not_found,       // a signal for a PID the jail does not have
+  release_not_found,
+  release_exists,
+  release_in_use,          // a delete of a release that a jail's root (or a template) uses
+  root_not_made,           // a root jaild did not make, or cannot make from what the spec says
   // The host.
   unsupported_on_platform,
   prerequisite_missing,

@@ -9,6 +9,7 @@
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
 #include "lib/model/port.h"
+#include "lib/model/release.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
 
@@ -320,7 +321,43 @@ json params_from(json_reader& r) {
 
 json hooks_json(const std::vector<std::string>& v) { return json(v); }
 
+root_spec read_root(const json& j, const std::string& where) {
+  json_reader r(j, where, "'root'");
+  root_spec root;
+  auto release = r.string("release");
+  if (!release) r.fail(errc::missing_field, "release", "a root is made from a release: name it");
+  if (auto why = check_release_name(*release); !why.empty())
+    r.fail(errc::invalid_value, "release", why);
+  root.release = *release;
+  if (auto m = r.string("mode")) {
+    if (*m == "thick")
+      root.mode = root_mode::thick;
+    else if (*m == "thin")
+      root.mode = root_mode::thin;
+    else if (*m == "clone")
+      root.mode = root_mode::clone;
+    else
+      r.fail(errc::invalid_value, "mode", "mode is \"thick\", \"thin\" or \"clone\"");
+  }
+  if (auto t = r.string("template")) {
+    if (auto why = check::jail_name(*t); !why.empty())
+      r.fail(errc::invalid_value, "template", "template " + why.substr(5));
+    root.template_name = *t;
+  }
+  r.finish("root takes release, mode and template");
+  return root;
+}
+
 }  // namespace
+
+std::string_view root_mode_name(root_mode m) {
+  switch (m) {
+    case root_mode::thick: return "thick";
+    case root_mode::thin: return "thin";
+    case root_mode::clone: return "clone";
+  }
+  return "thick";
+}
 
 std::string_view restart_policy_name(restart_policy p) {
   switch (p) {
@@ -336,7 +373,8 @@ const std::vector<std::string>& spec_field_names() {
   static const std::vector<std::string> names{
       "name",  "path",   "hostname", "params",   "exec",   "command",  "mount",
       "ip4",   "ip6",    "vnet",     "ports",    "depend",   "priority", "boot",   "persist",
-      "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement", "labels"};
+      "limits", "cpuset", "restart", "health",   "stop_timeout", "confinement", "labels",
+      "root"};
   return names;
 }
 
@@ -349,10 +387,11 @@ jail_spec spec_from_json(const json& j) {
   } else {
     throw error(errc::missing_field, "a jail spec needs a 'name'", "/name");
   }
+  if (const auto* v = r.object("root")) s.root = read_root(*v, r.pointer("root"));
   if (auto v = r.string("path")) {
     s.path = *v;
     require(r, "path", check::absolute_path(*v));
-  } else {
+  } else if (!s.root) {
     throw error(errc::missing_field, "a jail spec needs a 'path' (the jail's root directory)",
                 "/path");
   }
@@ -427,7 +466,8 @@ void validate_spec(const jail_spec& s) {
   };
   if (auto why = check::jail_name(s.name); !why.empty())
     throw error(errc::invalid_name, why, "/name");
-  if (auto why = check::absolute_path(s.path); !why.empty()) fail("/path", why);
+  if (auto why = check::absolute_path(s.path); !why.empty() && !(s.root && s.path.empty()))
+    fail("/path", why);
   if (s.vnet && (!s.ip4.empty() || !s.ip6.empty()))
     fail("/ip4",
          "a VNET jail has its own network stack: give its addresses on vnet.interfaces, "
@@ -529,7 +569,7 @@ json spec_to_json(const jail_spec& s) {
     if (!s.health->tcp.empty()) health["tcp"] = s.health->tcp;
     if (!s.health->http.empty()) health["http"] = s.health->http;
   }
-  return {
+  json out = {
       {"name", s.name},
       {"path", s.path},
       {"hostname", s.hostname},
@@ -559,6 +599,11 @@ json spec_to_json(const jail_spec& s) {
         {"no_new_privs", s.confinement.no_new_privs}}},
       {"labels", s.labels},
   };
+  if (s.root) {
+    out["root"] = {{"release", s.root->release}, {"mode", root_mode_name(s.root->mode)}};
+    if (!s.root->template_name.empty()) out["root"]["template"] = s.root->template_name;
+  }
+  return out;
 }
 
 }  // namespace jaild::model

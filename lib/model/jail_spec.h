@@ -101,6 +101,23 @@ struct confinement_spec {
   bool operator==(const confinement_spec&) const = default;
 };
 
+// How jaild makes `path` when the jail is created (issue 16): from a
+// release, as a copy of its own (thick), as a writable layer over the
+// release (thin: overlayfs on Linux, nullfs on FreeBSD) or as a
+// copy-on-write clone (btrfs / ZFS). The root is made once; it is not
+// changed by later writes of the spec.
+enum class root_mode { thick, thin, clone };
+
+struct root_spec {
+  std::string release;         // a release of GET /v1/releases
+  root_mode mode = root_mode::thick;
+  std::string template_name;   // "template": a template to clone (not yet supported)
+
+  bool operator==(const root_spec&) const = default;
+};
+
+std::string_view root_mode_name(root_mode m);
+
 struct jail_spec {
   std::string name;
   std::string path;
@@ -127,6 +144,8 @@ struct jail_spec {
   // Free key/value metadata for whoever drives jaild (a scheduler finds its
   // own jails by them); jaild itself never acts on them.
   std::map<std::string, std::string> labels;
+  // Set: jaild makes `path` (which may then be left out: JAILS_DIR/NAME).
+  std::optional<root_spec> root;
 
   bool operator==(const jail_spec&) const = default;
 };
@@ -134,6 +153,8 @@ struct jail_spec {
 // Decodes a spec from JSON, strictly: unknown fields, wrong types and bad
 // values throw jaild::error with a JSON pointer to the field. Every field is
 // checked with its validator (validate.h). Absent fields take their defaults.
+// A spec with a `root` may leave `path` out: it stays empty until the engine
+// gives it JAILS_DIR/NAME.
 jail_spec spec_from_json(const nlohmann::json& j);
 
 // Encodes a spec; spec_from_json(spec_to_json(s)) == s for every valid s.

@@ -5,7 +5,7 @@
 namespace jaild::store {
 namespace {
 
-constexpr std::array<migration, 5> all{{
+constexpr std::array<migration, 6> all{{
     {1, "jails and events",
      R"sql(
 CREATE TABLE jails (
@@ -121,6 +121,30 @@ CREATE TABLE instance (
   id   TEXT NOT NULL                         -- 32 hex digits
 ) STRICT;
 INSERT INTO instance (one, id) VALUES (1, lower(hex(randomblob(16))));
+)sql"},
+    {6, "releases and the roots jaild made",
+     R"sql(
+-- Releases added with POST /v1/releases: jaild's own copy under the releases
+-- directory, described as JSON (model::release_to_json).
+CREATE TABLE releases (
+  name        TEXT PRIMARY KEY NOT NULL,
+  data        TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL
+) STRICT;
+
+-- The roots jaild made for jails, written before the root is made (state
+-- 'making') and marked 'made' with the jail's spec: jaild removes a root only
+-- when it has a row here, so it never removes one it did not make, and a
+-- crash while making one leaves a row that says what to remove.
+CREATE TABLE roots (
+  jail         TEXT PRIMARY KEY NOT NULL,
+  path         TEXT NOT NULL,
+  private_dir  TEXT NOT NULL,
+  release      TEXT NOT NULL,
+  mode         TEXT NOT NULL,             -- thick | thin | clone
+  state        TEXT NOT NULL,             -- making | made
+  created_ms   INTEGER NOT NULL
+) STRICT;
 )sql"},
 }};
 

@@ -100,6 +100,19 @@ struct token_row {
   std::optional<std::int64_t> revoked_ms;
 };
 
+// One root jaild made (table roots).
+struct root_row {
+  std::string jail;
+  std::string path;
+  std::string private_dir;
+  std::string release;
+  std::string mode;            // thick | thin | clone
+  std::string state = "making";  // making | made
+  std::int64_t created_ms = 0;
+
+  bool operator==(const root_row&) const = default;
+};
+
 struct stored_jail {
   model::jail_spec spec;
   std::int64_t created_ms = 0;
@@ -218,6 +231,17 @@ class store {
   // characters of [0-9a-z], which the names of jaild's host objects carry.
   std::string instance_id();
   std::string instance_tag();
+  // Releases (JSON, model::release_to_json) and the roots made from them
+  // (provisioning.cpp). Release writes are durable and carry their event.
+  std::vector<nlohmann::json> load_releases();  // by name
+  model::event save_release(const std::string& name, const nlohmann::json& data,
+                            model::event ev);
+  model::event delete_release(const std::string& name, model::event ev);
+  std::vector<root_row> load_roots();
+  std::optional<root_row> find_root(const std::string& jail);
+  // Inserts or replaces the row, durably (it guards a host change).
+  void save_root(const root_row& row);
+  void delete_root(const std::string& jail);
 
   // A counter that only grows (instance ids): returns the next value.
   std::int64_t next_counter(const std::string& name);

@@ -114,7 +114,64 @@ platform_info fake_host::info() {
 
 std::vector<std::string> fake_host::check(const model::jail_spec& spec) {
   pause("check " + spec.name);  // not a call: nothing changes on a host
+  if (!refuse_check.empty() && spec.name == refuse_check)
+    throw error(errc::invalid_value, "refused by the fake host's check", "/cpuset");
   return warnings;
+}
+
+std::set<std::string> fake_host::roots() const {
+  std::lock_guard lock(mutex_);
+  return roots_;
+}
+
+std::set<std::string> fake_host::release_dirs() const {
+  std::lock_guard lock(mutex_);
+  return release_dirs_;
+}
+
+namespace {
+// Provisioning calls have a journal and no ledger: they make no ledger objects.
+struct no_ledger : ledger {
+  void record(const object&) override {}
+  void forget(const object&) override {}
+};
+}  // namespace
+
+release_contents fake_host::import_release(const release_import& r, journal& steps) {
+  no_ledger l;
+  step_sinks sinks{steps, l};
+  step("import_release " + r.name, &sinks);
+  std::lock_guard lock(mutex_);
+  release_dirs_.insert(r.target.string());
+  return {"directory", "", 100, 10};
+}
+
+void fake_host::remove_release(const std::filesystem::path& dir, journal& steps) {
+  no_ledger l;
+  step_sinks sinks{steps, l};
+  step("remove_release " + dir.string(), &sinks);
+  std::lock_guard lock(mutex_);
+  release_dirs_.erase(dir.string());
+}
+
+storage_info fake_host::storage(const std::filesystem::path&) {
+  return {"fakefs", "copy", true, true, ""};
+}
+
+void fake_host::make_root(const root_request& r, journal& steps) {
+  no_ledger l;
+  step_sinks sinks{steps, l};
+  step("make_root " + r.jail + " " + std::string(model::root_mode_name(r.mode)), &sinks);
+  std::lock_guard lock(mutex_);
+  roots_.insert(r.path.string());
+}
+
+void fake_host::remove_root(const root_request& r, journal& steps) {
+  no_ledger l;
+  step_sinks sinks{steps, l};
+  step("remove_root " + r.jail, &sinks);
+  std::lock_guard lock(mutex_);
+  roots_.erase(r.path.string());
 }
 
 void fake_host::run_host_hook(const jail_context& ctx, std::string_view stage,

@@ -25,6 +25,11 @@ class fake_host : public host::host {
   void fail_at(std::string step);
   // Warnings that check() returns.
   std::vector<std::string> warnings;
+  // check() refuses the spec of the jail with this name (invalid_value /cpuset).
+  std::string refuse_check;
+  // Roots made and not removed, and releases imported and not removed (paths).
+  std::set<std::string> roots() const;
+  std::set<std::string> release_dirs() const;
   // Every call whose name starts with `step` sleeps for `d` first ("check
   // NAME" slows check(), which is not recorded as a call).
   void slow_at(std::string step, std::chrono::milliseconds d);
@@ -91,6 +96,15 @@ class fake_host : public host::host {
              std::function<void(::jaild::host::exit_info)> on_exit) override;
   void unwatch(const ::jaild::host::running_jail& jail) override;
 
+  // Provisioning: calls "import_release NAME", "remove_release DIR",
+  // "make_root JAIL MODE", "remove_root JAIL"; fail_at() applies.
+  ::jaild::host::release_contents import_release(const ::jaild::host::release_import& r,
+                                                 ::jaild::host::journal& steps) override;
+  void remove_release(const std::filesystem::path& dir, ::jaild::host::journal& steps) override;
+  ::jaild::host::storage_info storage(const std::filesystem::path& dir) override;
+  void make_root(const ::jaild::host::root_request& r, ::jaild::host::journal& steps) override;
+  void remove_root(const ::jaild::host::root_request& r, ::jaild::host::journal& steps) override;
+
  private:
   void pause(const std::string& name);
   void step(const std::string& name, ::jaild::host::step_sinks* sinks);
@@ -103,6 +117,7 @@ class fake_host : public host::host {
   int creating_ = 0, max_creating_ = 0;
   std::vector<std::string> calls_;
   std::set<std::string> live_;
+  std::set<std::string> roots_, release_dirs_;
   std::string fail_at_;
   std::set<std::string> running_;
   std::map<std::string, ::jaild::host::running_jail> handles_;

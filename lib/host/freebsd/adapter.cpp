@@ -213,6 +213,7 @@ void adapter::add_aliases(const jail_context& ctx, step_sinks sinks) {
 }
 
 void adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
+  if (ctx.root && ctx.root->mode == model::root_mode::thin) mount_thin_base(ctx, sinks);
   std::string fstab;
   if (!ctx.spec.mount.fstab.empty()) {
     auto text = sys_.read_file(ctx.spec.mount.fstab);

@@ -60,6 +60,13 @@ class adapter final : public host {
   bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) override;
   void unwatch(const running_jail& jail) override;
 
+  // adapter_provision.cpp
+  release_contents import_release(const release_import& r, journal& steps) override;
+  void remove_release(const std::filesystem::path& dir, journal& steps) override;
+  ::jaild::host::storage_info storage(const std::filesystem::path& dir) override;
+  void make_root(const root_request& r, journal& steps) override;
+  void remove_root(const root_request& r, journal& steps) override;
+
   // The facts prerequisites are judged on (sysctl(8), modfind(2), addresses).
   host_facts facts();
 
@@ -81,6 +88,8 @@ class adapter final : public host {
   bool destroy_bridge(const object& obj, step_sinks& sinks);
   void destroy_rctl(const object& obj, step_sinks& sinks);
   void destroy_jail(const object& obj, step_sinks& sinks);
+  // A thin root's base, mounted read-only (adapter_provision.cpp).
+  void mount_thin_base(const jail_context& ctx, step_sinks& sinks);
 
   std::unique_ptr<system> owned_;
   system& sys_;

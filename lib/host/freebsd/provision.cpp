@@ -35,6 +35,19 @@ constexpr std::array<std::string_view, 13> system_dirs{
 const char* tar_path = "/usr/bin/tar";
 const char* zfs_path = "/sbin/zfs";
 
+// The root's own dataset (mounted at its path) or directory.
+command root_directory(const root_spec& root) {
+  if (root.storage == root_storage::zfs_dataset)
+    return {{zfs_path, "create", "-p", "-o", "mountpoint=" + root.path, root.dataset}};
+  return {{"/bin/mkdir", "-p", root.path}};
+}
+
+// What every root gets last: the host's resolv.conf, an empty fstab.
+void add_host_files(const root_spec& root, std::vector<command>& plan) {
+  plan.push_back({{"/bin/cp", "/etc/resolv.conf", root.path + "/etc/resolv.conf"}});
+  plan.push_back({{"/usr/bin/touch", root.path + "/etc/fstab"}});
+}
+
 }  // namespace
 
 std::string check_release(const release_ref& r) {
@@ -83,14 +96,9 @@ std::vector<command> fetch_release_plan(const std::string& cache_dir, const rele
 }
 
 std::vector<command> create_root_plan(const root_spec& root, const std::string& base_txz) {
-  std::vector<command> plan;
-  if (root.storage == root_storage::zfs_dataset)
-    plan.push_back({{zfs_path, "create", "-p", "-o", "mountpoint=" + root.path, root.dataset}});
-  else
-    plan.push_back({{"/bin/mkdir", "-p", root.path}});
+  std::vector<command> plan{root_directory(root)};
   plan.push_back({{tar_path, "-xpf", base_txz, "-C", root.path, "--unlink"}});
-  plan.push_back({{"/bin/cp", "/etc/resolv.conf", root.path + "/etc/resolv.conf"}});
-  plan.push_back({{"/usr/bin/touch", root.path + "/etc/fstab"}});
+  add_host_files(root, plan);
   return plan;
 }
 
@@ -125,6 +133,100 @@ std::string destroy_refusal(const root_spec& root, const std::vector<mounted>& m
                          path, m.point, m.fstype);
   }
   return {};
+}
+
+std::string manifest_digest(std::string_view manifest, std::string_view archive) {
+  std::size_t at = 0;
+  while (at < manifest.size()) {
+    auto end = manifest.find('\n', at);
+    if (end == std::string_view::npos) end = manifest.size();
+    const auto line = manifest.substr(at, end - at);
+    at = end + 1;
+    const auto tab = line.find('\t');
+    if (tab == std::string_view::npos || line.substr(0, tab) != archive) continue;
+    auto digest = line.substr(tab + 1);
+    digest = digest.substr(0, digest.find('\t'));
+    if (digest.size() == 64 &&
+        std::all_of(digest.begin(), digest.end(),
+                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      return std::string(digest);
+  }
+  return {};
+}
+
+namespace {
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// The parts of a thin root that stay the base's (read-only through the
+// nullfs mount) and the parts that are the jail's own.
+constexpr std::array<std::string_view, 15> thin_links{
+    "bin",         "boot",        "lib",         "libexec",     "rescue",
+    "sbin",        "usr/bin",     "usr/include", "usr/lib",     "usr/lib32",
+    "usr/libdata", "usr/libexec", "usr/sbin",    "usr/share",   "usr/src"};
+constexpr std::array<std::string_view, 4> thin_copies{"etc", "root", "var", "tmp"};
+constexpr std::string_view thin_base = ".jaild-base";
+
+}  // namespace
+
+std::vector<command> import_release_plan(const release_archives& archives,
+                                         const std::string& target) {
+  const auto part = target + ".part";
+  std::vector<command> plan{{{"/bin/mkdir", "-p", part + "/root"}}};
+  std::vector<std::string> all{archives.base};
+  all.insert(all.end(), archives.extra.begin(), archives.extra.end());
+  for (const auto& a : all) plan.push_back({{"/bin/cp", a, part + "/" + base_name(a)}});
+  for (const auto& a : all)
+    plan.push_back({{tar_path, "-xpf", part + "/" + base_name(a), "-C", part + "/root", "--unlink"}});
+  plan.push_back({{"/bin/mv", part, target}});
+  return plan;
+}
+
+std::vector<command> pkgbase_release_plan(const std::string& target,
+                                          const std::vector<std::string>& packages) {
+  const auto part = target + ".part";
+  command install{{"/usr/sbin/pkg", "-r", part + "/root", "install", "-y", "-r", "FreeBSD-base"}};
+  if (packages.empty())
+    install.argv.push_back("FreeBSD-set-minimal-jail");
+  else
+    install.argv.insert(install.argv.end(), packages.begin(), packages.end());
+  return {{{"/bin/mkdir", "-p", part + "/root"}}, install, {{"/bin/mv", part, target}}};
+}
+
+std::vector<command> thick_root_plan(const root_spec& root, const std::string& release,
+                                     bool pkgbase) {
+  if (!pkgbase) return create_root_plan(root, release + "/base.txz");
+  std::vector<command> plan{root_directory(root)};
+  plan.push_back({{"/bin/cp", "-a", release + "/root/.", root.path}});
+  add_host_files(root, plan);
+  return plan;
+}
+
+std::vector<command> thin_root_plan(const root_spec& root, const std::string& release) {
+  std::vector<command> plan{root_directory(root)};
+  plan.push_back({{"/bin/mkdir", "-p", root.path + "/" + std::string(thin_base),
+                   root.path + "/usr/local"}});
+  for (auto dir : thin_copies)
+    plan.push_back({{"/bin/cp", "-a", release + "/root/" + std::string(dir),
+                     root.path + "/" + std::string(dir)}});
+  for (auto dir : thin_links)
+    plan.push_back({{"/bin/ln", "-s", "/" + std::string(thin_base) + "/" + std::string(dir),
+                     root.path + "/" + std::string(dir)}});
+  add_host_files(root, plan);
+  return plan;
+}
+
+command thin_mount(const std::string& path, const std::string& release) {
+  return {{"/sbin/mount_nullfs", "-o", "ro", release + "/root",
+           path + "/" + std::string(thin_base)}};
+}
+
+command thin_unmount(const std::string& path) {
+  return {{"/sbin/umount", path + "/" + std::string(thin_base)}};
+}
+
+std::vector<command> release_snapshot_plan(const std::string& release_dataset) {
+  return snapshot_plan(release_dataset, "jaild");
 }
 
 // ---------------------------------------------------------------------------

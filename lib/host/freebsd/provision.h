@@ -6,10 +6,16 @@
 // Linux; `provisioner` runs them through the `system` interface and journals
 // each step.
 //
+// Releases as the API adds them (POST /v1/releases, lib/host/provisioning.h)
+// are kept as RELEASES_DIR/NAME/root, the extracted userland, beside the
+// archives themselves (RELEASES_DIR/NAME/base.txz, ...), so that a thick root
+// is extracted from the archive (tar keeps the flags and hard links that a
+// copy would have to recreate) and a thin root mounts RELEASE/root read-only.
+//
 // The roots are deliberately not ledger objects: the reconciler removes
 // orphaned ledger objects after a crash, and a jail's root is the one thing it
-// must never remove on its own. The API for this comes later; nothing calls it
-// from a route yet.
+// must never remove on its own. A thin root's nullfs mount of the base is one
+// (it goes at every stop).
 #pragma once
 
 #include <string>
@@ -63,6 +69,46 @@ std::vector<command> destroy_root_plan(const root_spec& root);
 // directory, or something still mounted under it (rm would cross into a
 // nullfs mount of host data; chflags would clear the host's flags).
 std::string destroy_refusal(const root_spec& root, const std::vector<mounted>& mounts);
+
+// ---- Releases from local files (the API's import_release).
+
+// The archives of a release directory as they are given: base.txz and the
+// optional lib32.txz, src.txz.
+struct release_archives {
+  std::string base;                  // "/tmp/14.1/base.txz"
+  std::vector<std::string> extra;    // "/tmp/14.1/lib32.txz", ...
+};
+
+// The sha256 that a release's MANIFEST gives for `archive` ("base.txz"),
+// or "" when it names none. MANIFEST lines: NAME TAB SHA256 TAB COUNT TAB ...
+std::string manifest_digest(std::string_view manifest, std::string_view archive);
+
+// mkdir -p TARGET.part/root; each archive copied into TARGET.part and
+// extracted into TARGET.part/root (base first); mv TARGET.part TARGET.
+std::vector<command> import_release_plan(const release_archives& archives,
+                                         const std::string& target);
+// pkgbase: pkg -r TARGET.part/root install -y PACKAGES (default
+// FreeBSD-set-minimal-jail) from the host's FreeBSD-base repository; mv.
+std::vector<command> pkgbase_release_plan(const std::string& target,
+                                          const std::vector<std::string>& packages);
+
+// ---- Roots from a release directory (RELEASE = RELEASES_DIR/NAME).
+
+// thick: a dataset (or directory) with RELEASE/base.txz extracted into it
+// (create_root_plan), or, for a pkgbase release, RELEASE/root copied.
+std::vector<command> thick_root_plan(const root_spec& root, const std::string& release,
+                                     bool pkgbase);
+// thin, Bastille's layout: the read-only parts of the base (bin, lib, usr/bin,
+// ...) are symbolic links into /.jaild-base, where the start mounts
+// RELEASE/root read-only with nullfs; the writable parts (etc, root, var,
+// tmp) are the jail's own copies, and usr/local its own empty directory.
+std::vector<command> thin_root_plan(const root_spec& root, const std::string& release);
+// The start's mount of a thin root's base, and the stop's unmount.
+command thin_mount(const std::string& path, const std::string& release);
+command thin_unmount(const std::string& path);
+// clone: zfs snapshot RELEASE_DATASET@jaild (once per release), then
+// clone_root_plan of it.
+std::vector<command> release_snapshot_plan(const std::string& release_dataset);
 
 class provisioner {
  public:

@@ -3,7 +3,8 @@
 // adopt, watch), adapter_network.cpp (aliases, veths, bridges),
 // adapter_firewall.cpp (NAT and published ports, nftables),
 // adapter_limits.cpp (cgroups and rlimits, usage), adapter_exec.cpp (hooks and
-// exec), adapter_mounts.cpp (fstab mounts), linux_host.cpp (info, check,
+// exec), adapter_mounts.cpp (fstab mounts), adapter_provision.cpp (releases
+// and roots), linux_host.cpp (info, check,
 // destroy and the factory).
 //
 // Thread-safety: calls for different jails run concurrently. Shared state is
@@ -90,6 +91,12 @@ class linux_adapter final : public host {
   bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) override;
   void unwatch(const running_jail& jail) override;
 
+  release_contents import_release(const release_import& r, journal& steps) override;
+  void remove_release(const std::filesystem::path& dir, journal& steps) override;
+  storage_info storage(const std::filesystem::path& dir) override;
+  void make_root(const root_request& r, journal& steps) override;
+  void remove_root(const root_request& r, journal& steps) override;
+
  private:
   // linux_host.cpp
   // Whether shared-IP jails are held to their addresses here (a unified
@@ -133,6 +140,10 @@ class linux_adapter final : public host {
 
   // adapter_mounts.cpp
   void destroy_mount(const object& obj, step_sinks sinks);
+
+  // adapter_provision.cpp
+  // A thin root's overlay at ctx.root->path, ledgered (a host mount).
+  void mount_thin_root(const jail_context& ctx, step_sinks sinks);
 
   platform_options options_;
   const std::string bridge_mark_;  // bridge_mark_of(options_.instance_tag)

@@ -68,6 +68,7 @@ std::vector<launch_mount> jail_mounts(const model::jail_spec& spec) {
 }
 
 void linux_adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
+  if (ctx.root && ctx.root->mode == model::root_mode::thin) mount_thin_root(ctx, sinks);
   for (const auto& m : jail_mounts(ctx.spec)) {
     std::vector<std::string> argv{"mount", "-t", m.bind ? "nullfs" : "tmpfs",
                                   m.bind ? m.source : "tmpfs", ctx.spec.path + "/" + m.target};
@@ -81,8 +82,8 @@ void linux_adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks)
 }
 
 void linux_adapter::destroy_mount(const object& obj, step_sinks sinks) {
-  // Only a jaild before 2026-12 made host mounts (and ledgered them). The
-  // point is opened without following any symbolic link: one that jail root
+  // Host mounts are a thin root's overlay (adapter_provision.cpp) and those
+  // a jaild before 2026-12 made for fstab lines. The point is opened without following any symbolic link: one that jail root
   // put in the path since must not make jaild unmount a host mount.
   step_timer step(sinks.steps, "mount.remove", {"umount", obj.key});
   unique_fd point(openat2_raw(AT_FDCWD, obj.key.c_str(), O_PATH | O_CLOEXEC, 0,

@@ -245,6 +245,7 @@ class fake_system : public host::freebsd::system {
   std::set<std::string> symlinks;
   std::set<std::string> missing;
   std::set<std::string> plain_files;
+  std::map<std::string, std::string> digests;    // path -> what sha256 -q prints
   std::optional<std::string> read_file(const std::string& path) override {
     auto it = files.find(path);
     if (it == files.end()) return std::nullopt;
@@ -297,6 +298,10 @@ class fake_system : public host::freebsd::system {
     if (a[0] == "/sbin/pfctl" && a.size() == 5 && a[3] == "-F") pf_anchors.erase(a[2]);
     if (a[0] == "/sbin/route" && a.size() == 4 && a[3] == "default")
       r.output = "  interface: " + default_route_interface + "\n";
+    if (a[0] == "/sbin/sha256") {
+      r.output = digests[a.back()] + "\n";
+      return;
+    }
     if (a[0] == "/sbin/ifconfig" && cmd.jail < 0) {
       if (a.size() >= 3 && a[1] == "-g" && a[2] == "epair") {
         for (const auto& i : interfaces)

@@ -3,6 +3,7 @@
 // base.txz into its own ZFS dataset, snapshotted as a template, "shadow"
 // cloned from it (thin), and the classic jail removed with chflags -R 0 first.
 #include "lib/host/freebsd/provision.h"
+#include "lib/host/freebsd/adapter.h"
 
 #include <catch2/catch.hpp>
 
@@ -164,4 +165,141 @@ TEST_CASE("provision: create refuses a root that exists, and stops at a failed s
   REQUIRE(log.size() == 2);  // mkdir, tar; nothing after the failure
   CHECK(journal.steps.back().step == "provision.tar");
   CHECK_FALSE(journal.steps.back().ok());
+}
+
+TEST_CASE("provision: releases from local archives and pkgbase, and roots made from them",
+          "[host_freebsd]") {
+  std::vector<std::string> log{
+      "# POST /v1/releases on FreeBSD: 14.1-RELEASE from base.txz and lib32.txz, a pkgbase",
+      "# release, then seed 001's shapes from RELEASES_DIR/14.1-RELEASE: classic (thick, ZFS),",
+      "# a thin jail (nullfs base + skeleton), and a clone of the release's snapshot"};
+  auto add = [&](const std::string& title, const std::vector<command>& plan) {
+    log.push_back("== " + title);
+    for (const auto& c : plan) {
+      std::string line = "run";
+      for (const auto& a : c.argv) line += " " + a;
+      log.push_back(line);
+    }
+  };
+  const std::string rel = "/var/db/jaild/releases/14.1-RELEASE";
+  add("import_release 14.1-RELEASE",
+      import_release_plan({"/tmp/14.1/base.txz", {"/tmp/14.1/lib32.txz"}}, rel));
+  add("pkgbase_release 15.0-CURRENT",
+      pkgbase_release_plan("/var/db/jaild/releases/15.0-CURRENT", {}));
+  add("thick classic (ZFS)", thick_root_plan(classic_zfs, rel, false));
+  add("thick classic (UFS, pkgbase)",
+      thick_root_plan(classic_ufs, "/var/db/jaild/releases/15.0-CURRENT", true));
+  add("thin shadow (UFS)", thin_root_plan({"/jail/shadow", root_storage::ufs_directory, ""}, rel));
+  add("thin shadow: start", {thin_mount("/jail/shadow", rel)});
+  add("thin shadow: stop", {thin_unmount("/jail/shadow")});
+  auto clone = release_snapshot_plan("zroot/jaild/releases/14.1-RELEASE");
+  for (auto& c : clone_root_plan(shadow_zfs, "zroot/jaild/releases/14.1-RELEASE@jaild"))
+    clone.push_back(c);
+  add("clone shadow from the release's dataset (its snapshot once, then a clone)", clone);
+  add("destroy shadow (thin, UFS: schg files of the skeleton)",
+      destroy_root_plan({"/jail/shadow", root_storage::ufs_directory, ""}));
+  jaild::test::check_golden("provision_releases.txt", log);
+
+  // Every read-only part of the base is a link into the nullfs mount, and
+  // nothing of the jail's own is.
+  const auto thin = thin_root_plan({"/jail/shadow", root_storage::ufs_directory, ""}, rel);
+  int links = 0;
+  for (const auto& c : thin)
+    if (c.argv[0] == "/bin/ln") {
+      ++links;
+      CHECK(c.argv[2].starts_with("/.jaild-base/"));
+      CHECK(c.argv[3].substr(std::string("/jail/shadow/").size()) ==
+            c.argv[2].substr(std::string("/.jaild-base/").size()));
+    }
+  CHECK(links == 15);
+}
+
+TEST_CASE("provision: a release's MANIFEST gives each archive's digest", "[host_freebsd]") {
+  const std::string manifest =
+      "base-dbg.txz\t1b7c8e0f0e5a4b2a6d5f4c3b2a190807f6e5d4c3b2a190807f6e5d4c3b2a1908\t3\tbase_dbg\t\"Base "
+      "system (Debugging)\"\toff\n"
+      "base.txz\te3971a3d4f36ed1ac67d2e7a5501726de79dd3695aa76bfad2a4ebe91a88a134\t26\tbase\t\"Base "
+      "system (MANDATORY)\"\ton\n"
+      "lib32.txz\tnot-a-digest\t1\tlib32\t\"32-bit compatibility libraries\"\ton\n";
+  CHECK(manifest_digest(manifest, "base.txz") ==
+        "e3971a3d4f36ed1ac67d2e7a5501726de79dd3695aa76bfad2a4ebe91a88a134");
+  CHECK(manifest_digest(manifest, "lib32.txz").empty());  // not 64 hex digits
+  CHECK(manifest_digest(manifest, "src.txz").empty());
+  CHECK(manifest_digest(manifest, "base").empty());
+}
+
+TEST_CASE("provision: the adapter adds releases and makes and removes roots through the port",
+          "[host_freebsd]") {
+  std::vector<std::string> log{
+      "# The Host port's provisioning calls on FreeBSD: 14.1-RELEASE added from a release",
+      "# directory (base.txz checked against its MANIFEST, lib32.txz beside it), a thick and a",
+      "# thin jail made from it, the thin one started (nullfs base, ledgered) and stopped, both",
+      "# removed with chflags -R 0 first, and the release removed"};
+  fake_system sys(log);
+  jaild::test::recording_ledger ledger(log);
+  recording_journal journal;
+  freebsd::adapter a{sys, {"/var/db/jaild"}};
+  const std::string digest(64, 'e');
+  sys.existing_paths = {"/tmp/14.1", "/tmp/14.1/base.txz", "/tmp/14.1/lib32.txz"};
+  sys.files["/tmp/14.1/MANIFEST"] = "base.txz\t" + digest + "\t26\tbase\t\"Base system\"\ton\n";
+  sys.digests["/tmp/14.1/base.txz"] = digest;
+  const std::string rel = "/var/db/jaild/releases/14.1-RELEASE";
+
+  log.push_back("== import_release");
+  auto made = a.import_release({"14.1-RELEASE", "/tmp/14.1", rel, ""}, journal);
+  CHECK(made.sha256 == digest);
+  sys.existing_paths.insert(rel + "/root");
+  sys.existing_paths.insert(rel + "/base.txz");
+
+  root_request thick{"classic", model::root_mode::thick, rel, "/jails/classic",
+                     "/jails/.jaild/classic"};
+  root_request thin{"shadow", model::root_mode::thin, rel, "/jails/shadow", "/jails/.jaild/shadow"};
+  log.push_back("== make_root classic (thick)");
+  a.make_root(thick, journal);
+  log.push_back("== make_root shadow (thin)");
+  a.make_root(thin, journal);
+  sys.existing_paths.insert("/jails/classic");
+  sys.existing_paths.insert("/jails/shadow");
+
+  log.push_back("== start shadow: mount_filesystems");
+  jail_context ctx;
+  ctx.spec.name = "shadow";
+  ctx.spec.path = "/jails/shadow";
+  ctx.root = thin;
+  step_sinks sinks{journal, ledger};
+  a.mount_filesystems(ctx, sinks);
+  sys.mounted_list = {{"/jails/shadow/.jaild-base", "nullfs"}};
+  log.push_back("== remove_root shadow while its base is mounted: refused, nothing runs");
+  CHECK_THROWS_WITH(a.remove_root(thin, journal), Catch::Contains("is still mounted there"));
+  log.push_back("== stop shadow: destroy the ledgered mount");
+  a.destroy(ledger.live.back(), sinks);
+  sys.mounted_list.clear();
+  log.push_back("== remove_root classic, shadow");
+  a.remove_root(thick, journal);
+  a.remove_root(thin, journal);
+  log.push_back("== remove_release");
+  sys.existing_paths.insert(rel);
+  a.remove_release(rel, journal);
+  jaild::test::check_golden("provision_adapter.txt", log);
+
+  // A digest that is not the MANIFEST's adds nothing.
+  log.clear();
+  sys.digests["/tmp/14.1/base.txz"] = std::string(64, '0');
+  try {
+    a.import_release({"14.1-RELEASE", "/tmp/14.1", rel + "-2", ""}, journal);
+    FAIL("imported a base.txz that its MANIFEST does not match");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::invalid_value);
+    CHECK(e.field() == "/sha256");
+  }
+  CHECK(log == std::vector<std::string>{"run /sbin/sha256 -q /tmp/14.1/base.txz"});
+  // A path that exists is never filled, and a clone is not made here yet.
+  CHECK_THROWS_AS(a.make_root(thick, journal), jaild::error);
+  root_request clone = thin;
+  clone.path = "/jails/other";
+  clone.mode = model::root_mode::clone;
+  CHECK_THROWS_AS(a.make_root(clone, journal), jaild::error);
+  // Jail root replaced /.jaild-base with a link: the start does not mount.
+  sys.symlinks.insert("/jails/shadow/.jaild-base");
+  CHECK_THROWS_WITH(a.mount_filesystems(ctx, sinks), Catch::Contains("symbolic link"));
 }

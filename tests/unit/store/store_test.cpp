@@ -248,7 +248,7 @@ TEST_CASE("store: an older schema is backed up, then migrated", "[store]") {
   raw_sql(path,
           "DROP TABLE runtime; DROP TABLE operations; DROP TABLE ledger; DROP TABLE counters; "
           "DROP TABLE networks; DROP TABLE leases; DROP TABLE tokens; DROP TABLE instance; "
-          "PRAGMA user_version = 1;");
+          "DROP TABLE releases; DROP TABLE roots; PRAGMA user_version = 1;");
   auto db = store::store::open(path);
   CHECK(db->schema_version() == store::store::newest_schema_version());
   CHECK(std::filesystem::exists(path.string() + ".v1.bak"));
@@ -447,7 +447,7 @@ TEST_CASE("store: a database from before instance ids gets one, kept from then o
   temp_dir dir;
   const auto path = dir / "jaild.db";
   store::store::open(path)->create_jail(spec("web"), ev("jail.created", "web"));
-  raw_sql(path, "DROP TABLE instance; PRAGMA user_version = 4;");
+  raw_sql(path, "DROP TABLE instance; DROP TABLE releases; DROP TABLE roots; PRAGMA user_version = 4;");
   std::string id;
   {
     auto db = store::store::open(path);
