@@ -61,7 +61,8 @@ struct engine_options {
   // the safety net under the watchers; 0 turns it off.
   std::chrono::milliseconds liveness_interval{30'000};
   // Provisioning: jaild's copies of releases, and the roots it makes
-  // (JAILS_DIR/NAME, with its own JAILS_DIR/.jaild/NAME beside them).
+  // (JAILS_DIR/NAME, with its own JAILS_DIR/.jaild-TAG/NAME beside them,
+  // TAG this jaild's instance tag).
   // Empty: STATE_DIR/releases and STATE_DIR/jails.
   std::filesystem::path releases_dir;
   std::filesystem::path jails_dir;
@@ -243,6 +244,10 @@ class engine {
   void remove_unfinished_roots();
   std::filesystem::path releases_dir() const;
   std::filesystem::path jails_dir() const;
+  // jaild's own files for the roots it makes (thin roots' upper and work
+  // directories, clones' seeds): JAILS_DIR/.jaild-TAG, this instance's own,
+  // so that two jailds given one jails_dir never use or remove each other's.
+  std::filesystem::path private_root() const;
 
   // networks.cpp
   // Leases for every jail in `next` that `changes` touch; throws

@@ -20,6 +20,10 @@ std::filesystem::path engine::jails_dir() const {
   return options_.jails_dir.empty() ? options_.state_dir / "jails" : options_.jails_dir;
 }
 
+std::filesystem::path engine::private_root() const {
+  return jails_dir() / (".jaild-" + instance_tag_);
+}
+
 std::vector<model::release> engine::releases() const {
   guard lock(releases_mutex_);
   std::vector<model::release> out;
@@ -149,7 +153,7 @@ void engine::delete_release(const std::string& name) {
     run_provision("", "release rm " + name, [&](host::journal& steps) {
       host_.remove_release(path, steps);
       // The clones' read-only seed of the release, when one was made.
-      host_.remove_release(jails_dir() / ".jaild" / ".releases" / name, steps);
+      host_.remove_release(private_root() / ".releases" / name, steps);
       model::event ev;
       ev.type = "release.deleted";
       ev.data = {{"name", name}};
@@ -180,6 +184,7 @@ nlohmann::json engine::provisioning_info() {
   if (!s.why_not_clone.empty()) storage["why_not_clone"] = s.why_not_clone;
   return {{"releases_dir", releases_dir().string()},
           {"jails_dir", jails_dir().string()},
+          {"private_dir", private_root().string()},
           {"releases", releases().size()},
           {"storage", storage}};
 }

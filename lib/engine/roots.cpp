@@ -18,7 +18,7 @@ host::root_request engine::root_request_for(const model::jail_spec& spec) const 
   r.mode = spec.root->mode;
   r.release = releases_dir() / spec.root->release;
   r.path = spec.path;
-  r.private_dir = jails_dir() / ".jaild" / spec.name;
+  r.private_dir = private_root() / spec.name;
   return r;
 }
 

@@ -1,7 +1,7 @@
 // The Host port's provisioning vocabulary (issue 16): adding a release to
 // jaild's releases directory, and making and removing the root of a jail
 // from one. host.h's provisioning calls take these; the engine chooses every
-// path (RELEASES_DIR/NAME, JAILS_DIR/NAME, JAILS_DIR/.jaild/NAME) and keeps
+// path (RELEASES_DIR/NAME, JAILS_DIR/NAME, JAILS_DIR/.jaild-TAG/NAME) and keeps
 // the record of what it made, so that it never removes a root it did not make.
 //
 // A root is not a ledger object: the reconciler removes orphaned ledger

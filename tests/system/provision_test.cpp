@@ -175,6 +175,9 @@ TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and r
   CHECK(info["storage"]["filesystem"] == "btrfs");
   CHECK(info["storage"]["clone"] == true);
   CHECK(info["storage"]["thin"] == true);
+  const fs::path private_dir = info["private_dir"].get<std::string>();
+  CHECK(private_dir.parent_path() == jails_dir);
+  CHECK(private_dir.filename().string().starts_with(".jaild-"));
 
   const std::string thick = p + "-thick", thin = p + "-thin", clone = p + "-clone";
   deleter cleanup{s, {thick, thin, clone}};
@@ -200,7 +203,7 @@ TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and r
   exec_out(s, thin, {"sh", "-c", "echo mine > /etc/thin-marker"});
   stop(s, thin);
   CHECK_FALSE(mounted_at(jails_dir / thin));
-  CHECK(fs::exists(jails_dir / ".jaild" / thin / "upper/etc/thin-marker"));
+  CHECK(fs::exists(private_dir / thin / "upper/etc/thin-marker"));
   CHECK_FALSE(fs::exists(releases_dir / rel_tar / "etc/thin-marker"));
   start(s, thin);  // the jail's own layer is there again
   CHECK(exec_out(s, thin, {"cat", "/etc/thin-marker"}) == "mine\n");
@@ -236,12 +239,35 @@ TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and r
                 sentinel.path.string() + "/keep /escape-file && mkdir -p /deep/er && ln -s / "
                 "/deep/er/root"});
   stop(s, thick);
+  {
+    // Something mounted below a stopped jail's root (an admin's bind mount,
+    // a mount jaild did not make): the delete is refused before anything is
+    // removed, and the jail stays as it was.
+    const auto point = jails_dir / thick / "srv/mnt";
+    fs::create_directories(point);
+    REQUIRE(::mount("tmpfs", point.c_str(), "tmpfs", 0, "size=1m") == 0);
+    struct unmount {
+      fs::path p;
+      ~unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+    } unmount_it{point};
+    std::ofstream(point / "in-the-mount") << "mounted\n";
+    auto busy = s.daemon().curl("DELETE", "/v1/jails/" + thick);
+    INFO(busy.body);
+    CHECK(busy.status == 409);
+    CHECK(busy.json()["code"] == "jail_running");
+    CHECK(busy.json()["detail"].get<std::string>().find(point.string()) != std::string::npos);
+    CHECK(fs::is_regular_file(jails_dir / thick / "bin/busybox"));
+    CHECK(fs::exists(jails_dir / thick / "etc/thick-marker"));
+    CHECK(fs::exists(point / "in-the-mount"));
+    CHECK(s.daemon().curl("GET", "/v1/jails/" + thick).status == 200);
+    REQUIRE(::umount2(point.c_str(), 0) == 0);
+  }
   for (const auto& j : {thick, thin, clone}) {
     auto d = s.daemon().curl("DELETE", "/v1/jails/" + j);
     INFO(j << ": " << d.body);
     CHECK(d.status == 204);
     CHECK_FALSE(fs::exists(fs::symlink_status(jails_dir / j)));
-    CHECK_FALSE(fs::exists(fs::symlink_status(jails_dir / ".jaild" / j)));
+    CHECK_FALSE(fs::exists(fs::symlink_status(private_dir / j)));
   }
   CHECK(fs::exists(sentinel.path / "keep"));
   CHECK(fs::exists("/etc/passwd"));
@@ -254,7 +280,7 @@ TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and r
     CHECK(d.status == 204);
     CHECK_FALSE(fs::exists(releases_dir / r));
   }
-  CHECK_FALSE(fs::exists(jails_dir / ".jaild" / ".releases" / rel_dir));
+  CHECK_FALSE(fs::exists(private_dir / ".releases" / rel_dir));
   CHECK(s.daemon().curl("GET", "/v1/releases").json()["releases"].empty());
 }
 
@@ -308,13 +334,15 @@ TEST_CASE("provision on Linux: a create that fails leaves nothing, and never tou
   CHECK(unknown.json()["field"] == "/root/release");
 
   CHECK(s.daemon().curl("GET", "/v1/jails").json()["jails"].empty());
+  const fs::path private_dir =
+      s.daemon().curl("GET", "/v1/info").json()["provisioning"]["private_dir"].get<std::string>();
   // Only what the test put there is left.
   for (const auto& e : fs::directory_iterator(jails_dir.path)) {
     INFO(e.path());
-    CHECK((e.path().filename() == p + "-there" || e.path().filename() == ".jaild"));
+    CHECK((e.path().filename() == p + "-there" || e.path() == private_dir));
   }
-  if (fs::exists(jails_dir.path / ".jaild"))
-    for (const auto& e : fs::directory_iterator(jails_dir.path / ".jaild")) {
+  if (fs::exists(private_dir))
+    for (const auto& e : fs::directory_iterator(private_dir)) {
       INFO(e.path());
       CHECK(false);
     }

@@ -329,7 +329,7 @@ void linux_adapter::mount_thin_root(const jail_context& ctx, step_sinks sinks) {
   require_plain(r.release, step);
   require_plain(r.private_dir, step);
   // The point, the upper and the work directory are jaild's (JAILS_DIR/NAME
-  // and JAILS_DIR/.jaild/NAME, 0700): opened without following any link.
+  // and JAILS_DIR/.jaild-TAG/NAME, 0700): opened without following any link.
   unique_fd point(openat2_raw(AT_FDCWD, r.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                               RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
   if (!point) step.fail(errno, r.path.string() + ": " + errno_text(errno));

@@ -104,7 +104,7 @@ TEST_CASE("provision: a create makes the root first and removes it when the crea
   auto row = f.db->find_root("web");
   REQUIRE(row);
   CHECK(row->state == "made");
-  CHECK(row->private_dir == "/j/.jaild/web");
+  CHECK(row->private_dir == "/j/.jaild-" + f.db->instance_tag() + "/web");
 
   // The host refuses the spec after the root was made: the root goes again.
   f.host.refuse_check = "bad";
@@ -199,4 +199,22 @@ TEST_CASE("provision: a root a crash left half made is removed at the next start
   const auto calls = f.host.calls();
   CHECK(std::find(calls.begin(), calls.end(), "remove_root ghost") != calls.end());
   CHECK_FALSE(f.db->find_root("ghost"));
+}
+
+TEST_CASE("provision: two jailds given one jails_dir keep their own files for roots apart",
+          "[engine]") {
+  prov_fixture a, b;
+  a.add_release("bb");
+  b.add_release("bb");
+  // Same name, same jails_dir: the second one's path exists on the host in
+  // truth (refused there); what must never be shared is jaild's own
+  // directory, which a delete removes.
+  a.create(rooted("web", "bb", "thin"));
+  b.create(json{{"name", "web"}, {"path", "/k/web"}, {"root", {{"release", "bb"}, {"mode", "thin"}}}});
+  const auto ra = a.db->find_root("web"), rb = b.db->find_root("web");
+  REQUIRE(ra);
+  REQUIRE(rb);
+  REQUIRE(a.db->instance_tag() != b.db->instance_tag());
+  CHECK(ra->private_dir != rb->private_dir);
+  CHECK(a.eng->provisioning_info()["private_dir"] == "/j/.jaild-" + a.db->instance_tag());
 }
