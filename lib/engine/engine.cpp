@@ -142,7 +142,8 @@ void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
                               {"ip6", i.ip6},
                               {"defaultrouter", i.defaultrouter},
                               {"defaultrouter6", i.defaultrouter6},
-                              {"mac", i.mac}});
+                              {"mac", i.mac},
+                              {"vlan", i.vlan ? nlohmann::json(*i.vlan) : nlohmann::json(nullptr)}});
   row.started_ms = rt.started_ms;
   row.restarts = rt.restarts;
   row.last_exit = rt.last_exit;
@@ -280,6 +281,8 @@ void engine::load() {
       r.defaultrouter = i.value("defaultrouter", "");
       r.defaultrouter6 = i.value("defaultrouter6", "");
       r.mac = i.value("mac", "");
+      if (auto vlan = i.find("vlan"); vlan != i.end() && vlan->is_number_integer())
+        r.vlan = vlan->get<int>();
       rt->interfaces.push_back(std::move(r));
     }
     rt->started_ms = row.started_ms;

@@ -58,6 +58,7 @@ std::vector<host::resolved_interface> resolve_interfaces(
     r.defaultrouter6 = itf.defaultrouter6.empty() ? b.gateway6 : itf.defaultrouter6;
     r.mac = itf.mac.empty() ? stable_mac(spec.name, i) : itf.mac;
     r.nat = b.nat;
+    r.vlan = itf.vlan;
     r.subnet4 = b.subnet4;
     if (r.subnet4.empty() && !r.ip4.empty())
       if (auto a = model::parse_jail_address(r.ip4.front(), false, nullptr); a && a->prefix_len >= 0)

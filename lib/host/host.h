@@ -124,6 +124,8 @@ struct resolved_interface {
   std::string subnet4 = {};
   // The bridge's own IPv6 address ("fd00:1::1/64"), when it must be created.
   std::vector<std::string> bridge_ip6 = {};
+  // The VLAN of the host end on the bridge (model::vnet_interface::vlan).
+  std::optional<int> vlan = std::nullopt;
 };
 
 struct jail_context {

@@ -77,7 +77,7 @@ const std::vector<std::string> variable_names{
     "jaild_health_start_period", "jaild_exec_timeout", "jaild_stop_timeout",
     "jaild_vnetN_bridge",   "jaild_vnetN_network", "jaild_vnetN_ip4",
     "jaild_vnetN_ip6",      "jaild_vnetN_defaultrouter", "jaild_vnetN_defaultrouter6",
-    "jaild_vnetN_mac",      "jaild_capabilities",  "jaild_seccomp",
+    "jaild_vnetN_mac",      "jaild_vnetN_vlan",    "jaild_capabilities",  "jaild_seccomp",
     "jaild_no_new_privs",   "jaild_ports",         "jaild_labels"};
 
 std::optional<kind> classify(std::string_view name) {
@@ -411,6 +411,7 @@ class mapper {
     put("defaultrouter", i.defaultrouter);
     put("defaultrouter6", i.defaultrouter6);
     put("mac", i.mac);
+    if (i.vlan) j["vlan"] = *i.vlan;
     return j;
   }
 
@@ -517,7 +518,8 @@ class mapper {
     std::size_t i = 4;
     while (i < key.size() && key[i] >= '0' && key[i] <= '9') ++i;
     static const std::vector<std::string> fields{"bridge", "network", "ip4", "ip6",
-                                                 "defaultrouter", "defaultrouter6", "mac"};
+                                                 "defaultrouter", "defaultrouter6", "mac",
+                                                 "vlan"};
     const std::string field = i + 1 < key.size() && key[i] == '_' ? key.substr(i + 1) : "";
     if (i == 4 || i - 4 > 2 || std::find(fields.begin(), fields.end(), field) == fields.end())
       fail(v.pos, fmt::format("unknown jaild variable '${}' (VNET interfaces are "
@@ -533,6 +535,13 @@ class mapper {
       json addrs = json::array();
       for (const value& x : v.values) addrs.push_back(x.text);
       obj[field] = std::move(addrs);
+    } else if (field == "vlan") {
+      // A number in the spec; its range is the spec's to check.
+      const auto& t = text(v);
+      if (t.text.empty() || t.text.size() > 9 ||
+          !std::all_of(t.text.begin(), t.text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        fail(v.pos, fmt::format("${} must be a VLAN id (1..4094), not '{}'", v.name, t.text));
+      obj[field] = std::stoi(t.text);
     } else {
       obj[field] = text(v).text;
     }

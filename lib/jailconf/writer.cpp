@@ -173,6 +173,7 @@ void write_jail(std::string& out, const model::jail_spec& s, int& next_unit) {
       put("defaultrouter", itf.defaultrouter);
       put("defaultrouter6", itf.defaultrouter6);
       put("mac", itf.mac);
+      if (itf.vlan) w.text(var("vlan"), std::to_string(*itf.vlan));
     }
   }
   out += "}\n";

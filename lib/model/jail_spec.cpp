@@ -155,7 +155,14 @@ vnet_interface read_vnet_interface(const json& j, const std::string& where) {
     i.mac = *v;
     if (!v->empty()) require(r, "mac", check::mac_address(*v));
   }
-  r.finish("a VNET interface takes bridge, network, ip4, ip6, defaultrouter, defaultrouter6, mac");
+  if (auto v = r.integer("vlan")) {
+    if (*v < min_vlan || *v > max_vlan)
+      r.fail(errc::invalid_value, "vlan",
+             fmt::format("vlan must be a VLAN id {}..{}, not {}", min_vlan, max_vlan, *v));
+    i.vlan = static_cast<int>(*v);
+  }
+  r.finish(
+      "a VNET interface takes bridge, network, ip4, ip6, defaultrouter, defaultrouter6, mac, vlan");
   if (i.bridge.empty() && i.network.empty())
     throw error(errc::missing_field, "a VNET interface needs a 'bridge' or a 'network'", where);
   return i;
@@ -556,7 +563,8 @@ json spec_to_json(const jail_spec& s) {
                       {"ip6", i.ip6},
                       {"defaultrouter", i.defaultrouter},
                       {"defaultrouter6", i.defaultrouter6},
-                      {"mac", i.mac}});
+                      {"mac", i.mac},
+                      {"vlan", i.vlan ? json(*i.vlan) : json(nullptr)}});
     vnet = {{"interfaces", list}};
   }
   json health = nullptr;

@@ -46,6 +46,10 @@ struct mount_spec {
   bool operator==(const mount_spec&) const = default;
 };
 
+// The 802.1Q VLAN ids an interface may carry (0 and 4095 are reserved).
+inline constexpr int min_vlan = 1;
+inline constexpr int max_vlan = 4094;
+
 // One VNET interface: an epair (a veth pair on Linux) whose host end joins a
 // bridge and whose jail end gets the addresses.
 struct vnet_interface {
@@ -56,6 +60,10 @@ struct vnet_interface {
   std::string defaultrouter;           // IPv4 gateway inside the jail
   std::string defaultrouter6;
   std::string mac;                     // stable MAC of the jail end, generated when empty
+  // The 802.1Q VLAN (1..4094) of the host end on its bridge: the jail's
+  // frames are untagged, and only interfaces on the same VLAN of that bridge
+  // see them. None: the bridge's default (untagged, every port alike).
+  std::optional<int> vlan;
 
   bool operator==(const vnet_interface&) const = default;
 };

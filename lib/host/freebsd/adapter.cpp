@@ -255,6 +255,17 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
             run_step("bridge.address", {bridge_address_argv(itf.bridge, a)}, {}, sinks);
       }
     }
+    // A VLAN needs the bridge's per-member VLAN filtering (FreeBSD 15.0):
+    // without it the member would reach every other member; refused first.
+    if (itf.vlan) {
+      auto shown = run_step("bridge.show", {bridge_show_argv(itf.bridge)}, {}, sinks);
+      if (!bridge_vlan_filtering(shown.output))
+        throw error(errc::prerequisite_missing,
+                    fmt::format("bridge.show: bridge {} has no per-member VLAN filtering (FreeBSD "
+                                "15.0's if_bridge and ifconfig), which 'vlan' needs",
+                                itf.bridge),
+                    "/vnet/interfaces");
+    }
     // The names must be free: an interface that has one is someone else's
     // (another jaild, another tool), neither adopted nor ledgered, so that no
     // rollback of this start removes it.
@@ -280,6 +291,11 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
     run_step("epair.name", {rename_argv(*a_end, itf.host_end)}, {}, sinks);
     run_step("epair.name", {jail_end_argv(epair_peer(*a_end), itf.jail_end, itf.mac)}, {}, sinks);
     run_step("bridge.addm", {bridge_addm_argv(itf.bridge, itf.host_end)}, {}, sinks);
+    // (The jail end is on the host, in no jail, until vnet.move: no frame of
+    // the jail crosses the bridge before its member is on its VLAN.)
+    if (itf.vlan)
+      run_step("bridge.vlan", {bridge_untagged_argv(itf.bridge, itf.host_end, *itf.vlan)}, {},
+               sinks);
   }
 }
 

@@ -319,6 +319,7 @@ std::vector<resolved_interface> resolved_interfaces(const jail_context& ctx) {
     out.push_back({names.host_end, names.jail_end, itf.bridge, {}, itf.ip4, itf.ip6,
                    itf.defaultrouter, itf.defaultrouter6,
                    itf.mac.empty() ? derived_mac(ctx.instance, i) : itf.mac});
+    out.back().vlan = itf.vlan;
   }
   return out;
 }
@@ -374,6 +375,28 @@ std::vector<std::string> bridge_address_argv(const std::string& bridge, const st
 
 std::vector<std::string> bridge_addm_argv(const std::string& bridge, const std::string& member) {
   return {ifconfig_path, bridge, "addm", member};
+}
+
+std::vector<std::string> bridge_untagged_argv(const std::string& bridge, const std::string& member,
+                                              int vlan) {
+  return {ifconfig_path, bridge, "ifuntagged", member, std::to_string(vlan)};
+}
+
+std::vector<std::string> bridge_show_argv(const std::string& bridge) {
+  return {ifconfig_path, bridge};
+}
+
+bool bridge_vlan_filtering(std::string_view ifconfig_output) {
+  std::size_t at = 0;
+  while (at < ifconfig_output.size()) {
+    auto end = ifconfig_output.find('\n', at);
+    if (end == std::string_view::npos) end = ifconfig_output.size();
+    auto line = ifconfig_output.substr(at, end - at);
+    while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
+    if (line.starts_with("bridge flags=")) return true;
+    at = end + 1;
+  }
+  return false;
 }
 
 std::vector<std::string> destroy_interface_argv(const std::string& name) {

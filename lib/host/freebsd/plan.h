@@ -149,6 +149,18 @@ std::vector<std::string> jail_end_argv(const std::string& from, const std::strin
 std::vector<std::string> bridge_create_argv(const std::string& bridge);
 std::vector<std::string> bridge_address_argv(const std::string& bridge, const std::string& cidr);
 std::vector<std::string> bridge_addm_argv(const std::string& bridge, const std::string& member);
+// VLANs (model::vnet_interface::vlan) with the bridge's per-member VLAN
+// filtering of FreeBSD 15.0 (if_bridge(4)): the member's untagged VLAN,
+// which turns filtering on for it, so that it reaches only members of that
+// VLAN: "ifconfig BRIDGE ifuntagged MEMBER N".
+std::vector<std::string> bridge_untagged_argv(const std::string& bridge, const std::string& member,
+                                              int vlan);
+// "ifconfig BRIDGE": what bridge_vlan_filtering() reads.
+std::vector<std::string> bridge_show_argv(const std::string& bridge);
+// Whether `ifconfig BRIDGE` output comes from a kernel and ifconfig with
+// per-member VLAN filtering: they print the bridge's "bridge flags" line,
+// which older ones do not have.
+bool bridge_vlan_filtering(std::string_view ifconfig_output);
 std::vector<std::string> destroy_interface_argv(const std::string& name);
 // "ifconfig e0b_x vnet JID", as jail(8) does for vnet.interface.
 std::vector<std::string> vnet_move_argv(const std::string& jail_end, std::int64_t jid);

@@ -126,6 +126,9 @@ class linux_adapter final : public host {
 
   // adapter_firewall.cpp
   void destroy_firewall(const object& obj, step_sinks sinks);
+  // The bridge table that keeps the jail's VLAN ports on their VLANs
+  // (nft_rules.h), ledgered; nothing when no interface has a VLAN.
+  void isolate_vlans(const jail_context& ctx, step_sinks sinks);
 
   // adapter_limits.cpp
   void apply_all_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks,

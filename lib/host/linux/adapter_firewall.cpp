@@ -1,4 +1,5 @@
-// Egress NAT and published ports: one nftables table per running jail
+// Egress NAT and published ports, and the VLANs of a jail's ports on their
+// bridges: one nftables table per running jail
 // (nft_rules.h says why), written with `nft -j -f -` from an argv, the rules
 // on its standard input, never through a shell; IP forwarding turned on in
 // jaild's own network namespace only when a VNET jail's NAT or ports need it.
@@ -75,9 +76,33 @@ void linux_adapter::publish(const jail_context& ctx, const running_jail& jail, s
   step.ok(document);
 }
 
+void linux_adapter::isolate_vlans(const jail_context& ctx, step_sinks sinks) {
+  std::vector<vlan_port> ports;
+  for (const auto& i : ctx.interfaces)
+    if (i.vlan) ports.push_back({i.host_end, *i.vlan});
+  if (ports.empty()) return;
+  const std::string table = firewall_table(ctx.instance);
+  const auto document = vlan_commands(table, ports).dump();
+  // Ledgered before nft makes it (see publish()); its key names the family,
+  // since the jail's inet table of NAT and ports has the same name.
+  sinks.objects.record({object_kind::firewall, ctx.spec.name, "bridge " + table,
+                        {{"family", "bridge"}, {"table", table}}});
+  step_timer step(sinks.steps, "vlan.apply",
+                  {"nft", "-j", "-f", "-", "(table bridge " + table + ")"});
+  spawn_result res;
+  try {
+    res = run_nft({"-j", "-f", "-"}, document);
+  } catch (const std::system_error& e) {
+    step.fail(e.code().value(), std::string("nft: ") + e.what());
+  }
+  if (res.exit_code != 0) nft_failed(step, res, "table bridge " + table);
+  step.ok(document);
+}
+
 void linux_adapter::destroy_firewall(const object& obj, step_sinks sinks) {
   const std::string table = obj.attrs.value("table", obj.key);
-  step_timer step(sinks.steps, "firewall.remove", {"nft", "delete", "table", "inet", table});
+  const std::string family = obj.attrs.value("family", "inet");
+  step_timer step(sinks.steps, "firewall.remove", {"nft", "delete", "table", family, table});
   // Only a table of this jaild's own name is ever deleted.
   const std::string prefix = firewall_table_prefix(options_.instance_tag);
   if (table.rfind(prefix, 0) != 0) {
@@ -91,7 +116,7 @@ void linux_adapter::destroy_firewall(const object& obj, step_sinks sinks) {
     if (res.exit_code != 0) nft_failed(step, res, "listing tables");
     std::vector<std::string> present;
     try {
-      present = tables_of(res.output, prefix);
+      present = tables_of(res.output, prefix, family);
     } catch (const std::invalid_argument& e) {
       step.fail(EPROTO, e.what());
     }
@@ -100,11 +125,11 @@ void linux_adapter::destroy_firewall(const object& obj, step_sinks sinks) {
       sinks.objects.forget(obj);
       return;
     }
-    res = run_nft({"-j", "-f", "-"}, delete_table_command(table).dump());
+    res = run_nft({"-j", "-f", "-"}, delete_table_command(table, family).dump());
   } catch (const std::system_error& e) {
     step.fail(e.code().value(), std::string("nft: ") + e.what());
   }
-  if (res.exit_code != 0) nft_failed(step, res, "table inet " + table);
+  if (res.exit_code != 0) nft_failed(step, res, "table " + family + " " + table);
   step.ok();
   sinks.objects.forget(obj);
 }

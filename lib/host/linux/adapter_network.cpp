@@ -152,11 +152,16 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
     std::lock_guard lock(bridges_mutex_);
     // (The pair was ledgered by create_interfaces, which always runs first.)
     const int bridge = ensure_bridge(host_nl, i, sinks);
-    step_timer step(sinks.steps, "epair.create",
-                    {"netlink", "link", "add", i.host_end, "master", i.bridge, "up", "type", "veth",
-                     "peer", i.jail_end, "address", i.mac, "netns", std::to_string(pid)});
+    // A port of a VLAN carries it as its group and stays down until the
+    // rules that keep it on its VLAN are in (isolate_vlans, below).
+    const auto group = static_cast<std::uint32_t>(i.vlan.value_or(0));
+    std::vector<std::string> argv{"netlink", "link", "add", i.host_end, "master", i.bridge};
+    if (group) argv.insert(argv.end(), {"group", std::to_string(group)});
+    argv.insert(argv.end(), {group ? "down" : "up", "type", "veth", "peer", i.jail_end, "address",
+                             i.mac, "netns", std::to_string(pid)});
+    step_timer step(sinks.steps, "epair.create", argv);
     try {
-      host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid);
+      host_nl.create_veth(i.host_end, i.jail_end, i.mac, bridge, pid, group == 0, group);
       step.ok();
     } catch (const netlink_error& e) {
       // Made by someone else since create_interfaces looked: not jaild's,
@@ -168,6 +173,19 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
                               {{"jail_end", i.jail_end}, {"bridge", i.bridge}}});
       step.fail(e.code(), e.what());
     }
+  }
+  isolate_vlans(ctx, sinks);
+  for (const auto& i : ctx.interfaces) {
+    if (!i.vlan) continue;
+    step_timer step(sinks.steps, "epair.up", {"netlink", "link", "set", i.host_end, "up"});
+    try {
+      const int index = host_nl.ifindex(i.host_end);
+      if (!index) step.fail(ENODEV, i.host_end + " is gone");
+      host_nl.set_up(index);
+    } catch (const netlink_error& e) {
+      step.fail(e.code(), e.what());
+    }
+    step.ok();
   }
   rtnl jail_nl = [&] {
     try {

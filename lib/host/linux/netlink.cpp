@@ -158,12 +158,14 @@ std::string rtnl::ifalias(const std::string& name) {
 }
 
 void rtnl::create_veth(const std::string& host_end, const std::string& jail_end,
-                       const std::string& mac, int master, pid_t peer_netns_pid) {
+                       const std::string& mac, int master, pid_t peer_netns_pid, bool host_up,
+                       std::uint32_t group) {
   veth_ptr link(rtnl_link_veth_alloc());
   if (!link.get()) throw netlink_error(NLE_NOMEM, "netlink: cannot allocate a veth");
   rtnl_link_set_name(link.get(), host_end.c_str());
   if (master) rtnl_link_set_master(link.get(), master);
-  rtnl_link_set_flags(link.get(), IFF_UP);
+  if (group) rtnl_link_set_group(link.get(), group);
+  if (host_up) rtnl_link_set_flags(link.get(), IFF_UP);
   rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
   rtnl_link_set_name(peer, jail_end.c_str());
   // (libnl 3.7 sends the peer's flags in a way the kernel refuses, so the

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,13 +47,15 @@ class rtnl {
   int ifindex(const std::string& name);
   std::string ifalias(const std::string& name);
 
-  // A veth pair; the host end joins `master` (ifindex, 0 for none) and is up,
-  // the jail end gets `mac` ("" for a random one). With `peer_netns_pid`, the
+  // A veth pair; the host end joins `master` (ifindex, 0 for none), is in
+  // interface group `group` and is up unless `host_up` is false; the jail
+  // end gets `mac` ("" for a random one). With `peer_netns_pid`, the
   // jail end is made up and directly inside that process's network
   // namespace: moving an existing link costs an RCU grace period (about 20 ms
   // on a busy 2-CPU host), creating it there does not. One request.
   void create_veth(const std::string& host_end, const std::string& jail_end, const std::string& mac,
-                   int master, pid_t peer_netns_pid = 0);
+                   int master, pid_t peer_netns_pid = 0, bool host_up = true,
+                   std::uint32_t group = 0);
   // A bridge, up, with `alias` as its ifalias (jaild's mark on what it made).
   void create_bridge(const std::string& name, const std::string& alias);
   void set_up(int ifindex);

@@ -119,11 +119,45 @@ json firewall_commands(const std::string& name, const jail_firewall& fw) {
   return {{"nftables", cmds}};
 }
 
-json delete_table_command(const std::string& table) {
-  return {{"nftables", json::array({{{"delete", {{"table", {{"family", "inet"}, {"name", table}}}}}}})}};
+json vlan_commands(const std::string& name, const std::vector<vlan_port>& ports) {
+  const json table = {{"family", "bridge"}, {"name", name}};
+  json cmds = json::array();
+  cmds.push_back({{"add", {{"table", table}}}});
+  cmds.push_back({{"flush", {{"table", table}}}});
+  for (const char* hook : {"forward", "input", "output"})
+    cmds.push_back({{"add",
+                     {{"chain",
+                       {{"family", "bridge"},
+                        {"table", name},
+                        {"name", hook},
+                        {"type", "filter"},
+                        {"hook", hook},
+                        {"prio", 0},
+                        {"policy", "accept"}}}}}});
+  auto add = [&](const char* chain_name, json expr) {
+    expr.push_back({{"drop", nullptr}});
+    cmds.push_back({{"add",
+                     {{"rule",
+                       {{"family", "bridge"},
+                        {"table", name},
+                        {"chain", chain_name},
+                        {"expr", std::move(expr)}}}}}});
+  };
+  for (const auto& p : ports) {
+    add("forward", json::array({match(meta("iifname"), p.port), match(meta("oifgroup"), p.vlan, "!=")}));
+    add("forward", json::array({match(meta("oifname"), p.port), match(meta("iifgroup"), p.vlan, "!=")}));
+    add("input", json::array({match(meta("iifname"), p.port)}));
+    add("output", json::array({match(meta("oifname"), p.port)}));
+  }
+  return {{"nftables", cmds}};
 }
 
-std::vector<std::string> tables_of(const std::string& nft_json, const std::string& prefix) {
+json delete_table_command(const std::string& table, const std::string& family) {
+  return {{"nftables", json::array({{{"delete", {{"table", {{"family", family}, {"name", table}}}}}}})}};
+}
+
+std::vector<std::string> tables_of(const std::string& nft_json, const std::string& prefix,
+                                   const std::string& family) {
   const auto doc = json::parse(nft_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("nftables") ||
       !doc["nftables"].is_array())
@@ -132,7 +166,7 @@ std::vector<std::string> tables_of(const std::string& nft_json, const std::strin
   for (const auto& item : doc["nftables"]) {
     if (!item.is_object() || !item.contains("table")) continue;
     const auto& t = item["table"];
-    if (!t.is_object() || t.value("family", "") != "inet") continue;
+    if (!t.is_object() || t.value("family", "") != family) continue;
     const std::string name = t.value("name", "");
     if (name.rfind(prefix, 0) == 0) out.push_back(name);
   }

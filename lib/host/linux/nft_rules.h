@@ -31,11 +31,27 @@ std::string firewall_table_prefix(const std::string& instance_tag);
 // `table` (firewall_table()). Throws jaild::error(invalid_value, "/ports/I")
 // for a port of a family the jail has no address of.
 nlohmann::json firewall_commands(const std::string& table, const jail_firewall& fw);
-// The document that deletes one table.
-nlohmann::json delete_table_command(const std::string& table);
-// The inet tables in `nft -j list tables` output whose name starts with
-// `prefix`; throws std::invalid_argument when the text is not nft's JSON.
-std::vector<std::string> tables_of(const std::string& nft_json, const std::string& prefix);
+// VLANs (model::vnet_interface::vlan). This kernel, like many, has no
+// 802.1Q module and no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING),
+// so jaild keeps the ports of a VLAN among themselves with the bridge's
+// netfilter hooks: each VLAN port carries its VLAN as its interface group
+// (`ip link set PORT group N`), and the jail's table `bridge
+// jaild_<instance>` lets a frame from or to the port pass only between
+// ports of the same group; the bridge itself (its address, the host) is on
+// no VLAN, as the bridge's own port is on the default VLAN only where the
+// kernel filters.
+struct vlan_port {
+  std::string port;  // the host end on the bridge
+  int vlan = 0;
+};
+// The `nft -j -f -` document that makes (or replaces) the bridge table.
+nlohmann::json vlan_commands(const std::string& table, const std::vector<vlan_port>& ports);
+// The document that deletes one table of `family` ("inet", "bridge").
+nlohmann::json delete_table_command(const std::string& table, const std::string& family = "inet");
+// The tables of `family` in `nft -j list tables` output whose name starts
+// with `prefix`; throws std::invalid_argument when the text is not nft's JSON.
+std::vector<std::string> tables_of(const std::string& nft_json, const std::string& prefix,
+                                   const std::string& family = "inet");
 // The interface of the IPv4 default route in /proc/net/route text ("" when none).
 std::string default_route_interface(const std::string& proc_net_route);
 

@@ -82,6 +82,39 @@ TEST_CASE("adapter: every object is in the ledger before it is created", "[host_
   CHECK(r.journal.steps[6].argv[1] == "JAIL_CREATE");
 }
 
+TEST_CASE("adapter: a VLAN member is put on its VLAN on a bridge that filters, refused on one "
+          "that cannot", "[host_freebsd]") {
+  auto vlan_context = [] {
+    auto ctx = web_context();
+    ctx.spec.ip4.clear();
+    ctx.spec.vnet->interfaces[0].vlan = 5;
+    return ctx;
+  };
+  SECTION("FreeBSD 15.0's bridge: the member's untagged VLAN, after addm") {
+    rig r;
+    r.sys.bridge_vlans = true;
+    r.a.create_interfaces(vlan_context(), r.sinks);
+    std::vector<std::string> steps;
+    for (const auto& s : r.journal.steps) steps.push_back(s.step);
+    CHECK(steps == std::vector<std::string>{"bridge.create", "bridge.show", "epair.create",
+                                            "epair.name", "epair.name", "bridge.addm",
+                                            "bridge.vlan"});
+    CHECK(r.journal.steps.back().argv ==
+          std::vector<std::string>{"/sbin/ifconfig", "bridge7", "ifuntagged", "e0a_k9", "5"});
+  }
+  SECTION("an older bridge: refused before any epair is made") {
+    rig r;
+    try {
+      r.a.create_interfaces(vlan_context(), r.sinks);
+      FAIL("no refusal");
+    } catch (const error& e) {
+      CHECK(e.code() == errc::prerequisite_missing);
+      CHECK(std::string(e.what()).find("per-member VLAN filtering") != std::string::npos);
+    }
+    for (const auto& line : r.log) CHECK(line.find("epair create") == std::string::npos);
+  }
+}
+
 TEST_CASE("adapter: a failed step is journaled, throws, and leaves its object ledgered",
           "[host_freebsd]") {
   rig r;

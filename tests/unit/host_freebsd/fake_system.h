@@ -65,6 +65,9 @@ class fake_system : public host::freebsd::system {
   std::string pf_nat_rules, pf_filter_rules;
   std::map<std::string, std::string> pf_anchors;
   std::string default_route_interface = "em0";
+  // A FreeBSD 15.0 if_bridge and ifconfig: `ifconfig BRIDGE` prints the
+  // "bridge flags" line of per-member VLAN filtering.
+  bool bridge_vlans = false;
 
   // The first call whose transcript line contains this fails.
   std::string fail_on;
@@ -317,6 +320,7 @@ class fake_system : public host::freebsd::system {
         }
         r.output = a[1] + ": flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n";
         if (descriptions.contains(a[1])) r.output += "\tdescription: " + descriptions[a[1]] + "\n";
+        if (bridge_vlans && a[1].starts_with("bridge")) r.output += "\tbridge flags=0<>\n";
         for (const auto& m : members[a[1]])
           r.output += "\tmember: " + m + " flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n";
         return;

@@ -239,6 +239,22 @@ TEST_CASE("plan: VNET commands", "[host_freebsd]") {
   CHECK(jail_end_argv("epair3b", "e0b_x", "") ==
         strings{"/sbin/ifconfig", "epair3b", "name", "e0b_x", "up"});
   CHECK(vnet_move_argv("e0b_x", 12) == strings{"/sbin/ifconfig", "e0b_x", "vnet", "12"});
+  CHECK(bridge_untagged_argv("bridge0", "e0a_x", 4094) ==
+        strings{"/sbin/ifconfig", "bridge0", "ifuntagged", "e0a_x", "4094"});
+  CHECK(bridge_show_argv("bridge0") == strings{"/sbin/ifconfig", "bridge0"});
+  // ifconfig's bridge status (sbin/ifconfig/ifbridge.c): 15.0 prints "bridge flags".
+  CHECK(bridge_vlan_filtering(
+      "bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500\n"
+      "\tid 58:9c:fc:10:ff:d6 priority 32768 hellotime 2 fwddelay 15\n"
+      "\tbridge flags=1<VLANFILTER>\n"
+      "\tmember: e0a_x flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n"
+      "\t        port 5 priority 128 path cost 2000 untagged 5\n"));
+  CHECK_FALSE(bridge_vlan_filtering(
+      "bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n"
+      "\tid 58:9c:fc:10:ff:d6 priority 32768 hellotime 2 fwddelay 15\n"
+      "\tmember: e0a_x flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n"
+      "\tdescription: bridge flags=1 is not a status line\n"));
+  CHECK_FALSE(bridge_vlan_filtering(""));
 
   resolved_interface itf{"e1a_x", "e1b_x", "bridge1", {}, {"10.1.0.5/24", "10.1.0.6/24"},
                          {"fd00::5/64"}, "10.1.0.1", "fd00::1", "02:00:00:00:00:01"};

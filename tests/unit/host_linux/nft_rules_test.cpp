@@ -137,3 +137,29 @@ TEST_CASE("nft rules: the uplink of the default route, from /proc/net/route", "[
             .empty());
   CHECK(default_route_interface("").empty());
 }
+
+TEST_CASE("nft rules: a jail's VLAN ports kept among their VLAN by the bridge hooks, golden",
+          "[nft]") {
+  const auto doc = vlan_commands("jaild_0a1b2k7", {{"e0a_0a1b2k7", 5}, {"e1a_0a1b2k7", 4094}});
+  const std::string golden = R"({"add":{"table":{"family":"bridge","name":"jaild_0a1b2k7"}}}
+{"flush":{"table":{"family":"bridge","name":"jaild_0a1b2k7"}}}
+{"add":{"chain":{"family":"bridge","hook":"forward","name":"forward","policy":"accept","prio":0,"table":"jaild_0a1b2k7","type":"filter"}}}
+{"add":{"chain":{"family":"bridge","hook":"input","name":"input","policy":"accept","prio":0,"table":"jaild_0a1b2k7","type":"filter"}}}
+{"add":{"chain":{"family":"bridge","hook":"output","name":"output","policy":"accept","prio":0,"table":"jaild_0a1b2k7","type":"filter"}}}
+{"add":{"rule":{"chain":"forward","expr":[{"match":{"left":{"meta":{"key":"iifname"}},"op":"==","right":"e0a_0a1b2k7"}},{"match":{"left":{"meta":{"key":"oifgroup"}},"op":"!=","right":5}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"forward","expr":[{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"e0a_0a1b2k7"}},{"match":{"left":{"meta":{"key":"iifgroup"}},"op":"!=","right":5}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"input","expr":[{"match":{"left":{"meta":{"key":"iifname"}},"op":"==","right":"e0a_0a1b2k7"}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"e0a_0a1b2k7"}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"forward","expr":[{"match":{"left":{"meta":{"key":"iifname"}},"op":"==","right":"e1a_0a1b2k7"}},{"match":{"left":{"meta":{"key":"oifgroup"}},"op":"!=","right":4094}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"forward","expr":[{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"e1a_0a1b2k7"}},{"match":{"left":{"meta":{"key":"iifgroup"}},"op":"!=","right":4094}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"input","expr":[{"match":{"left":{"meta":{"key":"iifname"}},"op":"==","right":"e1a_0a1b2k7"}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+{"add":{"rule":{"chain":"output","expr":[{"match":{"left":{"meta":{"key":"oifname"}},"op":"==","right":"e1a_0a1b2k7"}},{"drop":null}],"family":"bridge","table":"jaild_0a1b2k7"}}}
+)";
+  CHECK(lines(doc) == golden);
+  CHECK(delete_table_command("jaild_0a1b2k7", "bridge").dump() ==
+        R"({"nftables":[{"delete":{"table":{"family":"bridge","name":"jaild_0a1b2k7"}}}]})");
+  const std::string listed =
+      R"({"nftables": [{"table": {"family": "inet", "name": "jaild_0a1b2k7", "handle": 1}},)"
+      R"( {"table": {"family": "bridge", "name": "jaild_0a1b2k7", "handle": 2}}]})";
+  CHECK(tables_of(listed, "jaild_0a1b2", "bridge") == std::vector<std::string>{"jaild_0a1b2k7"});
+}

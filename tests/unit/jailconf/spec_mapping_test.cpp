@@ -306,6 +306,24 @@ TEST_CASE("spec mapping: cpuset hooks become the CPU list", "[jailconf]") {
              Catch::Contains("/etc/jail.conf:2:20: jail 'a': CPU list '9-3' has a descending"));
 }
 
+TEST_CASE("spec mapping: seed 002's vlan(4) on the uplink stays the host hooks it is",
+          "[jailconf]") {
+  // The whole bridge on VLAN 100 of em0's wire: host configuration, not the
+  // jail's "vlan" (which puts one port of a bridge on a VLAN of that bridge).
+  auto j = import_one(base + R"(myjail {
+      vnet;
+      $jaild_vnet0_bridge = bridge0; $jaild_vnet0_ip4 = 192.168.100.10/24;
+      exec.prestart += "ifconfig vlan100 create vlandev em0 vlan 100 up";
+      exec.prestart += "ifconfig bridge0 addm vlan100";
+    })");
+  REQUIRE(j.spec.vnet);
+  REQUIRE(j.spec.vnet->interfaces.size() == 1);
+  CHECK_FALSE(j.spec.vnet->interfaces[0].vlan);
+  CHECK(j.spec.exec.prestart ==
+        std::vector<std::string>{"ifconfig vlan100 create vlandev em0 vlan 100 up",
+                                 "ifconfig bridge0 addm vlan100"});
+}
+
 TEST_CASE("spec mapping: VNET plumbing becomes interfaces", "[jailconf]") {
   SECTION("epair by hand (A1), with MAC, IPv6 and a second address") {
     auto j = import_one(base + R"(v {
@@ -398,6 +416,7 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
         $jaild_vnet1_network = backend;
         $jaild_vnet0_bridge = bridge0; $jaild_vnet0_ip4 = 10.0.0.2/24, 10.0.0.3/24;
         $jaild_vnet0_defaultrouter = 10.0.0.1; $jaild_vnet0_mac = "02:00:00:00:00:09";
+        $jaild_vnet0_vlan = 100;
         $jaild_capabilities = SYS_PTRACE, SYS_NICE; $jaild_seccomp = unconfined;
         $jaild_no_new_privs = false;
         $jaild_ports = "tcp/8080:80", "udp/[::]:5353:53";
@@ -426,7 +445,9 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
   CHECK(s.vnet->interfaces[0].ip4 == std::vector<std::string>{"10.0.0.2/24", "10.0.0.3/24"});
   CHECK(s.vnet->interfaces[0].defaultrouter == "10.0.0.1");
   CHECK(s.vnet->interfaces[0].mac == "02:00:00:00:00:09");
+  CHECK(s.vnet->interfaces[0].vlan == 100);
   CHECK(s.vnet->interfaces[1].network == "backend");
+  CHECK_FALSE(s.vnet->interfaces[1].vlan);
 
   struct row {
     const char* text;
@@ -442,6 +463,10 @@ TEST_CASE("spec mapping: $jaild_* variables carry jaild's own settings", "[jailc
       {"a { $jaild_vnet0_color = red; vnet; }", "unknown jaild variable '$jaild_vnet0_color'"},
       {"a { $jaild_vnet1_bridge = bridge0; vnet; }", "$jaild_vnet variables skip interface 0"},
       {"a { $jaild_vnet0_bridge = bridge0; }", "$jaild_vnet variables need 'vnet'"},
+      {"a { vnet; $jaild_vnet0_bridge = bridge0; $jaild_vnet0_vlan = five; }",
+       "$jaild_vnet0_vlan must be a VLAN id (1..4094), not 'five'"},
+      {"a { vnet; $jaild_vnet0_bridge = bridge0; $jaild_vnet0_vlan = 4095; }",
+       "vlan must be a VLAN id 1..4094, not 4095"},
       {"a { $jaild_cpuset = 1; exec.created = \"cpuset -j a -l 2\"; }",
        "$jaild_cpuset '1' differs from the cpuset hook's list '2'"},
       {"a { $jaild_health_tcp = 80; $jaild_health_http = \"http://x/\"; }",

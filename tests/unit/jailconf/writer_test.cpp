@@ -37,7 +37,8 @@ model::jail_spec api_spec() {
               "fstab": "/jails/fstab/web.fstab", "entries": ["tmpfs /jails/web/tmp tmpfs rw 0 0"]},
     "vnet": {"interfaces": [
       {"bridge": "bridge0", "ip4": ["10.0.0.10/24", "10.0.0.11/24"], "ip6": ["2001:db8::10/64"],
-       "defaultrouter": "10.0.0.1", "defaultrouter6": "2001:db8::1", "mac": "02:00:5e:10:00:01"},
+       "defaultrouter": "10.0.0.1", "defaultrouter6": "2001:db8::1", "mac": "02:00:5e:10:00:01",
+       "vlan": 4094},
       {"network": "backend"}]},
     "depend": ["db", "cache"], "priority": 10, "boot": true, "persist": false,
     "limits": ["memoryuse:deny=512M", "maxproc:deny=100"], "cpuset": "0-1,4",

@@ -50,6 +50,7 @@ jail_spec full_spec() {
   i.defaultrouter = "10.0.0.1";
   i.defaultrouter6 = "2001:db8::1";
   i.mac = "02:00:5e:10:00:01";
+  i.vlan = 5;
   vnet_interface j;
   j.network = "backend";
   s.vnet = vnet_spec{{i, j}};
@@ -222,6 +223,14 @@ TEST_CASE("jail_spec: bad values are refused with the field's pointer", "[model]
        "/vnet/interfaces/0"},
       {R"({"vnet":{"interfaces":[{"bridge":"bridge0","mac":"01:00:00:00:00:01"}]}})",
        errc::invalid_value, "/vnet/interfaces/0/mac"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","vlan":0}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/vlan"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","vlan":4095}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/vlan"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","vlan":-1}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/vlan"},
+      {R"({"vnet":{"interfaces":[{"bridge":"bridge0","vlan":"5"}]}})", errc::invalid_type,
+       "/vnet/interfaces/0/vlan"},
       {R"({"vnet":{"interfaces":[{"bridge":"bridge0"}]},"ip4":["192.0.2.1"]})",
        errc::invalid_value, "/ip4"},
       {R"({"persist":false})", errc::invalid_value, "/persist"},
