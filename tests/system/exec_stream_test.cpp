@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_ca.h"
 #include "tests/system/scenario.h"
 
 using namespace jaild;
@@ -176,6 +178,76 @@ TEST_CASE("streaming exec on Linux: a WebSocket client that is not ours runs a c
       ++sessions;
   }
   CHECK(sessions == 5);
+}
+
+TEST_CASE("streaming exec over HTTPS: TLS, the operator role, and the same audit line",
+          "[system][interactive]") {
+  test::temp_dir certs{"jaild-ws-ca"};
+  test::test_ca ca(certs.path());
+  const auto port = test::free_port();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  scenario s("[https]\nlisten = \"" + address + "\"\ncert = \"" + ca.server().cert.string() +
+             "\"\nkey = \"" + ca.server().key.string() + "\"\n");
+  s.define("tls", json::object());
+  REQUIRE(s.daemon().curl("POST", "/v1/jails/" + s.name("tls") + "/start").status == 200);
+  auto token = [&](const std::string& role) {
+    auto r = s.daemon().jailctl({"token", "create", s.name("ws-" + role), "--role", role});
+    REQUIRE(r.status == 0);
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const auto op = token("operator"), viewer = token("viewer");
+  auto over_https = [&](const std::string& secret, const std::string& start,
+                        const std::string& input = {}) {
+    std::vector<std::string> argv{python, ws_client, "run-https",
+                                  address + "," + ca.ca_cert().string() + "," + secret,
+                                  s.name("tls"), start};
+    if (!input.empty()) argv.push_back(input);
+    return test::run(argv);
+  };
+
+  // The operator's session: stdin in, both streams out, the exit status, a normal close.
+  auto r = over_https(op, R"({"argv":["sh","-c","cat; echo err >&2; exit 4"]})", "over tls\n");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(parsed(r.out, "stdout") == "over tls\n");
+  CHECK(parsed(r.out, "stderr") == "err\n");
+  CHECK(parsed(r.out, "exit") == json{{"type", "exit"}, {"exit_code", 4}});
+  CHECK(field(r.out, "close") == "1000");
+  // A TTY over TLS.
+  r = over_https(op, R"({"argv":["stty","size"],"tty":true,"rows":21,"cols":77})");
+  CHECK(parsed(r.out, "stdout").get<std::string>().find("21 77") != std::string::npos);
+
+  // Refused before the upgrade, nothing run: a viewer (exec is an operator's),
+  // no token at all.
+  const auto marker = "/tmp/" + s.name("ran");
+  const auto touch = json{{"argv", {"touch", marker}}}.dump();
+  r = over_https(viewer, touch);
+  CHECK(field(r.out, "refused") == "403");
+  r = over_https("-", touch);
+  CHECK(field(r.out, "refused") == "401");
+  auto look = s.daemon().curl("POST", "/v1/jails/" + s.name("tls") + "/exec",
+                              json{{"argv", {"test", "-e", marker}}}.dump());
+  CHECK(look.json()["exit_code"] == 1);
+
+  // The audit log names the sessions over HTTPS with their token, as any request.
+  std::ifstream audit(s.daemon().state_dir() / "audit.log");
+  int upgraded = 0, refused = 0;
+  for (std::string line; std::getline(audit, line);) {
+    auto j = json::parse(line, nullptr, false);
+    if (!j.is_object() || j.value("method", "") != "GET" ||
+        j.value("target", "") != "/v1/jails/" + s.name("tls") + "/exec")
+      continue;
+    if (j.value("status", 0) == 101) ++upgraded;
+    if (j.value("status", 0) == 403) ++refused;
+    INFO(line);
+    CHECK(j.value("via", "") == "https");
+    if (j.value("status", 0) == 101) {
+      CHECK(j.value("role", "") == "operator");
+      CHECK(j.value("who", "").find(s.name("ws-operator")) != std::string::npos);
+    }
+  }
+  CHECK(upgraded == 2);
+  CHECK(refused == 1);
 }
 
 TEST_CASE("jailctl exec on Linux: stdin is not swallowed, output streams as it comes",

@@ -7,6 +7,9 @@
 #       one session: sends the start message, then STDIN_TEXT as a binary
 #       stdin message and "eof"; prints "stdout:", "stderr:" and "exit:" lines
 #       (JSON strings) and "close: CODE"; exits 0.
+#   ws_client.py run-https HOST:PORT,CA_FILE,TOKEN JAIL START_JSON [STDIN_TEXT]
+#       the same over HTTPS (wss://), the server verified against CA_FILE,
+#       TOKEN sent as a bearer token ("-" sends none).
 #   ws_client.py vanish SOCKET JAIL COUNT GO_FILE
 #       COUNT sessions at once, each running a command that says "ready" and
 #       then waits; once all are ready, prints "ready COUNT", waits for
@@ -15,6 +18,7 @@
 import asyncio
 import json
 import os
+import ssl
 import sys
 
 import websockets
@@ -24,9 +28,25 @@ def uri(jail):
     return "ws://localhost/v1/jails/%s/exec" % jail
 
 
-async def run(socket, jail, start, stdin_text):
+def connect(where, jail):
+    """The UNIX socket at `where`, or HOST:PORT,CA_FILE,TOKEN over TLS."""
+    if "," not in where:
+        return websockets.unix_connect(where, uri(jail), max_size=None)
+    address, ca_file, token = where.split(",")
+    tls = ssl.create_default_context(cafile=ca_file)
+    headers = {} if token == "-" else {"Authorization": "Bearer " + token}
+    return websockets.connect("wss://%s/v1/jails/%s/exec" % (address, jail), ssl=tls,
+                              extra_headers=headers, max_size=None)
+
+
+async def run(where, jail, start, stdin_text):
     out, err, status = b"", b"", None
-    async with websockets.unix_connect(socket, uri(jail), max_size=None) as ws:
+    try:
+        ws = await connect(where, jail)
+    except websockets.InvalidStatusCode as refused:  # refused before the upgrade
+        print("refused:", refused.status_code)
+        return
+    try:
         await ws.send(start)
         if stdin_text is not None:
             await ws.send(b"\x00" + stdin_text.encode())
@@ -44,7 +64,9 @@ async def run(socket, jail, start, stdin_text):
                         status = m
         except websockets.ConnectionClosed:
             pass
-        code = ws.close_code
+    finally:
+        await ws.close()
+    code = ws.close_code
     print("stdout:", json.dumps(out.decode(errors="replace")))
     print("stderr:", json.dumps(err.decode(errors="replace")))
     print("exit:", json.dumps(status))
@@ -73,7 +95,7 @@ async def vanish(socket, jail, count, go):
 
 def main():
     mode, socket, jail = sys.argv[1], sys.argv[2], sys.argv[3]
-    if mode == "run":
+    if mode in ("run", "run-https"):
         stdin_text = sys.argv[5] if len(sys.argv) > 5 else None
         asyncio.run(run(socket, jail, sys.argv[4], stdin_text))
     elif mode == "vanish":
