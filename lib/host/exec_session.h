@@ -13,8 +13,14 @@
 
 #include <optional>
 
-
 namespace jaild::host {
+
+// How a streaming exec's standard streams are made: three pipes, or one
+// pseudo-terminal of this size.
+struct stream_options {
+  bool tty = false;
+  unsigned rows = 24, cols = 80;
+};
 
 class exec_session {
  public:

@@ -706,6 +706,55 @@ exec_result adapter::exec(const jail_context& ctx, const running_jail& jail,
   return out;
 }
 
+std::unique_ptr<exec_session> adapter::open_exec(const jail_context& ctx,
+                                                const running_jail& jail,
+                                                const exec_stream_request& req) {
+  (void)ctx;
+  if (req.argv.empty() && !req.login)
+    throw error(errc::invalid_value, "argv cannot be empty", "/argv");
+  if (!alive(jail))
+    throw error(errc::jail_running, "the jail " + jail.name + " is not running");
+  run_options o;
+  o.user = req.user;
+  o.env = jail_env(req.user);
+  o.env["TERM"] = req.tty ? "xterm" : "dumb";
+  for (const auto& [k, v] : req.env) o.env[k] = v;
+  o.cwd = req.cwd;
+  command cmd{req.argv, jail.jid};
+  cmd.login = req.login;
+  std::string why;
+  // A user or directory the jail lacks ends the command with status 126 and
+  // jaild-attach's line on its stderr (as the buffered exec reports it).
+  auto session = sys_.open_stream(cmd, o, {req.tty, req.rows, req.cols}, &why);
+  if (!session) throw error(errc::host_failure, "exec: " + why);
+  return session;
+}
+
+void adapter::signal(const jail_context& ctx, const running_jail& jail, signal_target target,
+                     int sig) {
+  (void)ctx;
+  if (!alive(jail))
+    throw error(errc::jail_running, "the jail " + jail.name + " is not running");
+  std::int64_t pid = target.pid;
+  if (target.what == signal_target::kind::all) pid = -1;
+  if (target.what == signal_target::kind::init) {
+    // A FreeBSD jail has no init of its own: its `command`, when jaild
+    // started one, is what ends it.
+    std::lock_guard lock(mutex_);
+    const auto it = main_pids_.find(jail.jid);
+    if (it == main_pids_.end())
+      throw error(errc::process_not_found,
+                  "the jail " + jail.name +
+                      " has no command of jaild's: a FreeBSD jail has no init; send to \"all\" or "
+                      "to a PID");
+    pid = it->second;
+  }
+  // Sent from inside the jail: a PID that is not the jail's is not found.
+  const auto r = sys_.kill_in_jail(jail.jid, pid, sig);
+  if (r.error == ESRCH) throw error(errc::process_not_found, r.message);
+  if (!r.ok()) throw error(errc::host_failure, "signal: " + r.message);
+}
+
 std::map<std::string, double> adapter::usage(const running_jail& jail) {
   std::string text;
   auto r = sys_.rctl_get_racct(rctl_remove_filter(jail.name), &text);

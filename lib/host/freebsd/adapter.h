@@ -54,6 +54,10 @@ class adapter final : public host {
   void update_limits(const jail_context& ctx, const running_jail& jail, step_sinks sinks) override;
   exec_result exec(const jail_context& ctx, const running_jail& jail,
                    const exec_request& req) override;
+  std::unique_ptr<exec_session> open_exec(const jail_context& ctx, const running_jail& jail,
+                                          const exec_stream_request& req) override;
+  void signal(const jail_context& ctx, const running_jail& jail, signal_target target,
+              int sig) override;
   std::map<std::string, double> usage(const running_jail& jail) override;
   bool alive(const running_jail& jail) override;
   std::vector<running_jail> list_jails() override;

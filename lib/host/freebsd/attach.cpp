@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__FreeBSD__) && __has_include(<sys/procctl.h>)
@@ -10,6 +11,7 @@
 #endif
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -53,6 +55,14 @@ std::optional<std::string> read_account_file(const std::string& path) {
   return out;
 }
 
+long long number(const std::string& text, const char* what) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno || text.empty() || *end) die(126, std::string("jaild-attach: bad ") + what + " " + text);
+  return v;
+}
+
 std::optional<std::string> value_of(std::string_view arg, std::string_view key) {
   if (arg.size() <= key.size() || arg.substr(0, key.size()) != key || arg[key.size()] != '=')
     return std::nullopt;
@@ -64,9 +74,34 @@ std::optional<std::string> value_of(std::string_view arg, std::string_view key) 
 std::vector<std::string> attach_argv(const attach_request& r) {
   std::vector<std::string> a{attach_program, "jid=" + std::to_string(r.jid), "user=" + r.user,
                              "cwd=" + (r.cwd.empty() ? std::string("/") : r.cwd),
-                             std::string("image=") + (r.image ? "1" : "0"), "--"};
+                             std::string("image=") + (r.image ? "1" : "0")};
+  if (r.login) a.emplace_back("login=1");
+  if (r.kill_signal) {
+    a.push_back("kill=" + std::to_string(r.kill_signal));
+    a.push_back("target=" + std::to_string(r.kill_target));
+  }
+  a.emplace_back("--");
   a.insert(a.end(), r.argv.begin(), r.argv.end());
   return a;
+}
+
+int attach_kill(int attach_fd, std::int64_t jid, std::int64_t pid, int sig, std::string* why) {
+  attach_request a;
+  a.jid = jid;
+  a.kill_signal = sig;
+  a.kill_target = pid;
+  posix::program p;
+  p.argv = attach_argv(a);
+  p.env = {"PATH=/sbin:/bin:/usr/sbin:/usr/bin"};
+  p.exec_fd = attach_fd;
+  const auto out = posix::run(p, "", std::chrono::seconds(10), 4096);
+  if (out.status == 0) return 0;
+  *why = out.error;
+  while (!why->empty() && why->back() == '\n') why->pop_back();
+  if (why->starts_with("jaild: ")) why->erase(0, 7);
+  if (out.status == attach_no_such_process) return ESRCH;
+  if (out.timed_out) *why = "jaild-attach kill= took longer than 10 s";
+  return out.status < 0 ? ENOEXEC : EIO;
 }
 
 int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), const char* etc,
@@ -77,10 +112,7 @@ int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), cons
   for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
     const std::string_view arg = argv[i];
     if (auto v = value_of(arg, "jid")) {
-      char* end = nullptr;
-      errno = 0;
-      r.jid = std::strtoll(v->c_str(), &end, 10);
-      if (errno || v->empty() || *end) die(126, "jaild-attach: bad jid " + *v);
+      r.jid = number(*v, "jid");
       have_jid = true;
     } else if (auto u = value_of(arg, "user")) {
       r.user = *u;
@@ -88,11 +120,20 @@ int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), cons
       r.cwd = *c;
     } else if (auto m = value_of(arg, "image")) {
       r.image = *m == "1";
+    } else if (auto l = value_of(arg, "login")) {
+      r.login = *l == "1";
+    } else if (auto k = value_of(arg, "kill")) {
+      r.kill_signal = static_cast<int>(number(*k, "kill"));
+    } else if (auto t = value_of(arg, "target")) {
+      r.kill_target = number(*t, "target");
     } else {
       die(126, "jaild-attach: unknown argument " + std::string(arg));
     }
   }
-  if (!have_jid || i >= argc - 1) die(126, "jaild-attach: usage: jid=N ... -- ARGV");
+  // Only kill= and login= run no ARGV of their own.
+  const bool needs_argv = !r.kill_signal && !r.login;
+  if (!have_jid || i >= argc || (needs_argv && i >= argc - 1))
+    die(126, "jaild-attach: usage: jid=N ... -- ARGV");
   for (++i; i < argc; ++i) r.argv.emplace_back(argv[i]);
 
 #if defined(PROC_TRACE_CTL) && defined(PROC_TRACE_CTL_DISABLE_EXEC)
@@ -108,14 +149,26 @@ int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), cons
   // chdir is what keeps the command from holding a directory of the host.
   if (::chdir(r.cwd.c_str()) != 0)
     die(126, "cwd " + r.cwd + ": " + std::strerror(errno));
+  if (r.kill_signal) {
+    if (::kill(static_cast<pid_t>(r.kill_target), r.kill_signal) == 0) ::_exit(0);
+    if (errno == ESRCH)
+      die(attach_no_such_process,
+          r.kill_target == -1 ? std::string("no process in the jail")
+                              : "no process " + std::to_string(r.kill_target) + " in the jail");
+    die(126, std::string("kill: ") + std::strerror(errno));
+  }
 
   std::vector<std::string> env;
   for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
-  if (!r.user.empty() && r.user != "root") {
-    const std::string dir = etc;
+  const std::string dir = etc;
+  const std::string user = r.user.empty() ? "root" : r.user;
+  std::optional<passwd_entry> entry;
+  if (user != "root" || r.login) {
     auto passwd = read_account_file(dir + "/passwd");
-    auto entry = passwd ? find_passwd(*passwd, r.user) : std::nullopt;
-    if (!entry) die(126, "user " + r.user + ": not in " + dir + "/passwd of the jail");
+    entry = passwd ? find_passwd(*passwd, user) : std::nullopt;
+    if (!entry) die(126, "user " + user + ": not in " + dir + "/passwd of the jail");
+  }
+  if (user != "root") {
     std::vector<gid_t> groups;
     for (auto g : groups_of(read_account_file(dir + "/group").value_or(""), r.user, entry->gid))
       groups.push_back(static_cast<gid_t>(g));
@@ -128,6 +181,25 @@ int attach_main(int argc, char** argv, char** envp, int (*attach)(int jid), cons
       die(126, "user " + r.user + ": " + std::strerror(errno));
     for (auto& e : env)
       if (e.starts_with("HOME=")) e = "HOME=" + entry->home;
+  }
+  if (r.login) {
+    // jexec -l: the login shell, in the home (or / when it is not there).
+    const std::string shell = entry->shell.empty() ? "/bin/sh" : entry->shell;
+    const std::string home = entry->home.empty() ? "/" : entry->home;
+    if (::chdir(home.c_str()) != 0 && ::chdir("/") != 0)
+      die(126, "cwd /: " + std::string(std::strerror(errno)));
+    std::erase_if(env, [](const std::string& e) {
+      for (const char* key : {"HOME=", "SHELL=", "USER=", "LOGNAME="})
+        if (e.starts_with(key)) return true;
+      return false;
+    });
+    env.insert(env.end(), {"HOME=" + home, "SHELL=" + shell, "USER=" + user, "LOGNAME=" + user});
+    const auto slash = shell.rfind('/');
+    const std::vector<std::string> login_argv{
+        "-" + shell.substr(slash == std::string::npos ? 0 : slash + 1)};
+    posix::c_strings args(login_argv), envs(env);
+    ::execve(shell.c_str(), args.ptrs.data(), envs.ptrs.data());
+    die(errno == ENOENT ? 127 : 126, "cannot run " + shell + ": " + std::strerror(errno));
   }
 
   posix::c_strings args(r.argv), envs(env);

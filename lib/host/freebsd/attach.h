@@ -10,11 +10,20 @@
 // (tokens, specs, keys) is inside the jail for jail root to ptrace.
 //
 // The argv is jaild-attach's whole input:
-//   jaild-attach jid=N user=NAME cwd=DIR image=0|1 -- ARGV...
+//   jaild-attach jid=N user=NAME cwd=DIR image=0|1 [login=1] [kill=SIG target=PID]
+//                -- ARGV...
 // jid=-1: stay on the host (a host command run as a user). image=1: the
 // program is the host binary open as descriptor 4 (the /rescue tools of a
 // VNET jail), run with fexecve(2) and close-on-exec, so that the program
-// holds no descriptor of the host.
+// holds no descriptor of the host. login=1: the user's login shell from the
+// jail's passwd runs instead of ARGV (none is given), as "-sh", in the
+// user's home, with HOME, SHELL, USER and LOGNAME set, as jexec -l runs it.
+// kill=SIG target=PID: nothing runs; after the attach, as jail root,
+// kill(PID, SIG) (PID -1: every process of the jail), which the kernel
+// lets reach only processes of the jail (prison_check), so no number can
+// name a host process; exit 3 when there is no such process in the jail.
+// A streaming exec's terminal is made the controlling terminal of the
+// process's session before it is exec'd (posix/exec_stream.h).
 //
 // Everything here but the jail_attach call (passed in) is portable, so it
 // is built and tested on Linux with a stand-in for jail_attach.
@@ -37,10 +46,21 @@ struct attach_request {
   std::string user;        // "" or "root": stay root
   std::string cwd = "/";
   bool image = false;
+  bool login = false;           // argv empty
+  int kill_signal = 0;          // not 0: kill(kill_target, kill_signal); argv empty
+  std::int64_t kill_target = 0;
   std::vector<std::string> argv;
 };
 
+// jaild-attach's exit status when kill= found no such process in the jail.
+inline constexpr int attach_no_such_process = 3;
+
 std::vector<std::string> attach_argv(const attach_request& r);
+
+// Runs jaild-attach (the open binary `attach_fd`) with kill=SIG target=PID
+// in the jail: 0 when sent, ESRCH when the jail has no such process, another
+// errno with *why set when it could not be run or failed.
+int attach_kill(int attach_fd, std::int64_t jid, std::int64_t pid, int sig, std::string* why);
 
 // The user's login class inside the jail, as jail(8)'s setusercontext(3)
 // call: resource limits, priority, umask and login.conf environment (which it

@@ -60,6 +60,7 @@
 #include "lib/host/freebsd/parse.h"
 #include "lib/host/freebsd/system.h"
 #include "lib/host/platform.h"
+#include "lib/host/posix/exec_stream.h"
 #include "lib/host/posix/open_below.h"
 #include "lib/host/posix/process.h"
 
@@ -125,14 +126,14 @@ struct prepared_command {
 // jail_attach(2) and reads the jail's passwd is never a copy of jaild.
 bool prepare(const command& cmd, const run_options& o, int self_fd, prepared_command& c,
              std::string* why) {
-  if (cmd.argv.empty()) {
+  if (cmd.argv.empty() && !(cmd.login && cmd.jail >= 0)) {
     *why = "empty argv";
     return false;
   }
   auto& p = c.program;
   for (const auto& [k, v] : o.env) p.env.push_back(k + "=" + v);
   const bool as_user = !o.user.empty() && o.user != "root";
-  if (cmd.jail >= 0 || as_user || !o.cwd.empty()) {
+  if (cmd.jail >= 0 || as_user || !o.cwd.empty() || cmd.login) {
     if (self_fd < 0) {
       *why = "jaild could not open its own binary at start-up, so it cannot enter jails";
       return false;
@@ -142,7 +143,8 @@ bool prepare(const command& cmd, const run_options& o, int self_fd, prepared_com
     a.user = as_user ? o.user : "";
     a.cwd = o.cwd.empty() ? "/" : o.cwd;
     a.image = cmd.host_binary;
-    a.argv = cmd.argv;
+    a.login = cmd.login;
+    if (!cmd.login) a.argv = cmd.argv;
     p.argv = attach_argv(a);
     p.exec_fd = self_fd;
     if (cmd.host_binary) {
@@ -176,6 +178,10 @@ class freebsd_system final : public system {
 
   run_result run(const command& cmd, const run_options& options) override;
   std::int64_t spawn(const command& cmd, const run_options& options, std::string* why) override;
+  std::unique_ptr<exec_session> open_stream(const command& cmd, const run_options& options,
+                                            const stream_options& stream,
+                                            std::string* why) override;
+  sys_result kill_in_jail(std::int64_t jid, std::int64_t pid, int sig) override;
   std::vector<std::int64_t> jail_processes(std::int64_t jid) override;
   void kill_process(std::int64_t pid, int signal) override {
     ::kill(static_cast<pid_t>(pid), signal);
@@ -329,6 +335,29 @@ std::int64_t freebsd_system::spawn(const command& cmd, const run_options& o, std
     ::kevent(kq_, &ev, 1, nullptr, 0, nullptr);
   }
   return pid;
+}
+
+std::unique_ptr<exec_session> freebsd_system::open_stream(const command& cmd,
+                                                          const run_options& o,
+                                                          const stream_options& stream,
+                                                          std::string* why) {
+  prepared_command c;
+  if (!prepare(cmd, o, self_fd_, c, why)) return nullptr;
+  try {
+    // The child is forked before c's descriptors close.
+    return posix::start_exec_stream(std::move(c.program), stream);
+  } catch (const std::system_error& e) {
+    *why = e.what();
+    return nullptr;
+  }
+}
+
+sys_result freebsd_system::kill_in_jail(std::int64_t jid, std::int64_t pid, int sig) {
+  if (self_fd_ < 0)
+    return {ENOEXEC, "jaild could not open its own binary at start-up, so it cannot enter jails"};
+  sys_result r;
+  r.error = attach_kill(self_fd_, jid, pid, sig, &r.message);
+  return r;
 }
 
 std::vector<std::int64_t> freebsd_system::jail_processes(std::int64_t jid) {

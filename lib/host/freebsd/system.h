@@ -14,11 +14,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "lib/host/exec_session.h"
 #include "lib/host/host.h"
 #include "lib/host/jail_path.h"
 
@@ -34,6 +36,9 @@ struct command {
   // VNET jail's network, so that it works in jails with no userland of their
   // own (a single-process jail) and never runs the jail's binaries as the host.
   bool host_binary = false;
+  // With jail >= 0: the user's login shell from the jail's passwd runs, as
+  // jexec -l runs it; argv is not used.
+  bool login = false;
 
   bool operator==(const command&) const = default;
 };
@@ -117,6 +122,17 @@ class system {
   // Starts argv inside the jail without waiting (jail(8)'s `command`). Returns
   // the pid, or -1 with *why set.
   virtual std::int64_t spawn(const command& cmd, const run_options& options, std::string* why) = 0;
+  // Starts the command with its standard streams (or a pseudo-terminal) open
+  // to the caller (a streaming exec, exec_session.h); options.input,
+  // output_file and timeout are not used. nullptr with *why set when it
+  // cannot start.
+  virtual std::unique_ptr<exec_session> open_stream(const command& cmd, const run_options& options,
+                                                    const stream_options& stream,
+                                                    std::string* why) = 0;
+  // kill(pid, sig) from inside the jail, as jail root (jaild-attach kill=):
+  // pid -1 is every process of the jail; no pid reaches a host process.
+  // ESRCH when the jail has no such process.
+  virtual sys_result kill_in_jail(std::int64_t jid, std::int64_t pid, int sig) = 0;
   virtual std::vector<std::int64_t> jail_processes(std::int64_t jid) = 0;
   virtual void kill_process(std::int64_t pid, int signal) = 0;
   // Waits (kqueue, no polling) until none of pids runs; false on timeout.

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "lib/host/posix/exec_stream.h"
 #include "lib/model/error.h"
 
 namespace jaild::host::linux_host {
@@ -66,11 +67,7 @@ class linux_exec_session final : public exec_session {
   }
 
   void resize(unsigned rows, unsigned cols) override {
-    if (!tty_ || master_ < 0) return;
-    winsize ws{};
-    ws.ws_row = static_cast<unsigned short>(rows);
-    ws.ws_col = static_cast<unsigned short>(cols);
-    ::ioctl(master_, TIOCSWINSZ, &ws);
+    if (tty_ && master_ >= 0) posix::set_terminal_size(master_, rows, cols);
   }
 
   void signal(int sig) override {
@@ -147,10 +144,7 @@ std::unique_ptr<exec_session> start_exec_stream(spawn_request r, stream_options 
     unique_fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) system_fail("posix_openpt");
     if (::unlockpt(master.get()) != 0) system_fail("unlockpt");
-    winsize ws{};
-    ws.ws_row = static_cast<unsigned short>(o.rows);
-    ws.ws_col = static_cast<unsigned short>(o.cols);
-    if (::ioctl(master.get(), TIOCSWINSZ, &ws) != 0) system_fail("TIOCSWINSZ");
+    if (posix::set_terminal_size(master.get(), o.rows, o.cols) != 0) system_fail("TIOCSWINSZ");
     // The slave by the master's own descriptor, never by a path.
     unique_fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!slave) system_fail("TIOCGPTPEER");

@@ -15,11 +15,6 @@
 
 namespace jaild::host::linux_host {
 
-struct stream_options {
-  bool tty = false;
-  unsigned rows = 24, cols = 80;
-};
-
 // `request` as for run_process (its input, timeout and output_limit are not
 // used). Inside a jail, waits for jaild-enter to have entered (a few
 // milliseconds; at most 10 s) so that a bad user or directory is an error

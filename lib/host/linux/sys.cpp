@@ -10,11 +10,6 @@
 
 namespace jaild::host::linux_host {
 
-void unique_fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 std::string errno_text(int err) {
   const char* name = strerrorname_np(err);
   return std::string(strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error") + " (" +

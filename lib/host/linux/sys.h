@@ -1,4 +1,4 @@
-// Small system helpers of the Linux adapter: an owning file descriptor, whole
+// Small system helpers of the Linux adapter: an owning file descriptor (posix's), whole
 // file reads and writes with errno kept, and the errors the adapter throws.
 // Thread-safe (no shared state).
 #pragma once
@@ -14,31 +14,12 @@
 #include <vector>
 
 #include "lib/host/host.h"
+#include "lib/host/posix/unique_fd.h"
 #include "lib/model/error.h"
 
 namespace jaild::host::linux_host {
 
-class unique_fd {
- public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  ~unique_fd() { reset(); }
-  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1);
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+using posix::unique_fd;
 
 // "Operation not permitted (EPERM)".
 std::string errno_text(int err);

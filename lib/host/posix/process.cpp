@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -73,7 +74,11 @@ struct prepared {
 // In the child of fork(2): async-signal-safe calls only.
 [[noreturn]] void child_main(const program& p, const prepared& c, int in_fd, int out_fd,
                              int err_fd) {
-  ::setpgid(0, 0);
+  // A session is a process group of its own too.
+  if (!p.terminal)
+    ::setpgid(0, 0);
+  else if (::setsid() < 0)
+    ::_exit(126);
   reset_signals();
   const int in = high_copy(in_fd);
   const int out = high_copy(p.output_fd >= 0 ? p.output_fd : out_fd);
@@ -83,6 +88,7 @@ struct prepared {
   place(in, 0);
   place(out, 1);
   place(err, 2);
+  if (p.terminal && ::ioctl(0, TIOCSCTTY, 0) < 0) ::_exit(126);
   if (image >= 0) {
     // Close-on-exec: fexecve(2) of an ELF binary needs no descriptor after
     // the exec, so the program never holds what it was started from.
@@ -108,8 +114,9 @@ pid_t fork_child(const program& p, const prepared& c, int in_fd, int out_fd, int
   const pid_t pid = ::fork();
   if (pid == 0) child_main(p, c, in_fd, out_fd, err_fd);
   // The child sets its own group too; setting it here as well closes the
-  // race with a kill of the group at the deadline.
-  if (pid > 0) ::setpgid(pid, pid);
+  // race with a kill of the group at the deadline. Not for a session: its
+  // leader must not be a group leader before it calls setsid(2).
+  if (pid > 0 && !p.terminal) ::setpgid(pid, pid);
   return pid;
 }
 

@@ -39,6 +39,9 @@ struct program {
   // (the binary that jaild-attach runs inside a jail, attach.h).
   int pass_fd = -1;
   int output_fd = -1;                    // not owned; not -1: stdout and stderr go here
+  // stdin is a terminal's slave: the child starts a new session (setsid(2))
+  // with it as the controlling terminal, instead of a process group.
+  bool terminal = false;
 };
 
 // A vector of strings as the NULL-terminated char* array that exec takes.

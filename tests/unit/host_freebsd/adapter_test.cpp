@@ -450,6 +450,85 @@ TEST_CASE("adapter: exec runs inside the jail with a clean environment", "[host_
   CHECK(r.log == std::vector<std::string>{"run[jail 5] /usr/bin/id -u (as www)"});
 }
 
+TEST_CASE("adapter: a streaming exec enters the jail of that name only, as the user asked",
+          "[host_freebsd]") {
+  rig r;
+  exec_stream_request req;
+  req.argv = {"top"};
+  req.user = "www";
+  req.cwd = "/var";
+  req.tty = true;
+  req.rows = 40;
+  req.cols = 120;
+  req.env = {{"LANG", "C.UTF-8"}};
+  // Not running (no jail of that name with JID 5): refused, nothing started.
+  try {
+    r.a.open_exec({}, {"web", 5, -1, "jid=5"}, req);
+    FAIL("a streaming exec into a jail that is not running");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::jail_running);
+  }
+  CHECK(r.log.empty());
+  r.sys.jails["jaild-web"] = {5, "jaild-web", "/j/web", false, ""};
+  // The fake starts nothing: its refusal comes back as host_failure.
+  CHECK_THROWS_AS(r.a.open_exec({}, {"web", 5, -1, "jid=5"}, req), jaild::error);
+  req.login = true;
+  req.argv.clear();
+  req.tty = false;
+  req.user.clear();
+  req.cwd.clear();
+  CHECK_THROWS_AS(r.a.open_exec({}, {"web", 5, -1, "jid=5"}, req), jaild::error);
+  CHECK(r.log == std::vector<std::string>{"stream[jail 5] top tty 40x120 (as www) in /var",
+                                          "stream[jail 5] (login shell)"});
+  CHECK(r.sys.stream_env.at("TERM") == "dumb");
+  CHECK(r.sys.stream_env.at("LANG") == "C.UTF-8");
+  // No argv and no login shell: the request is refused before anything.
+  req.login = false;
+  try {
+    r.a.open_exec({}, {"web", 5, -1, "jid=5"}, req);
+    FAIL("an empty argv");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == errc::invalid_value);
+    CHECK(e.field() == "/argv");
+  }
+}
+
+TEST_CASE("adapter: signals are sent from inside the jail; init is the jail's command",
+          "[host_freebsd]") {
+  rig r;
+  const running_jail web{"web", 5, -1, "jid=5"};
+  r.sys.jails["jaild-web"] = {5, "jaild-web", "/j/web", false, ""};
+  r.sys.processes[5] = {900, 901};
+  auto code_of = [&](signal_target t, int sig) {
+    try {
+      r.a.signal({}, web, t, sig);
+      return std::string("sent");
+    } catch (const jaild::error& e) {
+      return std::string(jaild::errc_name(e.code()));
+    }
+  };
+  CHECK(code_of({signal_target::kind::all, 0}, 1) == "sent");
+  CHECK(code_of({signal_target::kind::pid, 901}, 15) == "sent");
+  // A PID the jail does not have (a host process, say) is not found.
+  CHECK(code_of({signal_target::kind::pid, 4242}, 9) == "process_not_found");
+  // No `command` was started by jaild: a FreeBSD jail has no init to signal.
+  CHECK(code_of({signal_target::kind::init, 0}, 1) == "process_not_found");
+  CHECK(r.log == std::vector<std::string>{"kill_in_jail 5 -1 1", "kill_in_jail 5 901 15",
+                                          "kill_in_jail 5 4242 9"});
+  // With a `command` jaild started, init is that process.
+  auto ctx = web_context();
+  ctx.spec.command = {"/usr/local/bin/app"};
+  r.a.start_main(ctx, web, r.sinks);
+  const auto main_pid = r.sys.processes[5].back();
+  CHECK(code_of({signal_target::kind::init, 0}, 10) == "sent");
+  CHECK(r.log.back() == "kill_in_jail 5 " + std::to_string(main_pid) + " 10");
+  // Another jail has JID 5 now: nothing is sent.
+  const auto lines = r.log.size();
+  r.sys.jails["jaild-web"] = {6, "jaild-web", "/j/web", false, ""};
+  CHECK(code_of({signal_target::kind::all, 0}, 1) == "jail_running");
+  CHECK(r.log.size() == lines);
+}
+
 TEST_CASE("adapter: hooks get a clean environment unless exec.clean is false", "[host_freebsd]") {
   // A recorder of the options a command gets.
   struct env_system final : jaild::test::fake_system {

@@ -124,6 +124,33 @@ class fake_system : public host::freebsd::system {
     return pid;
   }
 
+  std::unique_ptr<host::exec_session> open_stream(const command& cmd, const run_options& o,
+                                                  const host::stream_options& stream,
+                                                  std::string* why) override {
+    std::string line = "stream[jail " + std::to_string(cmd.jail) + "] " +
+                       (cmd.login ? std::string("(login shell)") : joined(cmd.argv));
+    if (stream.tty)
+      line += " tty " + std::to_string(stream.rows) + "x" + std::to_string(stream.cols);
+    if (!o.user.empty()) line += " (as " + o.user + ")";
+    if (!o.cwd.empty()) line += " in " + o.cwd;
+    log.push_back(line);
+    stream_env = o.env;
+    *why = "simulated: the fake starts no process";
+    return nullptr;
+  }
+  sys_result kill_in_jail(std::int64_t jid, std::int64_t pid, int sig) override {
+    const std::string line = "kill_in_jail " + std::to_string(jid) + " " + std::to_string(pid) +
+                             " " + std::to_string(sig);
+    log.push_back(line);
+    // A PID the fake does not know in that jail is not found, as the kernel's
+    // prison_check makes it.
+    const auto& known = processes[jid];
+    if (pid != -1 && std::find(known.begin(), known.end(), pid) == known.end())
+      return {ESRCH, "no process " + std::to_string(pid) + " in the jail"};
+    return {};
+  }
+  std::map<std::string, std::string> stream_env;  // the last open_stream's environment
+
   std::vector<std::int64_t> jail_processes(std::int64_t jid) override { return processes[jid]; }
   void kill_process(std::int64_t pid, int signal) override {
     log.push_back("kill " + std::to_string(signal) + " " + std::to_string(pid));
