@@ -35,6 +35,8 @@ struct route {
   handler handle;
   std::string summary;    // one line; docs/openapi.yaml must document the route (tests/unit/api/openapi_test.cpp)
   bool audited = false;   // a GET that the audit log records all the same (the streaming exec)
+  // Served without a credential: the status page's files, which hold no data.
+  bool anyone = false;
 };
 
 class router {

@@ -27,6 +27,7 @@ service::service(engine::engine& engine, service_options options, executor run_b
       auth_(std::make_unique<authenticator>(engine.database(), options_.auth)) {
   if (!options_.audit_log.empty()) audit_ = std::make_unique<audit_log>(options_.audit_log);
   add_system_routes();
+  add_ui_routes();
   add_lifecycle_routes();  // before /v1/jails/{name}: more segments, no clash, but kept together
   add_jailconf_routes();  // before the jail routes: /v1/jails/export is not a jail
   add_jail_routes();
@@ -164,7 +165,10 @@ void service::dispatch(request req, std::function<void(response)> answer) {
                                       ? R"(Bearer realm="jaild")"
                                       : R"(Bearer realm="jaild", error="invalid_token")");
   }
-  if (!refusal && !who.granted) {
+  // The status page's files need no credential (a bad one is still refused).
+  const bool anyone = m.found && m.found->anyone && req.header("authorization").empty();
+  if (anyone) refusal.reset();
+  if (!refusal && !who.granted && !anyone) {
     refusal = problem(errc::forbidden,
                       who.name.starts_with("cert ")
                           ? who.name + " holds no role: list its CN in [auth] viewer_cert_names, "
@@ -177,7 +181,7 @@ void service::dispatch(request req, std::function<void(response)> answer) {
     if (m.found) {
       r = m.found;
       req.params = std::move(m.params);
-      if (!role_allows(*who.granted, r->needs))
+      if (!anyone && !role_allows(*who.granted, r->needs))
         refusal = problem(errc::forbidden,
                           fmt::format("{} has the role {}; {} {} needs {}", who.name,
                                       role_name(*who.granted), r->method, r->pattern,

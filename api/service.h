@@ -81,6 +81,7 @@ class service {
   void add_metrics_routes();
   void add_token_routes();
   void add_jailconf_routes();  // handlers/jailconf.cpp
+  void add_ui_routes();        // handlers/ui.cpp
 
   engine::engine& engine_;
   service_options options_;

@@ -251,6 +251,16 @@ TEST_CASE("auth: the pipeline answers 401 and 403 before any handler runs", "[ap
     expect_problem(r, 401, "unauthorized");
     CHECK(header_of(r, "WWW-Authenticate") == R"(Bearer realm="jaild")");
   }
+  // But for the status page's three files, which hold no data: served to
+  // anyone; a bad token is refused there too; /ui is no prefix of the API.
+  for (const auto* target : {"/ui", "/ui/app.js", "/ui/style.css"}) {
+    INFO(target);
+    auto page = f.call(https_request(), "GET", target);
+    CHECK(page.status == 200);
+    CHECK(header_of(page, "Content-Security-Policy").starts_with("default-src 'none'"));
+    expect_problem(f.as_token("jaild_nope", "GET", target), 401, "unauthorized");
+  }
+  expect_problem(f.call(https_request(), "POST", "/ui"), 401, "unauthorized");
   auto bad = f.as_token("jaild_nope", "GET", "/v1/health");
   expect_problem(bad, 401, "unauthorized");
   CHECK(header_of(bad, "WWW-Authenticate") == R"(Bearer realm="jaild", error="invalid_token")");
