@@ -49,6 +49,7 @@ constexpr std::array<status_row, errc_count> table{{
     {errc::release_not_found, 404, "No such release"},
     {errc::release_exists, 409, "Release exists"},
     {errc::release_in_use, 409, "Release in use"},
+    {errc::template_not_found, 404, "No such template"},
     {errc::root_not_made, 409, "Root cannot be made"},
     {errc::unsupported_on_platform, 422, "Unsupported on this platform"},
     {errc::prerequisite_missing, 422, "Host prerequisite missing"},

@@ -34,6 +34,7 @@ service::service(engine::engine& engine, service_options options, executor run_b
   add_event_routes();
   add_network_routes();
   add_release_routes();
+  add_template_routes();
   add_metrics_routes();
   add_token_routes();
 }

@@ -78,6 +78,7 @@ class service {
   void add_event_routes();
   void add_network_routes();
   void add_release_routes();   // handlers/releases.cpp
+  void add_template_routes();  // handlers/templates.cpp
   void add_metrics_routes();
   void add_token_routes();
   void add_jailconf_routes();  // handlers/jailconf.cpp

@@ -57,7 +57,9 @@ void service::add_jail_routes() {
 
   router_.add({"POST", "/v1/jails", role::admin, run_on::pool,
                [this](request& req) {
-                 auto spec = model::spec_from_json(parse_json_body(req));
+                 // A root from a template: the template's profile under the body.
+                 auto spec = model::spec_from_json(
+                     engine_.with_template_profile(parse_json_body(req)));
                  auto entry = engine_.create_jail(spec);
                  auto resp = entry_response(201, *entry);
                  resp.headers.emplace_back("Location", "/v1/jails/" + percent_encode(spec.name));

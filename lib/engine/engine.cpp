@@ -515,6 +515,14 @@ std::shared_ptr<const jail_entry> engine::patch_jail(const std::string& name,
 
 void engine::delete_jail(const std::string& name, bool force, bool keep_root) {
   require(name);
+  {
+    guard lock(runtime_mutex_);
+    if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->templating)
+      throw error(errc::operation_in_progress,
+                  fmt::format("jail '{}' is being copied into a template; delete it when that is "
+                              "done",
+                              name));
+  }
   if (force) {
     stop_options_api o;
     o.force = true;

@@ -137,6 +137,16 @@ class engine {
   std::vector<model::release> releases() const;
   std::optional<model::release> find_release(const std::string& name) const;
   void delete_release(const std::string& name);
+  // ---- Templates (templates.cpp): releases of kind "template" copied from a
+  // stopped jail's root (thick, cloned or the admin's own; a thin root has no
+  // files of its own to copy), with a profile of spec fields. A root with
+  // "template" is made from its copy; delete_release refuses while roots use it.
+  model::release add_template(const model::template_request& request);
+  std::vector<model::release> templates() const;
+  // The body of a create, under the profile of the template its root names
+  // (the body's fields win; a null drops an inherited one). Unchanged when it
+  // names none, or one that does not exist (the create then refuses it).
+  nlohmann::json with_template_profile(nlohmann::json body) const;
   // Where releases and roots live and what the jails directory can do, for /v1/info.
   nlohmann::json provisioning_info();
 
@@ -248,6 +258,9 @@ class engine {
   // directories, clones' seeds): JAILS_DIR/.jaild-TAG, this instance's own,
   // so that two jailds given one jails_dir never use or remove each other's.
   std::filesystem::path private_root() const;
+  // Copies `source` (an archive or a directory) into RELEASES_DIR/r.name as a
+  // provision operation, stores r and returns it; kind "template" is kept.
+  model::release import_release_copy(model::release r, const std::string& sha256);
 
   // networks.cpp
   // Leases for every jail in `next` that `changes` touch; throws

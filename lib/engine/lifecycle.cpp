@@ -33,11 +33,6 @@ host::step_record engine_step(std::string name, std::vector<std::string> argv,
   return s;
 }
 
-bool is_down(model::jail_state s) {
-  return s == model::jail_state::stopped || s == model::jail_state::failed ||
-         s == model::jail_state::crashloop;
-}
-
 std::vector<plan::node> nodes_of(const snapshot& snap) {
   std::vector<plan::node> nodes;
   for (const auto& [n, e] : snap.jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
@@ -62,6 +57,10 @@ bool engine::busy(const std::string& name) const {
 void engine::refuse_if_deleting(const std::string& name) const {
   if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->deleting)
     throw error(errc::jail_not_found, fmt::format("jail '{}' is being deleted", name));
+  if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->templating)
+    throw error(errc::operation_in_progress,
+                fmt::format("jail '{}' is being copied into a template; start it when that is done",
+                            name));
 }
 
 void engine::refuse_if_full(const std::string& name) const {

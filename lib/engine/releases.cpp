@@ -85,28 +85,35 @@ void engine::run_provision(const std::string& jail, const std::string& reason,
 }
 
 model::release engine::add_release(const model::release_request& request) {
-  if (auto why = model::check_release_name(request.name); !why.empty())
-    throw error(errc::invalid_value, why, "/name");
-  {
-    guard lock(releases_mutex_);
-    if (releases_.count(request.name) || !importing_.insert(request.name).second)
-      throw error(errc::release_exists, fmt::format("a release named '{}' exists", request.name),
-                  "/name");
-  }
-  deferred unreserve([&] {
-    guard lock(releases_mutex_);
-    importing_.erase(request.name);
-  });
-
   model::release r;
   r.name = request.name;
   r.source = request.source;
   r.description = request.description;
-  r.path = (releases_dir() / request.name).string();
-  host::release_import what{request.name, request.source, r.path, request.sha256};
-  run_provision("", "release add " + request.name, [&](host::journal& steps) {
+  return import_release_copy(std::move(r), request.sha256);
+}
+
+model::release engine::import_release_copy(model::release r, const std::string& sha256) {
+  if (auto why = model::check_release_name(r.name); !why.empty())
+    throw error(errc::invalid_value, why, "/name");
+  {
+    guard lock(releases_mutex_);
+    if (releases_.count(r.name) || !importing_.insert(r.name).second)
+      throw error(errc::release_exists, fmt::format("a release named '{}' exists", r.name),
+                  "/name");
+  }
+  deferred unreserve([&] {
+    guard lock(releases_mutex_);
+    importing_.erase(r.name);
+  });
+
+  const bool is_template = r.is_template();
+  r.path = (releases_dir() / r.name).string();
+  host::release_import what{r.name, r.source, r.path, sha256};
+  run_provision(is_template ? r.jail : "",
+                (is_template ? "template add " : "release add ") + r.name,
+                [&](host::journal& steps) {
     const auto made = host_.import_release(what, steps);
-    r.kind = made.kind;
+    if (!is_template) r.kind = made.kind;
     r.sha256 = made.sha256;
     r.bytes = made.bytes;
     r.files = made.files;
@@ -137,13 +144,14 @@ void engine::delete_release(const std::string& name) {
       throw error(errc::release_not_found, fmt::format("no release named '{}'", name));
     std::vector<std::string> users;
     for (const auto& [jail, entry] : current()->jails())
-      if (entry->spec.root && entry->spec.root->release == name) users.push_back(jail);
+      if (entry->spec.root && entry->spec.root->source() == name) users.push_back(jail);
     for (const auto& row : store_.load_roots())
       if (row.release == name && std::find(users.begin(), users.end(), row.jail) == users.end())
         users.push_back(row.jail);
     if (!users.empty())
       throw error(errc::release_in_use,
-                  fmt::format("release '{}' is the base of {}'s root{}; delete {} first", name,
+                  fmt::format("{} '{}' is the base of {}'s root{}; delete {} first",
+                              it->second.is_template() ? "template" : "release", name,
                               fmt::join(users, ", "), users.size() == 1 ? "" : "s",
                               users.size() == 1 ? "that jail" : "those jails"));
     path = it->second.path;

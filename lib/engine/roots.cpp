@@ -16,7 +16,7 @@ host::root_request engine::root_request_for(const model::jail_spec& spec) const 
   host::root_request r;
   r.jail = spec.name;
   r.mode = spec.root->mode;
-  r.release = releases_dir() / spec.root->release;
+  r.release = releases_dir() / spec.root->source();
   r.path = spec.path;
   r.private_dir = private_root() / spec.name;
   return r;
@@ -51,9 +51,6 @@ void engine::check_root_change(model::jail_spec& next, const model::jail_spec* o
 
 std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec) {
   const auto& want = *spec.root;
-  if (!want.template_name.empty())
-    throw error(errc::unsupported_on_platform,
-                "templates are not supported yet; make the root from a release", "/root/template");
   if (spec.path.empty()) spec.path = (jails_dir() / spec.name).string();
   model::validate_spec(spec);
   if (current()->find(spec.name))
@@ -69,16 +66,35 @@ std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec
                 "/path");
   {
     guard lock(releases_mutex_);
-    if (!releases_.count(want.release))
+    const auto source = releases_.find(want.source());
+    if (!want.template_name.empty()) {
+      if (source == releases_.end() || !source->second.is_template())
+        throw error(errc::template_not_found,
+                    fmt::format("no template named '{}'; make one with POST /v1/templates",
+                                want.template_name),
+                    "/root/template");
+      if (!want.release.empty() && want.release != source->second.base)
+        throw error(errc::invalid_value,
+                    fmt::format("template '{}' is made from {}, not release '{}'; leave "
+                                "root.release out",
+                                want.template_name,
+                                source->second.base.empty()
+                                    ? std::string("no release")
+                                    : "release '" + source->second.base + "'",
+                                want.release),
+                    "/root/release");
+      spec.root->release = source->second.base;  // the jail's release is the template's
+    } else if (source == releases_.end()) {
       throw error(errc::release_not_found,
                   fmt::format("no release named '{}'; add it with POST /v1/releases", want.release),
                   "/root/release");
+    }
     if (!making_roots_.insert(spec.name).second)
       throw error(errc::jail_exists, fmt::format("a jail named '{}' is being created", spec.name),
                   "/name");
     // Under the same lock as delete_release's check: the release cannot go
     // from here on.
-    store::root_row row{spec.name,    req.path.string(), req.private_dir.string(), want.release,
+    store::root_row row{spec.name,    req.path.string(), req.private_dir.string(), want.source(),
                         std::string(model::root_mode_name(want.mode)), "making", 0};
     try {
       store_.save_root(row);
@@ -95,8 +111,9 @@ std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec
   bool made = false, removed = false;
   try {
     run_provision(spec.name,
-                  fmt::format("root: {} from release {}", model::root_mode_name(want.mode),
-                              want.release),
+                  fmt::format("root: {} from {} {}", model::root_mode_name(want.mode),
+                              want.template_name.empty() ? "release" : "template",
+                              want.source()),
                   [&](host::journal& steps) {
                     // make_root() removes what it made when it fails itself,
                     // and never what was there before it.

@@ -13,6 +13,13 @@
 
 namespace jaild::engine {
 
+// A jail that is not up nor on its way up or down: stopped, failed or in
+// crashloop.
+inline bool is_down(model::jail_state s) {
+  return s == model::jail_state::stopped || s == model::jail_state::failed ||
+         s == model::jail_state::crashloop;
+}
+
 struct engine::jail_runtime {
   std::string name;
   model::jail_state state = model::jail_state::stopped;
@@ -45,6 +52,9 @@ struct engine::jail_runtime {
   // A delete has found the jail idle and is removing its definition: no new
   // operation may begin (engine::apply_specs).
   bool deleting = false;
+  // A template is being copied from the jail's root (templates.cpp): it
+  // stays stopped, and is not deleted, until the copy is done.
+  bool templating = false;
 
   // The operation running now (its turn in the jail's op_queue lane).
   std::string current_op;

@@ -39,6 +39,7 @@ constexpr std::array<std::pair<errc, std::string_view>, errc_count> names{{
     {errc::release_not_found, "release_not_found"},
     {errc::release_exists, "release_exists"},
     {errc::release_in_use, "release_in_use"},
+    {errc::template_not_found, "template_not_found"},
     {errc::root_not_made, "root_not_made"},
     {errc::unsupported_on_platform, "unsupported_on_platform"},
     {errc::prerequisite_missing, "prerequisite_missing"},

@@ -46,6 +46,7 @@ enum class errc {
   release_not_found,
   release_exists,
   release_in_use,          // a delete of a release that a jail's root (or a template) uses
+  template_not_found,      // a template named by a request or a jail's root.template
   root_not_made,           // a root jaild did not make, or cannot make from what the spec says
   // The host.
   unsupported_on_platform,

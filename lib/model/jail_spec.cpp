@@ -331,11 +331,21 @@ json hooks_json(const std::vector<std::string>& v) { return json(v); }
 root_spec read_root(const json& j, const std::string& where) {
   json_reader r(j, where, "'root'");
   root_spec root;
+  // From a template, the release is the template's (jaild fills it in).
+  if (auto t = r.string("template")) {
+    if (auto why = check_release_name(*t); !why.empty())
+      r.fail(errc::invalid_value, "template", "template " + why.substr(8));
+    root.template_name = *t;
+  }
   auto release = r.string("release");
-  if (!release) r.fail(errc::missing_field, "release", "a root is made from a release: name it");
-  if (auto why = check_release_name(*release); !why.empty())
-    r.fail(errc::invalid_value, "release", why);
-  root.release = *release;
+  if (!release && root.template_name.empty())
+    r.fail(errc::missing_field, "release",
+           "a root is made from a release or a template: name one");
+  if (release) {
+    if (auto why = check_release_name(*release); !why.empty())
+      r.fail(errc::invalid_value, "release", why);
+    root.release = *release;
+  }
   if (auto m = r.string("mode")) {
     if (*m == "thick")
       root.mode = root_mode::thick;
@@ -345,11 +355,6 @@ root_spec read_root(const json& j, const std::string& where) {
       root.mode = root_mode::clone;
     else
       r.fail(errc::invalid_value, "mode", "mode is \"thick\", \"thin\" or \"clone\"");
-  }
-  if (auto t = r.string("template")) {
-    if (auto why = check::jail_name(*t); !why.empty())
-      r.fail(errc::invalid_value, "template", "template " + why.substr(5));
-    root.template_name = *t;
   }
   r.finish("root takes release, mode and template");
   return root;
@@ -608,7 +613,8 @@ json spec_to_json(const jail_spec& s) {
       {"labels", s.labels},
   };
   if (s.root) {
-    out["root"] = {{"release", s.root->release}, {"mode", root_mode_name(s.root->mode)}};
+    out["root"] = {{"mode", root_mode_name(s.root->mode)}};
+    if (!s.root->release.empty()) out["root"]["release"] = s.root->release;
     if (!s.root->template_name.empty()) out["root"]["template"] = s.root->template_name;
   }
   return out;

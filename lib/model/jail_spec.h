@@ -119,8 +119,11 @@ enum class root_mode { thick, thin, clone };
 struct root_spec {
   std::string release;         // a release of GET /v1/releases
   root_mode mode = root_mode::thick;
-  std::string template_name;   // "template": a template to clone (not yet supported)
+  std::string template_name;   // "template": the template the root is made from (its release then)
 
+  // The directory of RELEASES_DIR the root is made from: the template's
+  // when there is one, else the release's.
+  const std::string& source() const { return template_name.empty() ? release : template_name; }
   bool operator==(const root_spec&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "lib/model/error.h"
+#include "lib/model/jail_spec.h"
 #include "lib/model/json_reader.h"
 #include "lib/model/validate.h"
 
@@ -51,11 +52,54 @@ release_request release_request_from_json(const nlohmann::json& j) {
   return r;
 }
 
+template_request template_request_from_json(const nlohmann::json& j) {
+  if (!j.is_object())
+    throw error(errc::invalid_type,
+                fmt::format("a template must be a JSON object, not {}", json_type_name(j)));
+  json_reader in(j, "", "template");
+  template_request r;
+  auto name = in.string("name");
+  if (!name) in.fail(errc::missing_field, "name", "a template needs a name");
+  if (auto why = check_release_name(*name); !why.empty())
+    in.fail(errc::invalid_value, "name", "template " + why.substr(8));
+  r.name = *name;
+  auto jail = in.string("jail");
+  if (!jail) in.fail(errc::missing_field, "jail", "a template is made from a jail: name it");
+  if (auto why = check::jail_name(*jail); !why.empty()) in.fail(errc::invalid_value, "jail", why);
+  r.jail = *jail;
+  if (auto d = in.string("description")) r.description = *d;
+  if (const auto* it = in.object("profile")) {
+    for (const char* own : {"name", "path", "root"})
+      if (it->contains(own))
+        throw error(errc::invalid_value,
+                    fmt::format("a profile cannot set {}: each jail has its own", own),
+                    std::string("/profile/") + own);
+    // Checked as a spec's fields are, with a name of its own.
+    auto probe = *it;
+    probe["name"] = "profile";
+    probe["path"] = "/profile";
+    try {
+      (void)spec_from_json(probe);
+    } catch (const error& e) {
+      throw error(e.code(), std::string("profile: ") + e.what(), "/profile" + e.field());
+    }
+    r.profile = *it;
+  }
+  in.finish("a template has name, jail, description and profile");
+  return r;
+}
+
 nlohmann::json release_to_json(const release& r) {
-  return {{"name", r.name},       {"source", r.source},   {"kind", r.kind},
-          {"sha256", r.sha256},   {"description", r.description},
-          {"path", r.path},       {"bytes", r.bytes},     {"files", r.files},
-          {"created_at", r.created_ms}};
+  nlohmann::json out = {{"name", r.name},       {"source", r.source},   {"kind", r.kind},
+                        {"sha256", r.sha256},   {"description", r.description},
+                        {"path", r.path},       {"bytes", r.bytes},     {"files", r.files},
+                        {"created_at", r.created_ms}};
+  if (r.is_template()) {
+    out["jail"] = r.jail;
+    out["base"] = r.base;
+    out["profile"] = r.profile;
+  }
+  return out;
 }
 
 release release_from_json(const nlohmann::json& j) {
@@ -69,6 +113,9 @@ release release_from_json(const nlohmann::json& j) {
   r.bytes = j.value("bytes", std::uint64_t{0});
   r.files = j.value("files", std::uint64_t{0});
   r.created_ms = j.value("created_at", std::int64_t{0});
+  r.jail = j.value("jail", "");
+  r.base = j.value("base", "");
+  if (auto it = j.find("profile"); it != j.end() && it->is_object()) r.profile = *it;
   return r;
 }
 

@@ -24,7 +24,20 @@ struct release_request {
   bool operator==(const release_request&) const = default;
 };
 
-// A release as jaild keeps it.
+// POST /v1/templates: a template made from a stopped jail's root.
+struct template_request {
+  std::string name;         // shares the releases' names: a template is a release made from a jail
+  std::string jail;         // the stopped jail whose root is copied
+  std::string description;
+  // Spec fields that jails made from the template inherit and may override
+  // (merged under the create's body): an object of jail spec fields without
+  // name, path and root.
+  nlohmann::json profile = nlohmann::json::object();
+
+  bool operator==(const template_request&) const = default;
+};
+
+// A release as jaild keeps it; a template is one of kind "template".
 struct release {
   std::string name;
   std::string source;       // what it was added from
@@ -35,13 +48,23 @@ struct release {
   std::uint64_t bytes = 0;  // of the files in jaild's copy
   std::uint64_t files = 0;
   std::int64_t created_ms = 0;
+  // A template's: the jail it was made from, the release that jail's root
+  // was made from ("" when jaild did not make it), and its profile.
+  std::string jail;
+  std::string base;
+  nlohmann::json profile = nlohmann::json::object();
 
+  bool is_template() const { return kind == "template"; }
   bool operator==(const release&) const = default;
 };
 
 // Strict decoding: unknown fields, wrong types and bad values throw
 // jaild::error with a JSON pointer to the field.
 release_request release_request_from_json(const nlohmann::json& j);
+
+// Strict decoding of POST /v1/templates; the profile is checked as spec
+// fields (a field's pointer is below /profile).
+template_request template_request_from_json(const nlohmann::json& j);
 
 nlohmann::json release_to_json(const release& r);
 // The store's own JSON back (trusted: written by release_to_json).

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "tests/support/daemon_fixture.h"
@@ -31,6 +32,24 @@ std::string dump_without_counters(daemon_fixture& d) {
   while (std::getline(in, line))
     if (line.rfind("INSERT INTO counters", 0) != 0) out += line + "\n";
   return out;
+}
+
+// A request that must be refused with `status`, `code` and (when not empty)
+// `field`.
+struct refusal {
+  std::string method, path, body;
+  int status;
+  std::string code, field;
+};
+
+void check_refusals(daemon_fixture& d, const std::vector<refusal>& cases) {
+  for (const auto& c : cases) {
+    auto r = d.curl(c.method, c.path, c.body);
+    INFO(c.method << " " << c.path << " " << c.body << " -> " << r.body);
+    CHECK(r.status == c.status);
+    CHECK(r.json()["code"] == c.code);
+    if (!c.field.empty()) CHECK(r.json()["field"] == c.field);
+  }
 }
 
 }  // namespace
@@ -81,11 +100,6 @@ TEST_CASE("releases: bad requests are refused and change nothing", "[integration
   temp_dir src{"jaild-it-release"};
   make_busybox_root(src / "bb");
   const auto before = dump_without_counters(d);
-  struct refusal {
-    std::string method, path, body;
-    int status;
-    std::string code, field;
-  };
   const std::vector<refusal> cases{
       {"POST", "/v1/releases", R"({"source":"/x"})", 400, "missing_field", "/name"},
       {"POST", "/v1/releases", R"({"name":"../up","source":"/x"})", 400, "invalid_value", "/name"},
@@ -106,15 +120,94 @@ TEST_CASE("releases: bad requests are refused and change nothing", "[integration
       {"POST", "/v1/jails", R"({"name":"j","root":{"release":"bb","mode":"fat"}})", 400,
        "invalid_value", "/root/mode"},
   };
-  for (const auto& c : cases) {
-    auto r = d.curl(c.method, c.path, c.body);
-    INFO(c.method << " " << c.path << " " << c.body << " -> " << r.body);
-    CHECK(r.status == c.status);
-    CHECK(r.json()["code"] == c.code);
-    if (!c.field.empty()) CHECK(r.json()["field"] == c.field);
-  }
+  check_refusals(d, cases);
   // Refused before any host step: not even an operation is recorded.
   CHECK(dump_without_counters(d) == before);
   CHECK(d.curl("GET", "/v1/releases").json()["releases"].empty());
   CHECK((!fs::exists(d.state_dir() / "releases") || fs::is_empty(d.state_dir() / "releases")));
+}
+
+TEST_CASE("templates: made from a stopped jail's root with links copied as links, and jails "
+          "made from one inherit its profile",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  temp_dir src{"jaild-it-template"};
+  make_busybox_root(src / "bb");
+  REQUIRE(d.curl("POST", "/v1/releases",
+                 json{{"name", "it-bb"}, {"source", (src / "bb").string()}}.dump())
+              .status == 201);
+  auto made = d.curl("POST", "/v1/jails",
+                     R"({"name":"src","root":{"release":"it-bb"},"exec":{"start":["/bin/sh"]}})");
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  // What jail root could have left in its root: a file, and links to the host.
+  const fs::path root = made.json()["spec"]["path"].get<std::string>();
+  std::ofstream(root / "etc/from-src") << "mine\n";
+  fs::create_symlink("/etc", root / "escape-dir");
+  fs::create_symlink("/etc/passwd", root / "escape-file");
+
+  const auto before = dump_without_counters(d);
+  const std::vector<refusal> cases{
+      {"POST", "/v1/templates", R"({"jail":"src"})", 400, "missing_field", "/name"},
+      {"POST", "/v1/templates", R"({"name":"t","jail":"nope"})", 404, "jail_not_found", ""},
+      {"POST", "/v1/templates", R"({"name":"it-bb","jail":"src"})", 409, "release_exists", "/name"},
+      {"POST", "/v1/templates", R"({"name":"t","jail":"src","profile":{"path":"/x"}})", 400,
+       "invalid_value", "/profile/path"},
+      {"POST", "/v1/templates", R"({"name":"t","jail":"src","profile":{"cpuset":"x"}})", 400,
+       "invalid_value", "/profile/cpuset"},
+      {"GET", "/v1/templates/it-bb", "", 404, "template_not_found", ""},  // a release, not one
+      {"DELETE", "/v1/templates/nope", "", 404, "template_not_found", ""},
+      {"POST", "/v1/jails", R"({"name":"j","root":{"template":"nope"}})", 404,
+       "template_not_found", "/root/template"},
+  };
+  check_refusals(d, cases);
+  CHECK(dump_without_counters(d) == before);
+
+  auto t = d.curl("POST", "/v1/templates",
+                  R"({"name":"it-tpl","jail":"src","profile":{"priority":7,"cpuset":"0"}})");
+  INFO(t.body);
+  REQUIRE(t.status == 201);
+  CHECK(t.json()["kind"] == "template");
+  CHECK(t.json()["base"] == "it-bb");
+  CHECK(t.json()["jail"] == "src");
+  const auto copy = d.state_dir() / "releases/it-tpl";
+  CHECK(fs::is_regular_file(copy / "etc/from-src"));
+  CHECK(fs::is_symlink(fs::symlink_status(copy / "escape-dir")));
+  CHECK(fs::read_symlink(copy / "escape-dir") == "/etc");
+  CHECK(fs::is_symlink(fs::symlink_status(copy / "escape-file")));
+  REQUIRE(d.curl("GET", "/v1/templates").json()["templates"].size() == 1);
+  CHECK(d.curl("GET", "/v1/templates/it-tpl").json()["profile"]["priority"] == 7);
+
+  auto c1 = d.curl("POST", "/v1/jails", R"({"name":"c1","root":{"template":"it-tpl"}})");
+  INFO(c1.body);
+  REQUIRE(c1.status == 201);
+  CHECK(c1.json()["spec"]["priority"] == 7);
+  CHECK(c1.json()["spec"]["cpuset"] == "0");
+  CHECK(c1.json()["spec"]["root"]["release"] == "it-bb");
+  CHECK(c1.json()["spec"]["root"]["template"] == "it-tpl");
+  const fs::path c1_root = c1.json()["spec"]["path"].get<std::string>();
+  CHECK(fs::is_regular_file(c1_root / "etc/from-src"));
+  CHECK(fs::is_symlink(fs::symlink_status(c1_root / "escape-dir")));
+  auto c2 = d.curl("POST", "/v1/jails",
+                   R"({"name":"c2","priority":3,"cpuset":null,"root":{"template":"it-tpl"}})");
+  INFO(c2.body);
+  REQUIRE(c2.status == 201);
+  CHECK(c2.json()["spec"]["priority"] == 3);
+  CHECK(c2.json()["spec"]["cpuset"] == "");
+
+  // Kept while roots are made from it, and across a restart.
+  auto in_use = d.curl("DELETE", "/v1/templates/it-tpl");
+  CHECK(in_use.status == 409);
+  CHECK(in_use.json()["code"] == "release_in_use");
+  d.stop();
+  d.start();
+  CHECK(d.curl("GET", "/v1/templates/it-tpl").status == 200);
+  for (const auto* j : {"c1", "c2", "src"})
+    CHECK(d.curl("DELETE", std::string("/v1/jails/") + j).status == 204);
+  CHECK_FALSE(fs::exists(c1_root));
+  CHECK(fs::exists("/etc/passwd"));
+  CHECK(d.curl("DELETE", "/v1/templates/it-tpl").status == 204);
+  CHECK_FALSE(fs::exists(copy));
+  CHECK(d.curl("GET", "/v1/templates").json()["templates"].empty());
 }

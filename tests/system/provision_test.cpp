@@ -194,6 +194,42 @@ TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and r
   CHECK(fs::exists(jails_dir / thick / "etc/thick-marker"));
   CHECK_FALSE(fs::exists(releases_dir / rel_tar / "etc/thick-marker"));
 
+  // A template of the stopped thick jail, with a link to the host its root
+  // holds (copied as a link); a clone and a thin jail made from it.
+  {
+    const std::string tpl = p + "-tpl", tclone = p + "-tclone", tthin = p + "-tthin";
+    deleter from_template{s, {tclone, tthin}};
+    fs::create_symlink("/etc", jails_dir / thick / "host-etc");
+    auto made = s.daemon().curl(
+        "POST", "/v1/templates",
+        json{{"name", tpl}, {"jail", thick}, {"profile", {{"priority", 4}}}}.dump());
+    INFO(made.body);
+    REQUIRE(made.status == 201);
+    CHECK(made.json()["base"] == rel_tar);
+    CHECK(fs::is_symlink(fs::symlink_status(releases_dir / tpl / "host-etc")));
+    fs::remove(jails_dir / thick / "host-etc");
+    for (const auto& [name, mode] : {std::pair{tclone, "clone"}, {tthin, "thin"}}) {
+      auto r = s.daemon().curl(
+          "POST", "/v1/jails", json{{"name", name}, {"root", {{"template", tpl}, {"mode", mode}}}}.dump());
+      INFO(r.body);
+      REQUIRE(r.status == 201);
+      CHECK(r.json()["spec"]["priority"] == 4);
+      start(s, name);
+      CHECK(exec_out(s, name, {"cat", "/etc/thick-marker"}) == "mine\n");
+      CHECK(exec_out(s, name, {"readlink", "/host-etc"}) == "/etc\n");
+      stop(s, name);
+    }
+    CHECK(systest::run({"btrfs", "subvolume", "show", (jails_dir / tclone).string()}).status == 0);
+    CHECK(s.daemon().curl("DELETE", "/v1/templates/" + tpl).json()["code"] == "release_in_use");
+    for (const auto& name : {tclone, tthin})
+      CHECK(s.daemon().curl("DELETE", "/v1/jails/" + name).status == 204);
+    auto gone = s.daemon().curl("DELETE", "/v1/templates/" + tpl);
+    INFO(gone.body);
+    CHECK(gone.status == 204);
+    CHECK_FALSE(fs::exists(releases_dir / tpl));
+    CHECK_FALSE(fs::exists(private_dir / ".releases" / tpl));
+  }
+
   // thin: an overlay over the release, there only while the jail runs.
   create(s, thin, rel_tar, "thin");
   CHECK(fs::is_empty(jails_dir / thin));

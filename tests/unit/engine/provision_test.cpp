@@ -6,6 +6,7 @@
 
 #include "lib/engine/engine.h"
 #include "lib/model/error.h"
+#include "lib/model/release.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/temp_dir.h"
 
@@ -131,7 +132,7 @@ TEST_CASE("provision: a create makes the root first and removes it when the crea
   CHECK(field == "/root/release");
   CHECK(f.refusal([&] {
     f.create({{"name", "t"}, {"root", {{"release", "bb"}, {"template", "tpl"}}}});
-  }) == errc::unsupported_on_platform);
+  }) == errc::template_not_found);
   CHECK(f.host.roots() == std::set<std::string>{"/j/web"});
 }
 
@@ -217,4 +218,83 @@ TEST_CASE("provision: two jailds given one jails_dir keep their own files for ro
   REQUIRE(a.db->instance_tag() != b.db->instance_tag());
   CHECK(ra->private_dir != rb->private_dir);
   CHECK(a.eng->provisioning_info()["private_dir"] == "/j/.jaild-" + a.db->instance_tag());
+}
+
+TEST_CASE("provision: a template is a stopped jail's root, and jails made from it inherit its "
+          "profile",
+          "[engine]") {
+  prov_fixture f;
+  f.add_release("bb");
+  f.create(rooted("web", "bb", "thick"));
+  auto t = f.eng->add_template(model::template_request_from_json(
+      {{"name", "web-t"}, {"jail", "web"}, {"profile", {{"cpuset", "0"}, {"priority", 7}}}}));
+  CHECK(t.kind == "template");
+  CHECK(t.base == "bb");
+  CHECK(t.jail == "web");
+  CHECK(t.source == "/j/web");
+  CHECK(f.host.release_dirs().count((f.dir / "releases/web-t").string()));
+  REQUIRE(f.eng->templates().size() == 1);
+  CHECK(f.refusal([&] {
+    f.eng->add_template(model::template_request_from_json({{"name", "bb"}, {"jail", "web"}}));
+  }) == errc::release_exists);
+
+  // Made from the template's copy, with its profile; the body's fields win.
+  auto c1 = model::spec_from_json(f.eng->with_template_profile(
+      {{"name", "c1"}, {"root", {{"template", "web-t"}, {"mode", "clone"}}}}));
+  f.eng->create_jail(c1);
+  const auto made = f.eng->current()->find("c1");
+  REQUIRE(made);
+  CHECK(made->spec.cpuset == "0");
+  CHECK(made->spec.priority == 7);
+  CHECK(made->spec.root->release == "bb");
+  CHECK(made->spec.root->template_name == "web-t");
+  CHECK(f.db->find_root("c1")->release == "web-t");
+  auto c2 = model::spec_from_json(f.eng->with_template_profile(
+      {{"name", "c2"}, {"cpuset", "1"}, {"root", {{"template", "web-t"}}}}));
+  CHECK(c2.cpuset == "1");
+  CHECK(c2.priority == 7);
+
+  std::string field;
+  CHECK(f.refusal([&] { f.create({{"name", "x"}, {"root", {{"template", "nope"}}}}); }, &field) ==
+        errc::template_not_found);
+  CHECK(field == "/root/template");
+  // A release is not a template.
+  CHECK(f.refusal([&] { f.create({{"name", "x"}, {"root", {{"template", "bb"}}}}); }) ==
+        errc::template_not_found);
+  CHECK(f.refusal([&] {
+    f.create({{"name", "x"}, {"root", {{"template", "web-t"}, {"release", "other"}}}});
+  }, &field) == errc::invalid_value);
+  CHECK(field == "/root/release");
+  CHECK_FALSE(f.eng->current()->find("x"));
+
+  // In use while c1's root is made from it.
+  CHECK(f.refusal([&] { f.eng->delete_release("web-t"); }) == errc::release_in_use);
+  f.eng->delete_jail("c1", false);
+  f.eng->delete_release("web-t");
+  CHECK(f.eng->templates().empty());
+  CHECK_FALSE(f.host.release_dirs().count((f.dir / "releases/web-t").string()));
+}
+
+TEST_CASE("provision: a template is made only from a stopped jail with files of its own",
+          "[engine]") {
+  prov_fixture f;
+  f.add_release("bb");
+  f.create(rooted("th", "bb", "thin"));
+  std::string field;
+  CHECK(f.refusal([&] {
+    f.eng->add_template(model::template_request_from_json({{"name", "t"}, {"jail", "th"}}));
+  }, &field) == errc::invalid_value);
+  CHECK(field == "/jail");
+  CHECK(f.refusal([&] {
+    f.eng->add_template(model::template_request_from_json({{"name", "t"}, {"jail", "nope"}}));
+  }) == errc::jail_not_found);
+  f.create(rooted("web", "bb", "thick"));
+  auto op = f.eng->start("web");
+  op->wait();
+  CHECK(f.refusal([&] {
+    f.eng->add_template(model::template_request_from_json({{"name", "t"}, {"jail", "web"}}));
+  }, &field) == errc::jail_running);
+  CHECK(field == "/jail");
+  CHECK(f.eng->templates().empty());
+  CHECK_FALSE(f.host.release_dirs().count((f.dir / "releases/t").string()));
 }

@@ -53,8 +53,39 @@ TEST_CASE("release: a request is decoded strictly", "[model]") {
 
 TEST_CASE("release: the stored form reads back the same", "[model]") {
   model::release r{"bb", "/srv/bb.tar", "archive", std::string(64, 'b'), "busybox",
-                   "/var/db/jaild/releases/bb", 1234, 56, 1700000000000};
+                   "/var/db/jaild/releases/bb", 1234, 56, 1700000000000, "", "", json::object()};
   CHECK(model::release_from_json(model::release_to_json(r)) == r);
+  CHECK_FALSE(model::release_to_json(r).contains("profile"));
+  model::release t = r;
+  t.kind = "template";
+  t.jail = "web";
+  t.base = "bb";
+  t.profile = {{"cpuset", "0"}, {"exec", {{"start", {"/bin/sh /etc/rc"}}}}};
+  CHECK(model::release_from_json(model::release_to_json(t)) == t);
+}
+
+TEST_CASE("template: a request is decoded strictly, its profile as spec fields", "[model]") {
+  auto r = model::template_request_from_json(
+      {{"name", "web-1"}, {"jail", "web"}, {"profile", {{"cpuset", "0-1"}}}});
+  CHECK(r.name == "web-1");
+  CHECK(r.jail == "web");
+  CHECK(r.profile == json{{"cpuset", "0-1"}});
+  CHECK(model::template_request_from_json({{"name", "t"}, {"jail", "web"}}).profile ==
+        json::object());
+  auto field_of = [](const json& j) { return refusal(model::template_request_from_json, j); };
+  CHECK(field_of({{"jail", "web"}}) == "missing_field /name");
+  CHECK(field_of({{"name", "t"}}) == "missing_field /jail");
+  CHECK(field_of({{"name", "../t"}, {"jail", "web"}}) == "invalid_value /name");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"profile", 3}}) == "invalid_type /profile");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"profile", {{"path", "/x"}}}}) ==
+        "invalid_value /profile/path");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"profile", {{"root", {{"release", "bb"}}}}}}) ==
+        "invalid_value /profile/root");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"profile", {{"cpuset", "x"}}}}) ==
+        "invalid_value /profile/cpuset");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"profile", {{"colour", "red"}}}}) ==
+        "unknown_field /profile/colour");
+  CHECK(field_of({{"name", "t"}, {"jail", "web"}, {"size", 1}}) == "unknown_field /size");
 }
 
 TEST_CASE("jail spec: root, with path left out for jaild to give", "[model]") {
@@ -78,6 +109,14 @@ TEST_CASE("jail spec: root, with path left out for jaild to give", "[model]") {
         "invalid_value /root/release");
   CHECK(spec_field_of({{"name", "a"}, {"root", {{"release", "bb"}, {"size", 1}}}}) ==
         "unknown_field /root/size");
+  // From a template the release may be left out (it is the template's).
+  auto t = model::spec_from_json({{"name", "a"}, {"path", "/a"}, {"root", {{"template", "t-1"}}}});
+  CHECK(t.root->template_name == "t-1");
+  CHECK(t.root->release.empty());
+  CHECK(t.root->source() == "t-1");
+  CHECK(model::spec_from_json(model::spec_to_json(t)) == t);
+  CHECK(spec_field_of({{"name", "a"}, {"root", {{"template", "../t"}}}}) ==
+        "invalid_value /root/template");
   CHECK(model::spec_from_json({{"name", "a"}, {"root", {{"release", "bb"}}}}).root->mode ==
         model::root_mode::thick);
 }
