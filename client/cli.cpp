@@ -1,5 +1,6 @@
 #include "client/cli.h"
 
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -44,6 +45,15 @@ std::string text_or_dash(const nlohmann::json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
   return v.dump();
+}
+
+nlohmann::json read_json_object(const std::string& file, const char* what) {
+  std::ifstream in(file == "-" ? "/dev/stdin" : file);
+  if (!in) throw std::invalid_argument("cannot read " + file);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw std::invalid_argument(file + " does not hold a JSON object (" + what + ")");
+  return j;
 }
 
 void print_json(const nlohmann::json& j) {

@@ -29,6 +29,7 @@ void add_lifecycle_commands(CLI::App& app, context& ctx);  // commands_lifecycle
 void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cpp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
 void add_release_commands(CLI::App& app, context& ctx);    // commands_releases.cpp
+void add_template_commands(CLI::App& app, context& ctx);   // commands_templates.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
 void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
 void add_wait_command(CLI::App& app, context& ctx);        // commands_wait.cpp
@@ -42,6 +43,9 @@ std::optional<std::string> unknown_command_hint(const CLI::App& app, int argc,
 // Helpers.
 std::string jail_path(const std::string& name);
 std::string text_or_dash(const nlohmann::json& v);
+// The JSON object in `file` ('-' for standard input); std::invalid_argument
+// naming `what` when it is not one.
+nlohmann::json read_json_object(const std::string& file, const char* what);
 // Pretty JSON on stdout, times as RFC 3339 (times.h), flushed.
 void print_json(const nlohmann::json& j);
 // The warnings of NAME=VALUE assignments on stderr; with --strict, refuses

@@ -68,17 +68,8 @@ void flatten(const json& j, const std::string& prefix, table& out) {
   }
 }
 
-json read_json_object(const std::string& file, const char* what) {
-  std::ifstream in(file == "-" ? "/dev/stdin" : file);
-  if (!in) throw std::invalid_argument("cannot read " + file);
-  auto j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    throw std::invalid_argument(file + " does not hold a JSON object (" + what + ")");
-  return j;
-}
-
 struct create_options {
-  std::string name, file, path, hostname, cpuset, start, health, restart, release;
+  std::string name, file, path, hostname, cpuset, start, health, restart, release, template_name;
   bool thin = false, clone = false;
   std::vector<std::string> ip4, ip6, depend, limits, params, assignments, vnet, networks, labels;
   std::optional<int> priority;
@@ -172,11 +163,17 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       ->allow_extra_args(false);
   create->add_option("--restart", co.restart,
                      "restart policy: no, on-failure[:N], always or unless-stopped");
-  create->add_option("--release", co.release,
-                     "make the root from this release (a copy; --path may then be left out)");
-  auto* thin = create->add_flag("--thin", co.thin, "with --release: a writable layer over it");
-  auto* clone =
-      create->add_flag("--clone", co.clone, "with --release: a copy-on-write snapshot of it");
+  auto* release = create->add_option(
+      "--release", co.release,
+      "make the root from this release (a copy; --path may then be left out)");
+  create
+      ->add_option("--template", co.template_name,
+                   "make the root from this template, under its profile (see template add)")
+      ->excludes(release);
+  auto* thin = create->add_flag("--thin", co.thin,
+                                "with --release or --template: a writable layer over it");
+  auto* clone = create->add_flag("--clone", co.clone,
+                                 "with --release or --template: a copy-on-write snapshot of it");
   thin->excludes(clone);
   create->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
@@ -205,11 +202,14 @@ void add_jail_commands(CLI::App& app, context& ctx) {
       }
       std::vector<std::string> warnings;
       for (const auto& p : co.params) add_assignment(spec, p, &warnings);
-      if ((co.thin || co.clone) && co.release.empty())
-        throw std::invalid_argument("--thin and --clone make the root from a release: add --release R");
-      if (!co.release.empty())
-        spec["root"] = {{"release", co.release},
-                        {"mode", co.thin ? "thin" : co.clone ? "clone" : "thick"}};
+      if ((co.thin || co.clone) && co.release.empty() && co.template_name.empty())
+        throw std::invalid_argument(
+            "--thin and --clone make the root from a release or a template: add --release R or "
+            "--template T");
+      const char* mode = co.thin ? "thin" : co.clone ? "clone" : "thick";
+      if (!co.release.empty()) spec["root"] = {{"release", co.release}, {"mode", mode}};
+      if (!co.template_name.empty())
+        spec["root"] = {{"template", co.template_name}, {"mode", mode}};
       spec.merge_patch(assignments_to_patch(co.assignments, &warnings));
       report_warnings(ctx, warnings);
       if (!spec.contains("name"))

@@ -211,3 +211,41 @@ TEST_CASE("templates: made from a stopped jail's root with links copied as links
   CHECK_FALSE(fs::exists(copy));
   CHECK(d.curl("GET", "/v1/templates").json()["templates"].empty());
 }
+
+TEST_CASE("templates: jailctl makes, lists, shows and removes one, and create --template uses it",
+          "[integration]") {
+  daemon_fixture d;
+  d.start();
+  temp_dir src{"jaild-it-template"};
+  make_busybox_root(src / "bb");
+  REQUIRE(d.jailctl({"release", "add", "it-bb", (src / "bb").string()}).status == 0);
+  REQUIRE(d.jailctl({"create", "src", "--release", "it-bb"}).status == 0);
+  const auto profile = src / "profile.json";
+  std::ofstream(profile) << R"({"priority": 6})";
+  auto add = d.jailctl({"template", "add", "it-t", "src", "--profile", profile.string()});
+  INFO(add.err);
+  REQUIRE(add.status == 0);
+  CHECK(add.out.find("made template it-t from src") != std::string::npos);
+  auto list = d.jailctl({"template", "list"});
+  REQUIRE(list.status == 0);
+  CHECK(list.out.find("it-t") != std::string::npos);
+  CHECK(list.out.find("it-bb") != std::string::npos);  // its base
+  auto shown = json::parse(d.jailctl({"--json", "template", "show", "it-t"}).out);
+  CHECK(shown["profile"] == json{{"priority", 6}});
+
+  auto made = d.jailctl({"create", "c1", "--template", "it-t"});
+  INFO(made.err);
+  REQUIRE(made.status == 0);
+  auto c1 = d.curl("GET", "/v1/jails/c1").json();
+  CHECK(c1["spec"]["root"]["template"] == "it-t");
+  CHECK(c1["spec"]["priority"] == 6);
+  CHECK(d.jailctl({"create", "c2", "--template", "it-t", "--release", "it-bb"}).status != 0);
+  auto in_use = d.jailctl({"template", "rm", "it-t"});
+  CHECK(in_use.status != 0);
+  CHECK(in_use.err.find("release_in_use") != std::string::npos);
+  REQUIRE(d.jailctl({"destroy", "c1"}).status == 0);
+  auto rm = d.jailctl({"template", "rm", "it-t"});
+  INFO(rm.err);
+  CHECK(rm.status == 0);
+  CHECK_FALSE(fs::exists(d.state_dir() / "releases/it-t"));
+}
