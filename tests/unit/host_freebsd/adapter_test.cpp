@@ -643,7 +643,7 @@ TEST_CASE("adapter: NAT and published ports are pf rules in the jail's own ancho
   rig r;
   auto ctx = web_context();
   ctx.spec.ports = {"tcp/8080:80"};
-  host::resolved_interface itf;
+  resolved_interface itf;
   itf.host_end = "e0a_k9";
   itf.jail_end = "e0b_k9";
   itf.bridge = "bridge7";
