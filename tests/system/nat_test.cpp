@@ -293,6 +293,10 @@ TEST_CASE("nat: egress NAT, published ports from the world, the host and other j
   CHECK(jaild_tables().empty());
   CHECK(run({"nft", "list", "ruleset"}).output.find("jaild") == std::string::npos);
   CHECK(net.from_world("http://198.18.0.1:8080/").status != 0);
+  // jaild turned forwarding on in this new namespace (where it starts off):
+  // with its last table, even across the SIGKILL above, it goes off again.
+  CHECK(sysctl("net/ipv4/ip_forward") == "0");
+  CHECK(sysctl("net/ipv6/conf/all/forwarding") == "0");
 }
 
 TEST_CASE("nat: seed 002's webserver, imported from its jail.conf, behind NAT with its limits",
@@ -446,6 +450,9 @@ TEST_CASE("nat: two jailds in one namespace, each with its own tables, neither t
   CHECK(tables_with(tag_b) == 1);
   CHECK(net.from_world("http://198.18.0.1:8082/cgi-bin/addr").status == 0);
   CHECK(net.from_world("http://198.18.0.1:8081/").status != 0);
+  // a turned forwarding on; b found it on. a's last table went while b's
+  // was there: kept; b never turns off what it did not turn on.
+  CHECK(sysctl("net/ipv4/ip_forward") == "1");
   REQUIRE(b.daemon().curl("POST", "/v1/jails/" + b.name(web(2)) + "/stop").status == 200);
   CHECK(jaild_tables().empty());
 }
