@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "lib/host/posix/process.h"
+#include "tests/unit/host_freebsd/attach_stand_in.h"
 
 using namespace jaild::host;
 using namespace jaild::host::freebsd;
@@ -20,18 +21,11 @@ using namespace std::chrono_literals;
 namespace {
 
 struct attach_run {
-  int helper = ::open(JAILD_ATTACH_STAND_IN, O_RDONLY | O_CLOEXEC);
-  ~attach_run() { ::close(helper); }
+  jaild::test::attach_stand_in helper;
 
   posix::outcome operator()(const attach_request& r, std::vector<std::string> env = {},
                             int image = -1) {
-    REQUIRE(helper >= 0);
-    posix::program p;
-    p.argv = attach_argv(r);
-    env.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
-    env.push_back("HOME=/");
-    p.env = env;
-    p.exec_fd = helper;
+    posix::program p = helper.program(r, std::move(env));
     p.pass_fd = image;
     return posix::run(p, "", 10s);
   }

@@ -18,6 +18,7 @@
 
 #include "lib/host/freebsd/attach.h"
 #include "lib/host/posix/exec_stream.h"
+#include "tests/unit/host_freebsd/attach_stand_in.h"
 
 using namespace jaild::host;
 using namespace jaild::host::freebsd;
@@ -25,23 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct stand_in {
-  int fd = ::open(JAILD_ATTACH_STAND_IN, O_RDONLY | O_CLOEXEC);
-  ~stand_in() { ::close(fd); }
-};
-
-// jaild-attach's program for `r`, as freebsd_system.cpp's prepare() makes it.
-posix::program attach_program_of(const stand_in& helper, const attach_request& r,
-                                 std::vector<std::string> env = {}) {
-  REQUIRE(helper.fd >= 0);
-  posix::program p;
-  p.argv = attach_argv(r);
-  env.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
-  env.push_back("HOME=/");
-  p.env = env;
-  p.exec_fd = helper.fd;
-  return p;
-}
+using stand_in = jaild::test::attach_stand_in;
 
 // Everything readable on `fd` until it ends (EOF, or EIO: a terminal whose
 // slave closed) or `until` is in what was read.
@@ -85,7 +70,7 @@ TEST_CASE("freebsd stream: pipes carry stdin, stdout and stderr apart; the statu
   r.jid = 42;
   r.cwd = "/tmp";
   r.argv = {"sh", "-c", "pwd; cat; echo err >&2; exit 5"};
-  auto s = posix::start_exec_stream(attach_program_of(helper, r), {});
+  auto s = posix::start_exec_stream(helper.program(r), {});
   auto fds = s->take_streams();
   REQUIRE(fds.input >= 0);
   REQUIRE(fds.error >= 0);
@@ -109,7 +94,7 @@ TEST_CASE("freebsd stream: a TTY is the controlling terminal of a new session, a
             "stty size; : </dev/tty && echo ctty; "
             "test \"$(ps -o sid= -p $$ | tr -d ' ')\" = $$ && echo leader; "
             "read go; stty size; exit 7"};
-  auto s = posix::start_exec_stream(attach_program_of(helper, r), {true, 33, 111});
+  auto s = posix::start_exec_stream(helper.program(r), {true, 33, 111});
   auto fds = s->take_streams();
   CHECK(fds.error == -1);  // one stream with a terminal
   auto seen = read_all(fds.output, "leader");
@@ -135,7 +120,7 @@ TEST_CASE("freebsd stream: login=1 runs the user's shell from the jail's passwd,
   r.jid = 42;
   r.login = true;
   auto s = posix::start_exec_stream(
-      attach_program_of(helper, r, {"JAILD_TEST_ETC=" + dir.string(), "USER=someone"}), {});
+      helper.program(r, {"JAILD_TEST_ETC=" + dir.string(), "USER=someone"}), {});
   auto fds = s->take_streams();
   write_all(fds.input, "echo \"$0 $HOME $USER $LOGNAME\"; pwd; exit 3\n");
   ::close(fds.input);
@@ -153,7 +138,7 @@ TEST_CASE("freebsd stream: signal() reaches the command's group; an ended sessio
   attach_request r;
   r.jid = 42;
   r.argv = {"sh", "-c", "echo $$; sleep 300 & wait"};
-  auto s = posix::start_exec_stream(attach_program_of(helper, r), {});
+  auto s = posix::start_exec_stream(helper.program(r), {});
   auto fds = s->take_streams();
   const auto pid = static_cast<pid_t>(std::stol(read_all(fds.output, "\n")));
   CHECK_FALSE(s->reap());  // still running
@@ -164,7 +149,7 @@ TEST_CASE("freebsd stream: signal() reaches the command's group; an ended sessio
 
   // A session dropped while its command runs: the group killed, the child reaped.
   r.argv = {"sh", "-c", "echo $$; exec sleep 300"};
-  s = posix::start_exec_stream(attach_program_of(helper, r), {true, 24, 80});
+  s = posix::start_exec_stream(helper.program(r), {true, 24, 80});
   fds = s->take_streams();
   const auto second = static_cast<pid_t>(std::stol(read_all(fds.output, "\n")));
   REQUIRE(alive(second));
