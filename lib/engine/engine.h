@@ -301,7 +301,12 @@ class engine {
   std::vector<std::string> queue_dependent_stops(const snapshot& snap, const std::string& name,
                                                  const stop_options_api& options)
       REQUIRES(runtime_mutex_);
+  // Launches the pending starts whose dependencies are ready and fails those
+  // that can no longer start. finish() calls it, and pump_pass() calls
+  // finish(): a call made while a pass runs asks for one more pass instead of
+  // iterating pending_ under the outer pass's feet.
   void pump() REQUIRES(runtime_mutex_);
+  void pump_pass() REQUIRES(runtime_mutex_);
   bool ready(const std::string& name) const REQUIRES(runtime_mutex_);
   // The one runner of every operation, on a worker holding the jail's turn:
   // marks it current, begins it, gives `body` its journal, turns what `body`
@@ -374,6 +379,9 @@ class engine {
   // Starts waiting for their dependencies.
   std::deque<std::shared_ptr<pending_start>> pending_ GUARDED_BY(runtime_mutex_);
   unsigned active_starts_ GUARDED_BY(runtime_mutex_) = 0;
+  // pump(): a pass is running / a nested call asked for another pass.
+  bool pumping_ GUARDED_BY(runtime_mutex_) = false;
+  bool pump_again_ GUARDED_BY(runtime_mutex_) = false;
   // Per jail: starts launched, not yet finished.
   std::map<std::string, int> launched_starts_ GUARDED_BY(runtime_mutex_);
   // Per jail: restarts between their stop and start.

@@ -183,15 +183,20 @@ std::shared_ptr<operation> engine::queue_stop(const std::string& name,
                                               const stop_options_api& options,
                                               const std::vector<std::string>& after) {
   // Caller holds runtime_mutex_.
-  // A stop supersedes a start that is still waiting for its dependencies.
+  // A stop supersedes a start that is still waiting for its dependencies. The
+  // starts leave pending_ before finish() runs, which pumps pending_.
+  std::vector<std::shared_ptr<pending_start>> cancelled;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if ((*it)->op->jail() == name) {
-      (*it)->op->fail(errc::operation_in_progress, "cancelled: a stop was requested");
-      finish((*it)->op);
+      cancelled.push_back(*it);
       it = pending_.erase(it);
     } else {
       ++it;
     }
+  }
+  for (const auto& p : cancelled) {
+    p->op->fail(errc::operation_in_progress, "cancelled: a stop was requested");
+    finish(p->op);
   }
   auto rt = runtime_of(name);
   rt->desired = "stopped";
@@ -305,6 +310,25 @@ bool engine::ready(const std::string& name) const {
 void engine::pump() {
   // Caller holds runtime_mutex_.
   if (shutting_down_) return;
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  try {
+    do {
+      pump_again_ = false;
+      pump_pass();
+    } while (pump_again_ && !shutting_down_);
+  } catch (...) {
+    pumping_ = false;
+    throw;
+  }
+  pumping_ = false;
+}
+
+void engine::pump_pass() {
+  // Caller holds runtime_mutex_ and is pump().
   auto snap = current();
   std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
     return a->priority != b->priority ? a->priority < b->priority

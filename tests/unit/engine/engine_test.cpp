@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "lib/model/error.h"
@@ -355,6 +357,42 @@ TEST_CASE("engine: a dependency that never becomes ready times out its dependent
   CHECK((op->error_code() == errc::timeout || op->error_code() == errc::dependency_failed));
   CHECK(f.calls_with("create_jail app").empty());
   CHECK(f.eventually([&] { return f.status("db").health == model::health_state::unhealthy; }));
+}
+
+TEST_CASE("engine: a stop cancels a waiting start once, even when its dependency is stopping",
+          "[engine]") {
+  // app waits for db to become healthy; db's stop is under way (no pass over
+  // the waiting starts has seen it yet) when app's stop cancels app's start.
+  // Finishing the cancelled start passes over the waiting starts again; that
+  // pass must not find app's start still waiting and fail it a second time
+  // (it did, under the loop that was cancelling it: a use after free).
+  fixture f;
+  f.define(R"({"name":"db","path":"/j/db",
+               "health":{"exec":["check"],"interval":"50ms","timeout":"1s","retries":1000}})");
+  f.define(R"({"name":"app","path":"/j/app","depend":["db"]})");
+  f.host.exec_results("db", std::vector<int>(1000, 1));
+  std::mutex m;
+  std::map<std::string, int> finished;  // operation id -> operation.finished events
+  f.eng->subscribe([&](const model::event& e) {
+    if (e.type != "operation.finished") return;
+    std::lock_guard l(m);
+    ++finished[e.data.at("id").get<std::string>()];
+  });
+  auto start = f.eng->start("app");
+  REQUIRE(f.eventually([&] { return f.status("db").state == model::jail_state::running; }));
+  f.host.slow_at("stop_jail", 800ms);
+  auto db_stop = f.eng->stop("db");  // app is not running: no cascade needed
+  REQUIRE(f.eventually([&] { return f.status("db").state == model::jail_state::stopping; }));
+  auto app_stop = f.eng->stop("app");
+  REQUIRE(start->wait_for(5s));
+  CHECK(start->state() == engine::op_state::failed);
+  CHECK(start->error() == "cancelled: a stop was requested");
+  REQUIRE(db_stop->wait_for(5s));
+  REQUIRE(app_stop->wait_for(5s));
+  CHECK(db_stop->state() == engine::op_state::succeeded);
+  std::lock_guard l(m);
+  CHECK(finished[start->id()] == 1);
+  CHECK(f.calls_with("create_jail app").empty());
 }
 
 TEST_CASE("engine: a jail that ends with no watcher's word is found by the liveness check",
