@@ -301,7 +301,20 @@ void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
 
 running_jail adapter::create_jail(const jail_context& ctx, step_sinks sinks) {
   const auto name = kernel_name(ctx.spec.name);
-  sinks.objects.record({object_kind::jail, ctx.spec.name, name, {{"path", ctx.spec.path}}});
+  // Kernel jail names are one namespace for the whole host: a live jail with
+  // this name is another jaild's (or the admin's), neither adopted nor
+  // ledgered, so that no rollback of this start removes it.
+  if (auto kj = sys_.jail_find(name); kj && !kj->dying) {
+    note("jail.reserve", {name}, fmt::format("jail {} (JID {}) runs and is not this start's; "
+                                             "refused", name, kj->jid),
+         sinks);
+    throw error(errc::host_failure,
+                fmt::format("jail.reserve: a jail named {} (JID {}) already runs on this host and "
+                            "is not this jaild's; refused (rename one of them)",
+                            name, kj->jid));
+  }
+  sinks.objects.record({object_kind::jail, ctx.spec.name, name,
+                        {{"path", ctx.spec.path}, {"instance", ctx.instance}}});
   const auto params = create_params(ctx, sys_.features().meta);
   sys_result r;
   const auto start = clock::now();
@@ -626,6 +639,13 @@ void adapter::destroy_jail(const object& obj, step_sinks& sinks) {
          sinks);
     return;
   }
+  // The name may have been taken since by a jail this ledger row did not
+  // make (its own start failed before jail_set, then another made one).
+  if (!ledgered_jail_is(obj.attrs, *kj)) {
+    note("jail.remove", {"jail_remove", obj.key},
+         fmt::format("JID {} is not the jail this row recorded; left alone", kj->jid), sinks);
+    return;
+  }
   const auto start = clock::now();
   auto r = sys_.jail_remove(kj->jid);
   syscall_step("jail.remove", {"jail_remove", std::to_string(kj->jid)}, r, since(start), sinks,
@@ -786,7 +806,7 @@ std::vector<running_jail> adapter::list_jails() {
     j.dying = kj.dying;
     listed.push_back(std::move(j));
   }
-  return owned_jails(listed);
+  return owned_jails(listed, options_.instance_tag);
 }
 
 bool adapter::watch(const running_jail& jail, std::function<void(exit_info)> on_exit) {

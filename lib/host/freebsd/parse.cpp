@@ -177,7 +177,8 @@ std::optional<std::vector<jls_jail>> parse_jls_json(std::string_view text, std::
   return out;
 }
 
-std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails) {
+std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails,
+                                      std::string_view instance_tag) {
   std::vector<running_jail> out;
   for (const auto& j : jails) {
     if (j.dying || j.jid < 0) continue;
@@ -186,10 +187,22 @@ std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails) {
     // With the `meta` parameter, the start that made the jail (jaild_meta()).
     std::optional<std::string> id;
     if (auto m = j.params.find("meta"); m != j.params.end()) id = meta_value(m->second, meta_key);
+    if (id && !instance_tag.empty() && id->size() > instance_tag.size() &&
+        !id->starts_with(instance_tag))
+      continue;  // another jaild's
     out.push_back({*name, j.jid, -1,
                    id ? std::string(meta_key) + "=" + *id : "jid=" + std::to_string(j.jid)});
   }
   return out;
+}
+
+bool ledgered_jail_is(const nlohmann::json& attrs, const kernel_jail& kj) {
+  if (attrs.contains("instance") && attrs["instance"].is_string() && !kj.meta.empty())
+    if (auto id = meta_value(kj.meta, meta_key))
+      return *id == attrs["instance"].get<std::string>();
+  if (attrs.contains("path") && attrs["path"].is_string())
+    return kj.path == attrs["path"].get<std::string>();
+  return true;
 }
 
 std::optional<std::map<std::string, double>> parse_rctl_usage(std::string_view text,

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/host/freebsd/system.h"
 #include "lib/host/host.h"
 
 namespace jaild::host::freebsd {
@@ -37,8 +38,17 @@ std::optional<std::vector<jls_jail>> parse_jls_json(std::string_view text, std::
 // The jails jaild owns (its kernel name prefix), not dying, as running_jails
 // named by their spec name. The token is "jaild.id=INSTANCE" when the jail's
 // `meta` parameter carries jaild's mark (FreeBSD 15, plan.h's jaild_meta()),
-// else "jid=N" (see adapter.h).
-std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails);
+// else "jid=N" (see adapter.h). With `instance_tag`, a jail whose mark names
+// another jaild's instance (an id longer than a tag that does not begin with
+// this one) is left out; an id no longer than a tag is from before tags and
+// is kept.
+std::vector<running_jail> owned_jails(const std::vector<jls_jail>& jails,
+                                      std::string_view instance_tag = {});
+
+// Whether the kernel jail `kj` is the one a ledger row with `attrs` recorded:
+// the same instance in its `meta` mark where both have one, else the same
+// path where the row has one. A row from before either was kept matches.
+bool ledgered_jail_is(const nlohmann::json& attrs, const kernel_jail& kj);
 
 // rctl -u / rctl -hu output (one "resource=value" per line) or the raw
 // comma-separated buffer of rctl_get_racct(2). Human-readable amounts

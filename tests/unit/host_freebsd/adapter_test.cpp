@@ -716,3 +716,66 @@ TEST_CASE("adapter: an interface name taken on the host is refused, never ledger
     for (const auto& line : r.log) CHECK(line.find("epair create") == std::string::npos);
   }
 }
+
+TEST_CASE("adapter: a kernel jail name that is taken is refused before it is ledgered",
+          "[host_freebsd]") {
+  // Kernel jail names are one namespace for the host: another jaild (or the
+  // admin) may run "jaild-web". The start must not ledger it, or its rollback
+  // would remove the other's jail.
+  rig r;
+  auto ctx = web_context();
+  ctx.spec.ip4.clear();
+  r.sys.jails["jaild-web"] = {41, "jaild-web", "/elsewhere/web", false, "jaild.id=zq7x31"};
+  try {
+    r.a.create_jail(ctx, r.sinks);
+    FAIL("a taken name was not refused");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::host_failure);
+    CHECK(std::string(e.what()).find("jail.reserve: a jail named jaild-web (JID 41)") == 0);
+  }
+  for (const auto& line : r.log) {
+    CHECK(line.find("ledger.record jail") == std::string::npos);
+    CHECK(line.find("jail_set JAIL_CREATE") == std::string::npos);
+  }
+  // A dying jail of that name is no obstacle: the kernel lets the name go.
+  r.sys.jails["jaild-web"].dying = true;
+  CHECK(r.a.create_jail(ctx, r.sinks).jid > 0);
+}
+
+TEST_CASE("adapter: a ledgered jail is removed only when the kernel's jail is the one recorded",
+          "[host_freebsd]") {
+  const host::object row{host::object_kind::jail, "web", "jaild-web",
+                         {{"path", "/jails/web"}, {"instance", "k9"}}};
+  auto removed = [](rig& r) {
+    for (const auto& line : r.log)
+      if (line.rfind("jail_remove", 0) == 0) return true;
+    return false;
+  };
+  SECTION("the mark names this start: removed") {
+    rig r;
+    r.sys.jails["jaild-web"] = {41, "jaild-web", "/jails/web", false, "jaild.id=k9"};
+    r.a.destroy(row, r.sinks);
+    CHECK(removed(r));
+  }
+  SECTION("the mark names another instance: left alone") {
+    rig r;
+    r.sys.jails["jaild-web"] = {41, "jaild-web", "/jails/web", false, "jaild.id=zq7x31"};
+    r.a.destroy(row, r.sinks);
+    CHECK_FALSE(removed(r));
+  }
+  SECTION("no mark (FreeBSD 13, 14): another path is another jail") {
+    rig r;
+    r.sys.jails["jaild-web"] = {41, "jaild-web", "/elsewhere/web", false, ""};
+    r.a.destroy(row, r.sinks);
+    CHECK_FALSE(removed(r));
+    r.sys.jails["jaild-web"].path = "/jails/web";
+    r.a.destroy(row, r.sinks);
+    CHECK(removed(r));
+  }
+  SECTION("a row from before instances were recorded: by path") {
+    rig r;
+    r.sys.jails["jaild-web"] = {41, "jaild-web", "/jails/web", false, "jaild.id=k9"};
+    r.a.destroy({host::object_kind::jail, "web", "jaild-web", {{"path", "/jails/web"}}}, r.sinks);
+    CHECK(removed(r));
+  }
+}

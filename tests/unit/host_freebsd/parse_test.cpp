@@ -91,6 +91,21 @@ TEST_CASE("parse: owned_jails keeps jaild's live jails, by spec name", "[host_fr
   CHECK(owned[0] == running_jail{"web", 3, -1, "jid=3"});
 }
 
+TEST_CASE("parse: owned_jails leaves out the jails another jaild's mark names",
+          "[host_freebsd]") {
+  std::vector<jls_jail> listed(4);
+  listed[0].jid = 3, listed[0].name = "jaild-web", listed[0].params["meta"] = "jaild.id=k3f9q12";
+  listed[1].jid = 4, listed[1].name = "jaild-db", listed[1].params["meta"] = "jaild.id=zz01a7";
+  listed[2].jid = 5, listed[2].name = "jaild-old", listed[2].params["meta"] = "jaild.id=k9";
+  listed[3].jid = 6, listed[3].name = "jaild-bare";  // no meta (FreeBSD 13, 14)
+  auto owned = owned_jails(listed, "k3f9q");
+  REQUIRE(owned.size() == 3);
+  CHECK(owned[0].name == "web");
+  CHECK(owned[1].name == "old");   // an id from before tags
+  CHECK(owned[2].name == "bare");
+  CHECK(owned_jails(listed).size() == 4);  // no tag: every marked jail, as before
+}
+
 TEST_CASE("parse: rctl -u, rctl -hu and the rctl_get_racct buffer", "[host_freebsd]") {
   std::string why;
   auto raw = parse_rctl_usage(sample("rctl_get_racct_buffer.txt"), &why);
