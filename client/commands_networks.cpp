@@ -14,6 +14,7 @@ void add_network_commands(CLI::App& app, context& ctx) {
   net->require_subcommand(1);
 
   static std::string name, bridge, ip4, gateway4, ip6, gateway6, description, nat;
+  static bool dhcp = false;
   auto* create = net->add_subcommand("create", "define a network");
   create->add_option("name", name, "network name")->required();
   create->add_option("--bridge", bridge, "host bridge interface, e.g. jailnet0")->required();
@@ -25,6 +26,8 @@ void add_network_commands(CLI::App& app, context& ctx) {
   create->add_option("--nat", nat,
                      "masquerade the jails' IPv4 out of this uplink interface ('default': the "
                      "default route's)");
+  create->add_flag("--dhcp", dhcp,
+                   "serve DHCP on the bridge: interfaces with ip4 dhcp get their leases");
   create->callback([&ctx] {
     ctx.run = [&ctx](api_client& api) {
       nlohmann::json body = {{"name", name}, {"bridge", bridge}};
@@ -37,6 +40,7 @@ void add_network_commands(CLI::App& app, context& ctx) {
         body["nat"] = true;
       else if (!nat.empty())
         body["nat"] = {{"uplink", nat}};
+      if (dhcp) body["dhcp"] = true;
       auto r = api.call("POST", "/v1/networks", &body);
       if (ctx.json_output) return print_json(r), 0;
       std::cout << fmt::format("created network {} on {} (gateway {})\n", name, bridge,

@@ -6,15 +6,26 @@
 // the base of its relative .include lines (includes are read by jaild from
 // its own file system). The text is JSON specs instead when it starts with
 // '{' or '[' or `file` ends in ".json" (model/spec_document.h); a JSON body
-// that is not {"text": ...} is such a document itself. ?dry_run=true plans
+// that is not {"text": ...} is such a document itself. A JSON document that is
+// an iocage config.json (host_hostuuid, CONFIG_VERSION) is mapped by
+// jailconf/iocage.h; it needs `file` (the root is beside it). A jail.conf VNET
+// jail's own PATH/etc/rc.conf is read for the interfaces it configures by
+// DHCP or SLAAC (jailconf/rc_conf.h). ?dry_run=true plans
 // and stores nothing; otherwise every jail is created or replaced in one
 // transaction, or nothing changes. The answer is the plan: per jail the
 // action, the field-level diff and the status after the import; jailctl
 // import and jailctl apply print it.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "api/service.h"
 #include "lib/engine/import.h"
+#include "lib/host/posix/open_below.h"
+#include "lib/host/posix/unique_fd.h"
+#include "lib/jailconf/iocage.h"
+#include "lib/jailconf/rc_conf.h"
 #include "lib/jailconf/jailconf.h"
 #include "lib/model/json_reader.h"
 #include "lib/model/spec_document.h"
@@ -61,6 +72,31 @@ import_source read_import_body(const request& req) {
   return source;
 }
 
+// A VNET jail's own rc.conf, for the interfaces it configures by DHCP or
+// SLAAC (jailconf/rc_conf.h): read below the jail's path without following a
+// link there (the jail's root owns that file), at most `max_bytes`. No file:
+// nothing to learn.
+void read_rc_conf(jailconf::imported_jail& j, std::size_t max_bytes) {
+  if (j.vnet_names.empty() || j.spec.path.empty()) return;
+  const std::string rc_path = j.spec.path + "/etc/rc.conf";
+  host::posix::unique_fd fd(host::posix::open_below(j.spec.path, rc_path, O_RDONLY, 0));
+  if (!fd) return;
+  std::string text;
+  char buf[8192];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) {
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) return;  // not an rc.conf
+  }
+  jailconf::apply_rc_conf(j, text, rc_path);
+  try {
+    j.spec = model::spec_from_json(model::spec_to_json(j.spec));
+  } catch (const error& e) {
+    throw error(e.code(), fmt::format("{}: jail '{}' with what its rc.conf says: {}", rc_path,
+                                      j.spec.name, e.what()),
+                e.field());
+  }
+}
+
 // The jails of the source with the warnings of their mapping, and the format.
 std::vector<jailconf::imported_jail> read_jails(const import_source& source, std::size_t max_bytes,
                                                 std::string& format) {
@@ -69,13 +105,21 @@ std::vector<jailconf::imported_jail> read_jails(const import_source& source, std
     format = "json";
     const auto doc =
         source.document ? *source.document : model::parse_spec_file(source.text, source.file);
+    // An iocage jail's config.json (lib/jailconf/iocage.h).
+    if (jailconf::is_iocage_config(doc)) {
+      format = "iocage";
+      out.push_back(jailconf::iocage_to_spec(doc, source.file));
+      return out;
+    }
     for (auto& spec : model::specs_from_document(doc, source.file))
       out.push_back({std::move(spec), {}, {}});
     return out;
   }
   format = "jail.conf";
   jailconf::file_loader disk(max_bytes);
-  return jailconf::import_text(source.text, source.file, disk);
+  auto jails = jailconf::import_text(source.text, source.file, disk);
+  for (auto& j : jails) read_rc_conf(j, max_bytes);
+  return jails;
 }
 
 nlohmann::json diff_json(const std::vector<model::field_change>& diff) {

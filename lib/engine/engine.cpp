@@ -78,6 +78,8 @@ model::jail_status engine::status_of(const jail_runtime& rt) const {
       s.addresses.insert(s.addresses.end(), itf.ip4.begin(), itf.ip4.end());
       s.addresses.insert(s.addresses.end(), itf.ip6.begin(), itf.ip6.end());
     }
+    // What the jail's DHCP and SLAAC clients obtained (addresses.cpp).
+    s.addresses.insert(s.addresses.end(), rt.dynamic_addresses.begin(), rt.dynamic_addresses.end());
     if (auto entry = current()->find(rt.name)) {
       for (const auto* list : {&entry->spec.ip4, &entry->spec.ip6})
         for (const auto& a : *list)
@@ -143,7 +145,10 @@ void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
                               {"defaultrouter", i.defaultrouter},
                               {"defaultrouter6", i.defaultrouter6},
                               {"mac", i.mac},
-                              {"vlan", i.vlan ? nlohmann::json(*i.vlan) : nlohmann::json(nullptr)}});
+                              {"vlan", i.vlan ? nlohmann::json(*i.vlan) : nlohmann::json(nullptr)},
+                              {"dhcp4", i.dhcp4},
+                              {"lease4", i.lease4},
+                              {"slaac6", i.slaac6}});
   row.started_ms = rt.started_ms;
   row.restarts = rt.restarts;
   row.last_exit = rt.last_exit;
@@ -283,6 +288,9 @@ void engine::load() {
       r.mac = i.value("mac", "");
       if (auto vlan = i.find("vlan"); vlan != i.end() && vlan->is_number_integer())
         r.vlan = vlan->get<int>();
+      r.dhcp4 = i.value("dhcp4", false);
+      r.lease4 = i.value("lease4", "");
+      r.slaac6 = i.value("slaac6", false);
       rt->interfaces.push_back(std::move(r));
     }
     rt->started_ms = row.started_ms;

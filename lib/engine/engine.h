@@ -351,6 +351,13 @@ class engine {
                  const jail_runtime& rt, std::string& detail);
   void cancel_timers(jail_runtime& rt) REQUIRES(runtime_mutex_);
 
+  // addresses.cpp: the addresses of a running jail's DHCP and SLAAC
+  // interfaces, looked up on the host (host::dynamic_addresses) into its status.
+  void watch_addresses(const std::string& name, const std::string& instance)
+      EXCLUDES(runtime_mutex_);
+  void look_up_addresses(const std::string& name, const std::string& instance)
+      EXCLUDES(runtime_mutex_);
+
   // liveness.cpp
   // Starts the periodic check once (from watch()); a no-op after that.
   void start_liveness();

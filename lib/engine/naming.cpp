@@ -4,6 +4,7 @@
 
 #include "lib/host/interface_names.h"
 #include "lib/model/address.h"
+#include "lib/model/dynamic_address.h"
 #include "lib/model/error.h"
 #include "lib/model/network.h"
 
@@ -56,6 +57,18 @@ std::vector<host::resolved_interface> resolve_interfaces(
     r.ip6 = itf.ip6.empty() ? b.ip6 : itf.ip6;
     r.defaultrouter = itf.defaultrouter.empty() ? b.gateway4 : itf.defaultrouter;
     r.defaultrouter6 = itf.defaultrouter6.empty() ? b.gateway6 : itf.defaultrouter6;
+    // The jail's own clients configure these families (model/dynamic_address.h).
+    if (model::uses_dhcp(itf)) {
+      r.dhcp4 = true;
+      if (b.dhcp && !b.ip4.empty()) r.lease4 = b.ip4.front();
+      r.ip4.clear();
+      r.defaultrouter.clear();
+    }
+    if (model::uses_slaac(itf)) {
+      r.slaac6 = true;
+      r.ip6.clear();
+      r.defaultrouter6.clear();
+    }
     r.mac = itf.mac.empty() ? stable_mac(spec.name, i) : itf.mac;
     r.nat = b.nat;
     r.vlan = itf.vlan;

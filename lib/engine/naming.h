@@ -27,6 +27,7 @@ struct network_binding {
   std::vector<std::string> bridge_ip6;
   std::optional<std::string> nat;       // the network's nat (network_spec::nat)
   std::string subnet4;                  // the network's IPv4 subnet
+  bool dhcp = false;                    // the network serves DHCP (its ip4 lease is handed out)
 };
 
 // The VNET interfaces of one start: epair ends named by

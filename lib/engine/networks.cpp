@@ -14,6 +14,7 @@
 #include "lib/engine/naming.h"
 #include "lib/engine/runtime.h"
 #include "lib/model/address.h"
+#include "lib/model/dynamic_address.h"
 #include "lib/model/error.h"
 
 namespace jaild::engine {
@@ -22,6 +23,26 @@ namespace {
 std::string strip_prefix(const std::string& a) { return a.substr(0, a.find('/')); }
 
 std::string prefix_of(const std::string& subnet) { return subnet.substr(subnet.find('/')); }
+
+// "ip4": ["dhcp"] on a managed network needs the network's own server: no
+// other answers on a bridge jaild made, and IPAM's lease is what it hands out.
+// The server is on the bridge itself, which a port on a VLAN cannot reach.
+void check_dynamic_on(const model::vnet_interface& itf, std::size_t i,
+                      const model::network_spec& net) {
+  if (!model::uses_dhcp(itf)) return;
+  if (!net.dhcp)
+    throw error(errc::invalid_value,
+                fmt::format("network '{}' does not serve DHCP: make it with \"dhcp\": true, or "
+                            "give the interface a bridge whose DHCP server is elsewhere",
+                            net.name),
+                fmt::format("/vnet/interfaces/{}/ip4/0", i));
+  if (itf.vlan)
+    throw error(errc::invalid_value,
+                fmt::format("network '{}' serves DHCP from its bridge, which is on no VLAN: an "
+                            "interface on VLAN {} cannot reach it",
+                            net.name, *itf.vlan),
+                fmt::format("/vnet/interfaces/{}/vlan", i));
+}
 
 }  // namespace
 
@@ -166,8 +187,9 @@ std::map<std::string, std::vector<store::lease_row>> engine::plan_leases(
                                   i, itf.bridge, itf.network, n->second.bridge),
                       fmt::format("/vnet/interfaces/{}/bridge", i));
         bridge = n->second.bridge;
+        if (touched.count(name)) check_dynamic_on(itf, i, n->second);
         for (const auto* list : {&itf.ip4, &itf.ip6}) {
-          for (const auto& a : *list) {
+          for (const auto& a : model::static_addresses(*list)) {
             auto sub = model::parse_subnet(list == &itf.ip4 ? n->second.ip4 : n->second.ip6,
                                            list == &itf.ip6, nullptr);
             if (touched.count(name) && (!sub || !sub->contains(strip_prefix(a))))
@@ -179,7 +201,7 @@ std::map<std::string, std::vector<store::lease_row>> engine::plan_leases(
         }
       }
       for (const auto* list : {&itf.ip4, &itf.ip6})
-        for (const auto& a : *list)
+        for (const auto& a : model::static_addresses(*list))
           hold(bridge, strip_prefix(a), "jail " + name + "'s address",
                fmt::format("/vnet/interfaces/{}/{}", i, list == &itf.ip4 ? "ip4" : "ip6"));
     }
@@ -199,8 +221,11 @@ std::map<std::string, std::vector<store::lease_row>> engine::plan_leases(
       const auto& net = nets.at(itf.network);
       for (int family : {4, 6}) {
         const std::string& sub_text = family == 4 ? net.ip4 : net.ip6;
-        const auto& statics = family == 4 ? itf.ip4 : itf.ip6;
-        if (sub_text.empty() || !statics.empty()) continue;
+        // A DHCP interface leases what the network's server hands out; a SLAAC
+        // one forms its IPv6 addresses itself and leases none.
+        const auto statics = model::static_addresses(family == 4 ? itf.ip4 : itf.ip6);
+        if (sub_text.empty() || !statics.empty() || (family == 6 && model::uses_slaac(itf)))
+          continue;
         auto sub = model::parse_subnet(sub_text, family == 6, nullptr);
         std::string chosen;
         for (const auto& l : existing)
@@ -239,9 +264,11 @@ void engine::repair_leases(const snapshot::map& jails) {
       const auto net = itfs[i].network.empty() ? std::nullopt : find_network(itfs[i].network);
       if (!net) continue;
       const int index = static_cast<int>(i);
-      missing = missing ||
-                (!net->ip4.empty() && itfs[i].ip4.empty() && !held.count({name, index, 4})) ||
-                (!net->ip6.empty() && itfs[i].ip6.empty() && !held.count({name, index, 6}));
+      const bool wants4 = model::static_addresses(itfs[i].ip4).empty() &&
+                          (!model::uses_dhcp(itfs[i]) || net->dhcp);
+      const bool wants6 = itfs[i].ip6.empty();
+      missing = missing || (!net->ip4.empty() && wants4 && !held.count({name, index, 4})) ||
+                (!net->ip6.empty() && wants6 && !held.count({name, index, 6}));
     }
     if (missing)
       unleased.push_back({store::store::jail_change::kind::replace, entry->spec, model::event{}});
@@ -271,6 +298,7 @@ std::vector<host::resolved_interface> engine::interfaces_for(const model::jail_s
         b.gateway6 = net->gateway6;
         b.nat = net->nat;
         b.subnet4 = net->ip4;
+        b.dhcp = net->dhcp;
         if (!net->gateway4.empty()) b.bridge_ip4.push_back(net->gateway4 + prefix_of(net->ip4));
         if (!net->gateway6.empty()) b.bridge_ip6.push_back(net->gateway6 + prefix_of(net->ip6));
         for (const auto& l : leased) {

@@ -78,6 +78,11 @@ nlohmann::json engine::reconcile() {
           guard lock(runtime_mutex_);
           ctx = context_for(spec, rt);
         }
+        try {
+          host_.resume_services(ctx, *rt.handle);
+        } catch (const std::exception& e) {
+          spdlog::warn("jail {}: its DHCP leases are not served: {}", rt.name, e.what());
+        }
         host_.update_limits(ctx, *rt.handle, {journal, durable});
       } catch (const std::exception& e) {
         why = e.what();

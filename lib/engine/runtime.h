@@ -44,6 +44,11 @@ struct engine::jail_runtime {
   std::string health_detail;
   std::uint64_t restart_timer = 0;
   std::uint64_t health_timer = 0;
+  // What the jail's DHCP and SLAAC clients obtained, as last looked up
+  // (addresses.cpp), and the timer of the next look.
+  std::vector<std::string> dynamic_addresses;
+  std::uint64_t address_timer = 0;
+  int address_looks = 0;
   int backoff_step = 0;             // consecutive quick crashes
   int policy_retries = 0;           // restarts since the last start a user asked for
   std::deque<std::chrono::steady_clock::time_point> restart_times;  // for crashloop

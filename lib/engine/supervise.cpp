@@ -31,6 +31,7 @@ void engine::watch(jail_runtime& rt) {
     on_exit(name, instance, info);
   });
   if (!watching) on_exit(name, instance, {-1, false});  // gone before we looked
+  watch_addresses(name, instance);
 }
 
 void engine::on_exit(const std::string& name, const std::string& instance,
@@ -42,7 +43,9 @@ void engine::on_exit(const std::string& name, const std::string& instance,
 void engine::cancel_timers(jail_runtime& rt) {
   if (rt.restart_timer) sched_->cancel(rt.restart_timer);
   if (rt.health_timer) sched_->cancel(rt.health_timer);
-  rt.restart_timer = rt.health_timer = 0;
+  if (rt.address_timer) sched_->cancel(rt.address_timer);
+  rt.restart_timer = rt.health_timer = rt.address_timer = 0;
+  rt.dynamic_addresses.clear();
 }
 
 void engine::handle_exit(const std::string& name, const std::string& instance,
@@ -280,9 +283,13 @@ bool engine::run_probe(const model::jail_spec& spec, const host::jail_context& c
       }
       if (host_part.empty()) {
         // The jail's own first address.
-        for (const auto& i : rt.interfaces)
+        for (const auto& i : rt.interfaces) {
           for (const auto& a : i.ip4)
             if (host_part.empty()) host_part = a.substr(0, a.find('/'));
+          // The lease the network's DHCP server hands out.
+          if (host_part.empty() && !i.lease4.empty())
+            host_part = i.lease4.substr(0, i.lease4.find('/'));
+        }
         for (const auto& a : spec.ip4)
           if (auto parsed = model::parse_jail_address(a, false, nullptr); parsed && host_part.empty())
             host_part = parsed->addr;

@@ -34,7 +34,10 @@ jail_firewall firewall_of(const jail_context& ctx,
   fw.forwarded = ctx.spec.vnet.has_value();
   std::string found_uplink;
   for (const auto& i : ctx.interfaces) {
-    if (fw.address4.empty() && !i.ip4.empty()) fw.address4 = without_prefix(i.ip4.front());
+    // A DHCP interface's address is the lease jaild's server hands out, when
+    // its network serves DHCP; one from a server elsewhere is not known.
+    const auto ip4 = i.ip4.empty() && !i.lease4.empty() ? std::vector<std::string>{i.lease4} : i.ip4;
+    if (fw.address4.empty() && !ip4.empty()) fw.address4 = without_prefix(ip4.front());
     if (fw.address6.empty() && !i.ip6.empty()) fw.address6 = without_prefix(i.ip6.front());
     if (!i.subnet4.empty()) fw.segments.push_back({i.bridge, i.subnet4, false});
     for (const auto& a : i.ip6)
@@ -51,7 +54,7 @@ jail_firewall firewall_of(const jail_context& ctx,
                         "default route; name the uplink ({\"uplink\": \"IF\"})");
       uplink = found_uplink;
     }
-    for (const auto& a : i.ip4) fw.nat.push_back({without_prefix(a), uplink});
+    for (const auto& a : ip4) fw.nat.push_back({without_prefix(a), uplink});
   }
   // A shared-IP jail's ports go to its own address on the host.
   for (const auto* list : {&ctx.spec.ip4, &ctx.spec.ip6}) {

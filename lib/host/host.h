@@ -126,6 +126,15 @@ struct resolved_interface {
   std::vector<std::string> bridge_ip6 = {};
   // The VLAN of the host end on the bridge (model::vnet_interface::vlan).
   std::optional<int> vlan = std::nullopt;
+  // "ip4": ["dhcp"]: the jail's own client sets the IPv4 address and route
+  // (ip4 and defaultrouter stay empty). `lease4` ("10.0.0.5/24"), when the
+  // interface's network serves DHCP: what jaild's server on the bridge hands
+  // to `mac` (the IPAM lease).
+  bool dhcp4 = false;
+  std::string lease4 = {};
+  // "ip6": ["slaac"]: the jail accepts router advertisements on this
+  // interface and forms its IPv6 addresses (ip6 and defaultrouter6 stay empty).
+  bool slaac6 = false;
 };
 
 struct jail_context {
@@ -327,6 +336,22 @@ class host {
 
   // The jails this host runs that carry jaild's mark, for adoption at start-up.
   virtual std::vector<running_jail> list_jails() = 0;
+
+  // The addresses the jail's own clients gave its DHCP and SLAAC interfaces
+  // ("10.0.0.5/24", global scope only), as the kernel has them now. Empty
+  // for a jail without such interfaces, or where the adapter cannot look.
+  virtual std::vector<std::string> dynamic_addresses(const jail_context& ctx,
+                                                     const running_jail& jail) {
+    (void)ctx, (void)jail;
+    return {};
+  }
+  // What the host side gives a running jail while it runs, begun again for a
+  // jail adopted after jaild restarted (attach_interfaces begins it at the
+  // start): the DHCP server's leases for its interfaces. Ends with the
+  // interfaces' destroy(). The default has nothing to give.
+  virtual void resume_services(const jail_context& ctx, const running_jail& jail) {
+    (void)ctx, (void)jail;
+  }
 
   // Calls on_exit once, from the adapter's own thread, when the jail ends.
   // Event-driven (pidfd / kqueue), never polling. Returns false when the jail

@@ -387,6 +387,8 @@ class mapper {
         fail(vnet_interface_->pos, "vnet.interface needs 'vnet' (a jail of its own network stack)");
       for (auto& li : lift_vnet(vnet_interface_->values, j_.name, hooks_, warnings_))
         lifted_.push_back(std::move(li));
+      for (const auto& v : vnet_interface_->values)
+        vnet_names_.push_back(v.text);
     }
     if (vnet_ && *vnet_) {
       json list = json::array();
@@ -511,6 +513,7 @@ class mapper {
                                       vnet_vars.begin()->second.second.to_string(), j_.name,
                                       list.size(), lifted_.size()));
     spec_["vnet"] = {{"interfaces", std::move(list)}};
+    vnet_names_.clear();
   }
 
   void vnet_variable(const param& v, const std::string& key,
@@ -590,6 +593,8 @@ class mapper {
       fail(position_of(e.field()), e.what(), e.code());
     }
     out.warnings = std::move(warnings_);
+    if (out.spec.vnet && out.spec.vnet->interfaces.size() == vnet_names_.size())
+      out.vnet_names = vnet_names_;
     return out;
   }
 
@@ -597,6 +602,7 @@ class mapper {
   json spec_ = json::object();
   std::map<std::string, position> where_;
   std::vector<std::string> warnings_;
+  std::vector<std::string> vnet_names_;
   hook_set hooks_;
   const param* ip4_ = nullptr;
   const param* ip6_ = nullptr;

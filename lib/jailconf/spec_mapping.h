@@ -26,6 +26,9 @@ struct imported_jail {
   model::jail_spec spec;
   std::vector<std::string> warnings;  // what jaild does differently, "FILE:LINE:COL: ..."
   position pos;                       // of the jail's block
+  // The vnet.interface names that spec.vnet->interfaces were lifted from,
+  // in order ("epair0b"); empty when $jaild_vnet variables describe them.
+  std::vector<std::string> vnet_names = {};
 };
 
 // Throws jaild::error: jailconf_syntax for what jail(8) itself would refuse,

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "lib/model/dynamic_address.h"
+
 namespace jaild::jailconf {
 namespace {
 
@@ -151,6 +153,38 @@ std::vector<lifted_interface> lift_vnet(const std::vector<value>& vnet_interface
         p.line->taken = true;
       }
     for (auto& p : start) {
+      // The jail's own clients: "dhclient EPAIRb" (DHCP), and "ifconfig EPAIRb
+      // inet6 [-ifdisabled] accept_rtadv [up]" with "rtsol EPAIRb" (SLAAC).
+      if (!p.line->taken && p.argv.size() == 2 && p.argv[1] == jail_end &&
+          is_tool(p.argv[0], "dhclient")) {
+        li.itf.ip4.push_back(std::string(model::dhcp_keyword));
+        p.line->taken = true;
+        warnings.push_back(fmt::format(
+            "{}: jail '{}': '{}' becomes \"ip4\": [\"dhcp\"]; jaild names the interface "
+            "itself, so the jail's own client configures it (rc.conf: "
+            "ifconfig_DEFAULT=\"SYNCDHCP\")",
+            p.line->pos.to_string(), jail, p.line->text));
+        continue;
+      }
+      if (!p.line->taken && p.argv.size() >= 4 && is_tool(p.argv[0], "ifconfig") &&
+          p.argv[1] == jail_end && p.argv[2] == "inet6") {
+        bool rtadv = false, other = false;
+        for (std::size_t k = 3; k < p.argv.size(); ++k) {
+          if (p.argv[k] == "accept_rtadv") rtadv = true;
+          else if (p.argv[k] != "-ifdisabled" && p.argv[k] != "up" && p.argv[k] != "auto_linklocal")
+            other = true;
+        }
+        if (rtadv && !other) {
+          li.itf.ip6.push_back(std::string(model::slaac_keyword));
+          p.line->taken = true;
+          continue;
+        }
+      }
+      if (!p.line->taken && p.argv.size() == 2 && p.argv[1] == jail_end &&
+          is_tool(p.argv[0], "rtsol")) {
+        p.line->taken = true;  // the kernel solicits and accepts with accept_rtadv
+        continue;
+      }
       if (p.line->taken || p.argv.size() < 2 || !is_tool(p.argv[0], "ifconfig") ||
           p.argv[1] != jail_end)
         continue;
@@ -197,7 +231,7 @@ std::vector<lifted_interface> lift_vnet(const std::vector<value>& vnet_interface
     for (auto& li : out) {
       auto& addrs = v6 ? li.itf.ip6 : li.itf.ip4;
       auto& router = v6 ? li.itf.defaultrouter6 : li.itf.defaultrouter;
-      if (addrs.empty() || !router.empty()) continue;
+      if (model::static_addresses(addrs).empty() || !router.empty()) continue;
       router = a[1];
       p.line->taken = true;
       break;
@@ -230,19 +264,24 @@ plumbing vnet_plumbing(const model::vnet_interface& itf, int unit) {
     p.prestart.push_back(fmt::format("/sbin/ifconfig {}b ether {}", stem, itf.mac));
   p.prestart.push_back(fmt::format("/sbin/ifconfig {} addm {}a up", itf.bridge, stem));
   bool first = true;
-  for (const auto& a : itf.ip4) {
+  const auto ip4 = model::static_addresses(itf.ip4), ip6 = model::static_addresses(itf.ip6);
+  for (const auto& a : ip4) {
     p.start.push_back(
         fmt::format("/sbin/ifconfig {}b inet {} {}", stem, a, first ? "up" : "alias"));
     first = false;
   }
   first = true;
-  for (const auto& a : itf.ip6) {
+  for (const auto& a : ip6) {
     p.start.push_back(
         fmt::format("/sbin/ifconfig {}b inet6 {} {}", stem, a, first ? "up" : "alias"));
     first = false;
   }
-  if (itf.ip4.empty() && itf.ip6.empty())
+  if (ip4.empty() && ip6.empty())
     p.start.push_back(fmt::format("/sbin/ifconfig {}b up", stem));
+  // The jail's own clients, as jail(8) users run them.
+  if (model::uses_slaac(itf))
+    p.start.push_back(fmt::format("/sbin/ifconfig {}b inet6 -ifdisabled accept_rtadv up", stem));
+  if (model::uses_dhcp(itf)) p.start.push_back(fmt::format("/sbin/dhclient {}b", stem));
   if (!itf.defaultrouter.empty())
     p.start.push_back(fmt::format("/sbin/route add default {}", itf.defaultrouter));
   if (!itf.defaultrouter6.empty())

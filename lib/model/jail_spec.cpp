@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "lib/model/capability.h"
+#include "lib/model/dynamic_address.h"
 #include "lib/model/error.h"
 #include "lib/model/json_reader.h"
 #include "lib/model/port.h"
@@ -132,15 +133,20 @@ vnet_interface read_vnet_interface(const json& j, const std::string& where) {
     i.network = *v;
     if (!v->empty()) require(r, "network", check::jail_name(*v));
   }
+  // "dhcp" and "slaac" are checked whole below (check_dynamic).
   if (auto v = r.strings("ip4")) {
     i.ip4 = *v;
-    require_each(r, "ip4", i.ip4,
-                 [](const std::string& a) { return check::cidr_address(check::ip_family::v4, a); });
+    require_each(r, "ip4", i.ip4, [](const std::string& a) {
+      return a == dhcp_keyword || a == slaac_keyword ? std::string()
+                                                     : check::cidr_address(check::ip_family::v4, a);
+    });
   }
   if (auto v = r.strings("ip6")) {
     i.ip6 = *v;
-    require_each(r, "ip6", i.ip6,
-                 [](const std::string& a) { return check::cidr_address(check::ip_family::v6, a); });
+    require_each(r, "ip6", i.ip6, [](const std::string& a) {
+      return a == dhcp_keyword || a == slaac_keyword ? std::string()
+                                                     : check::cidr_address(check::ip_family::v6, a);
+    });
   }
   if (auto v = r.string("defaultrouter")) {
     i.defaultrouter = *v;
@@ -165,6 +171,9 @@ vnet_interface read_vnet_interface(const json& j, const std::string& where) {
       "a VNET interface takes bridge, network, ip4, ip6, defaultrouter, defaultrouter6, mac, vlan");
   if (i.bridge.empty() && i.network.empty())
     throw error(errc::missing_field, "a VNET interface needs a 'bridge' or a 'network'", where);
+  std::string field;
+  if (auto why = check_dynamic(i, &field); !why.empty())
+    throw error(errc::invalid_value, why, where + "/" + field);
   return i;
 }
 
@@ -517,11 +526,13 @@ void validate_spec(const jail_spec& s) {
     bool has_address = !s.ip4.empty() || !s.ip6.empty();
     if (s.vnet)
       for (const auto& itf : s.vnet->interfaces)
-        has_address = has_address || !itf.ip4.empty() || !itf.ip6.empty() || !itf.network.empty();
+        has_address = has_address || !static_addresses(itf.ip4).empty() ||
+                      !static_addresses(itf.ip6).empty() || !itf.network.empty();
     if (!has_address)
       fail("/ports",
            "a jail that publishes ports needs an address to forward them to: ip4/ip6, or a VNET "
-           "interface with addresses or a network");
+           "interface with static addresses or a network (an address a DHCP server elsewhere "
+           "hands out is not known to jaild)");
   }
   if (s.vnet) {
     std::set<std::string> macs;

@@ -181,7 +181,8 @@ network_spec network_from_json(const nlohmann::json& j) {
                   field);
     }
   }
-  r.finish("a network takes name, bridge, ip4, gateway4, ip6, gateway6, description, nat");
+  if (auto v = r.boolean("dhcp")) n.dhcp = *v;
+  r.finish("a network takes name, bridge, ip4, gateway4, ip6, gateway6, description, nat, dhcp");
   if (n.ip4.empty() && n.ip6.empty())
     throw error(errc::missing_field, "a network needs an ip4 or an ip6 subnet", "/ip4");
   if (n.nat && n.ip4.empty())
@@ -189,6 +190,11 @@ network_spec network_from_json(const nlohmann::json& j) {
                 "nat masquerades IPv4: a network with nat needs an ip4 subnet (NAT66 is not "
                 "offered)",
                 "/nat");
+  if (n.dhcp && n.ip4.empty())
+    throw error(errc::invalid_value,
+                "dhcp hands out IPv4 leases: a network with dhcp needs an ip4 subnet (IPv6 "
+                "jails use their static or leased addresses, or slaac)",
+                "/dhcp");
   return n;
 }
 
@@ -197,7 +203,7 @@ nlohmann::json network_to_json(const network_spec& n) {
   if (n.nat) nat = n.nat->empty() ? nlohmann::json(true) : nlohmann::json{{"uplink", *n.nat}};
   return {{"name", n.name},         {"bridge", n.bridge}, {"ip4", n.ip4},
           {"gateway4", n.gateway4}, {"ip6", n.ip6},       {"gateway6", n.gateway6},
-          {"description", n.description}, {"nat", nat}};
+          {"description", n.description}, {"nat", nat}, {"dhcp", n.dhcp}};
 }
 
 }  // namespace jaild::model

@@ -23,6 +23,10 @@ struct network_spec {
   // of the interface of the host's default route (JSON true); "IF" = out of
   // that uplink (JSON {"uplink": "IF"} or "IF").
   std::optional<std::string> nat;
+  // jaild answers DHCP on the bridge (IPv4), from the host side: an interface
+  // with "ip4": ["dhcp"] on this network gets its IPAM lease from the jail's
+  // own client (lib/host/dhcp.h).
+  bool dhcp = false;
 
   bool operator==(const network_spec&) const = default;
 };

@@ -210,7 +210,10 @@ void fake_host::create_interfaces(const jail_context& ctx, step_sinks sinks) {
              {"ip6", i.ip6},
              {"mac", i.mac},
              {"defaultrouter", i.defaultrouter},
-             {"bridge_ip4", i.bridge_ip4}}},
+             {"bridge_ip4", i.bridge_ip4},
+             {"dhcp4", i.dhcp4},
+             {"lease4", i.lease4},
+             {"slaac6", i.slaac6}}},
            sinks);
 }
 
@@ -360,6 +363,29 @@ bool fake_host::watch(const running_jail& jail, std::function<void(exit_info)> o
 void fake_host::unwatch(const running_jail& jail) {
   std::lock_guard lock(mutex_);
   watchers_.erase(jail.name);
+}
+
+}  // namespace jaild::test
+
+namespace jaild::test {
+
+void fake_host::set_dynamic_addresses(const std::string& jail, std::vector<std::string> addrs) {
+  std::lock_guard lock(mutex_);
+  dynamic_[jail] = std::move(addrs);
+}
+
+std::vector<std::string> fake_host::dynamic_addresses(const ::jaild::host::jail_context& ctx,
+                                                      const ::jaild::host::running_jail& jail) {
+  (void)jail;
+  std::lock_guard lock(mutex_);
+  auto it = dynamic_.find(ctx.spec.name);
+  return it == dynamic_.end() ? std::vector<std::string>{} : it->second;
+}
+
+void fake_host::resume_services(const ::jaild::host::jail_context& ctx,
+                                const ::jaild::host::running_jail& jail) {
+  (void)jail;
+  step("resume_services " + ctx.spec.name, nullptr);
 }
 
 }  // namespace jaild::test

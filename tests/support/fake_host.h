@@ -95,6 +95,13 @@ class fake_host : public host::host {
   bool watch(const ::jaild::host::running_jail& jail,
              std::function<void(::jaild::host::exit_info)> on_exit) override;
   void unwatch(const ::jaild::host::running_jail& jail) override;
+  // What dynamic_addresses() answers for a jail (set_dynamic_addresses).
+  void set_dynamic_addresses(const std::string& jail, std::vector<std::string> addrs);
+  std::vector<std::string> dynamic_addresses(const ::jaild::host::jail_context& ctx,
+                                             const ::jaild::host::running_jail& jail) override;
+  // Recorded as "resume_services NAME".
+  void resume_services(const ::jaild::host::jail_context& ctx,
+                       const ::jaild::host::running_jail& jail) override;
 
   // Provisioning: calls "import_release NAME", "remove_release DIR",
   // "make_root JAIL MODE", "remove_root JAIL"; fail_at() applies.
@@ -122,6 +129,7 @@ class fake_host : public host::host {
   std::set<std::string> running_;
   std::map<std::string, ::jaild::host::running_jail> handles_;
   int next_jid_ = 1;
+  std::map<std::string, std::vector<std::string>> dynamic_;
 };
 
 }  // namespace jaild::test

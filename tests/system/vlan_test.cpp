@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "tests/support/process.h"
+#include "tests/system/own_netns.h"
 #include "tests/system/scenario.h"
 
 using namespace jaild;
@@ -21,28 +22,6 @@ using namespace jaild::systest;
 using json = nlohmann::json;
 
 namespace {
-
-// The test process in a network namespace of its own for the test's length:
-// jaild (its child) makes its bridge and nftables tables there, and nobody
-// else's listing of the host's ruleset sees them.
-class own_netns {
- public:
-  own_netns() {
-    original_ = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    REQUIRE(original_ >= 0);
-    REQUIRE(::unshare(CLONE_NEWNET) == 0);
-    REQUIRE(run({"ip", "link", "set", "lo", "up"}).status == 0);
-  }
-  ~own_netns() {
-    ::setns(original_, CLONE_NEWNET);
-    ::close(original_);
-  }
-  own_netns(const own_netns&) = delete;
-  own_netns& operator=(const own_netns&) = delete;
-
- private:
-  int original_ = -1;
-};
 
 // The ports of a bridge with their interface groups (ip -j: sysfs would
 // show the namespace it was mounted in, not this one).

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "lib/host/firewall.h"
+#include "lib/host/freebsd/dhcp_devfs.h"
 #include "lib/host/freebsd/parse.h"
 #include "lib/host/freebsd/pf_rules.h"
 #include "lib/host/freebsd/plan.h"
@@ -222,7 +223,21 @@ void adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
                   fmt::format("mount.fstab: cannot read {}", ctx.spec.mount.fstab));
     fstab = *text;
   }
-  for (const auto& m : mount_plan(ctx.spec, fstab)) {
+  // A DHCP jail's bpf: its own ruleset, made before its devfs is mounted with it.
+  auto spec = ctx.spec;
+  if (auto rs = generated_devfs_ruleset(ctx)) {
+    const auto sets = run_step("devfs.ruleset", {devfs_showsets_argv()}, {}, sinks);
+    for (int taken : parse_devfs_showsets(sets.output))
+      if (taken == *rs)
+        throw error(errc::host_failure,
+                    fmt::format("devfs.ruleset: ruleset {} (this start's, for bpf) exists and is "
+                                "not jaild's; start the jail again for another number",
+                                *rs));
+    sinks.objects.record({object_kind::devfs_ruleset, ctx.spec.name, std::to_string(*rs), {}});
+    for (const auto& argv : devfs_bpf_ruleset_argvs(*rs)) run_step("devfs.ruleset", {argv}, {}, sinks);
+    spec.mount.devfs_ruleset = *rs;
+  }
+  for (const auto& m : mount_plan(spec, fstab)) {
     // jail(8)'s check_path: no symbolic link below the jail's path; links
     // above it are the admin's. mount(8) takes the path, as jail(8)'s does;
     // no process of the jail runs yet to change it meanwhile.
@@ -238,6 +253,14 @@ void adapter::mount_filesystems(const jail_context& ctx, step_sinks sinks) {
 void adapter::create_interfaces(const jail_context& ctx, step_sinks sinks) {
   for (const auto& itf : resolved_interfaces(ctx)) {
     check_interface_names(itf);
+    // jaild's DHCP server for networks with dhcp is the Linux adapter's
+    // (linux/dhcp_server.h); a dhclient here would wait for nobody.
+    if (!itf.lease4.empty())
+      throw error(errc::unsupported_on_platform,
+                  fmt::format("interface {} is on a network that serves DHCP, and jaild's DHCP "
+                              "server does not run on FreeBSD yet: put it on a bridge with a "
+                              "DHCP server of its own, or give it an address",
+                              itf.jail_end));
     if (!sys_.interface_exists(itf.bridge)) {
       sinks.objects.record({object_kind::bridge, "", itf.bridge, {{"created_for", ctx.spec.name}}});
       auto made = run_step("bridge.create", {bridge_create_argv(itf.bridge)}, {}, sinks, true);
@@ -485,7 +508,7 @@ void adapter::destroy(const object& obj, step_sinks sinks) {
     case object_kind::rctl: destroy_rctl(obj, sinks); break;
     case object_kind::jail: destroy_jail(obj, sinks); break;
     case object_kind::devfs_ruleset:
-      run_step(kind_step(obj.kind), {{"/sbin/devfs", "rule", "-s", obj.key, "delset"}}, {}, sinks);
+      run_step(kind_step(obj.kind), {{devfs_path, "rule", "-s", obj.key, "delset"}}, {}, sinks);
       break;
     case object_kind::file: {
       const auto start = clock::now();

@@ -7,8 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "lib/host/freebsd/dhcp_devfs.h"
 #include "lib/host/jail_path.h"
 #include "lib/model/address.h"
+#include "lib/model/dynamic_address.h"
 #include "lib/model/error.h"
 #include "lib/model/rctl.h"
 #include "lib/model/validate.h"
@@ -173,7 +175,8 @@ std::vector<jail_param> create_params(const jail_context& ctx, bool with_meta) {
   if (auto v4 = addresses(s.ip4, false); !v4.empty()) p.push_back({"ip4.addr", join(v4, ",")});
   if (auto v6 = addresses(s.ip6, true); !v6.empty()) p.push_back({"ip6.addr", join(v6, ",")});
   if (s.vnet) p.push_back({"vnet", "new"});
-  if (auto rs = devfs_ruleset(s)) p.push_back({"devfs_ruleset", std::to_string(*rs)});
+  if (auto rs = generated_devfs_ruleset(ctx) ? generated_devfs_ruleset(ctx) : devfs_ruleset(s))
+    p.push_back({"devfs_ruleset", std::to_string(*rs)});
   std::string admin_meta;
   for (const auto& [key, value] : s.params.items()) {
     if (with_meta && key == "meta") {
@@ -316,10 +319,13 @@ std::vector<resolved_interface> resolved_interfaces(const jail_context& ctx) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& itf = list[i];
     const auto names = epair_names_for(ctx.instance, i);
-    out.push_back({names.host_end, names.jail_end, itf.bridge, {}, itf.ip4, itf.ip6,
+    out.push_back({names.host_end, names.jail_end, itf.bridge, {},
+                   model::static_addresses(itf.ip4), model::static_addresses(itf.ip6),
                    itf.defaultrouter, itf.defaultrouter6,
                    itf.mac.empty() ? derived_mac(ctx.instance, i) : itf.mac});
     out.back().vlan = itf.vlan;
+    out.back().dhcp4 = model::uses_dhcp(itf);
+    out.back().slaac6 = model::uses_slaac(itf);
   }
   return out;
 }
@@ -425,6 +431,14 @@ std::vector<command> vnet_inside(const resolved_interface& itf, const std::strin
     in_jail(std::move(argv));
     up = true;
   }
+  // SLAAC: the kernel forms the addresses from the advertisements it
+  // accepts on this interface (ND6_IFF_ACCEPT_RTADV), with IPv6 enabled on it.
+  if (itf.slaac6) {
+    in_jail({rescue_ifconfig_path, jail_end, "inet6", "-ifdisabled", "accept_rtadv", "up"});
+    up = true;
+  }
+  // DHCP: up, and the address is the jail's own client's business (rc.conf's
+  // ifconfig_DEFAULT="SYNCDHCP" or dhclient in exec.start).
   if (!up) in_jail({rescue_ifconfig_path, jail_end, "up"});
   if (!itf.defaultrouter.empty())
     in_jail({rescue_route_path, "add", "-inet", "default", itf.defaultrouter});

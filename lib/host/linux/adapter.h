@@ -23,6 +23,7 @@
 
 #include "lib/host/linux/cgroup.h"
 #include "lib/host/linux/console_log.h"
+#include "lib/host/linux/dhcp_server.h"
 #include "lib/host/linux/launcher.h"
 #include "lib/host/linux/netlink.h"
 #include "lib/host/linux/netns_pool.h"
@@ -90,6 +91,9 @@ class linux_adapter final : public host {
   std::vector<running_jail> list_jails() override;
   bool watch(const running_jail& jail, std::function<void(exit_info)> on_exit) override;
   void unwatch(const running_jail& jail) override;
+  std::vector<std::string> dynamic_addresses(const jail_context& ctx,
+                                             const running_jail& jail) override;
+  void resume_services(const jail_context& ctx, const running_jail& jail) override;
 
   release_contents import_release(const release_import& r, journal& steps) override;
   void remove_release(const std::filesystem::path& dir, journal& steps) override;
@@ -124,6 +128,16 @@ class linux_adapter final : public host {
   bool remove_bridge_if_unused(const std::string& bridge, step_sinks sinks,
                                bool ledgered = false);
 
+  // adapter_dhcp.cpp
+  // Hands interface i's lease (resolved_interface::lease4) out on its bridge.
+  // Throws jaild::error or std::system_error when it cannot.
+  void serve_lease(const resolved_interface& i);
+  void withdraw_lease(const std::string& host_end);
+  // accept_ra and autoconf of the jail end, in the jail's namespace: on for
+  // an interface with slaac (returns the errno when it cannot), accept_ra off
+  // for the others (quietly: a kernel without IPv6 has none).
+  int set_router_advertisements(pid_t pid, const resolved_interface& i);
+
   // adapter_firewall.cpp
   void destroy_firewall(const object& obj, step_sinks sinks);
   // The bridge table that keeps the jail's VLAN ports on their VLANs
@@ -156,6 +170,11 @@ class linux_adapter final : public host {
   std::map<pid_t, std::shared_ptr<tracked_init>> inits_;
 
   std::mutex bridges_mutex_;
+
+  // jaild's DHCP server on the bridges of networks with dhcp, made with
+  // their first lease (adapter_dhcp.cpp).
+  std::mutex dhcp_mutex_;
+  std::unique_ptr<dhcp_server> dhcp_;
 
   struct cpu_sample {
     std::string token;

@@ -1,6 +1,7 @@
 // VNET interfaces (veth pairs whose host end joins a bridge and whose jail end
 // moves into the jail's network namespace), the bridges jaild creates when
 // they are missing, and the host aliases of shared-IP jails. All netlink.
+#include <system_error>
 #include <thread>
 
 #include "lib/host/linux/adapter.h"
@@ -196,6 +197,15 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
     }
   }();
   for (const auto& i : ctx.interfaces) {
+    // Before the link is up, so that no advertisement comes first.
+    const int ra = set_router_advertisements(pid, i);
+    if (i.slaac6) {
+      step_timer step(sinks.steps, "vnet.slaac",
+                      {"sysctl", "-n", std::to_string(pid), "net.ipv6.conf." + i.jail_end +
+                       ".accept_ra=1", "net.ipv6.conf." + i.jail_end + ".autoconf=1"});
+      if (ra) step.fail(ra, "accept_ra of " + i.jail_end + " in the jail: " + errno_text(ra));
+      step.ok();
+    }
     std::vector<std::string> argv{"netlink", "-n", std::to_string(pid), i.jail_end};
     for (const auto& a : i.ip4) argv.push_back("inet " + a);
     for (const auto& a : i.ip6) argv.push_back("inet6 " + a);
@@ -222,6 +232,20 @@ void linux_adapter::attach_interfaces(const jail_context& ctx, const running_jai
       step.fail(e.code(), e.what());
     }
   }
+  // The network's DHCP server hands each DHCP interface its lease, from now
+  // until its pair is destroyed (destroy_epair).
+  for (const auto& i : ctx.interfaces) {
+    if (i.lease4.empty()) continue;
+    step_timer step(sinks.steps, "dhcp.serve", {"dhcp", "serve", i.bridge, i.mac, i.lease4});
+    try {
+      serve_lease(i);
+    } catch (const std::system_error& e) {
+      step.fail(e.code().value(), e.what());
+    } catch (const error& e) {
+      step.fail(EINVAL, e.what());
+    }
+    step.ok();
+  }
 }
 
 bool linux_adapter::remove_bridge_if_unused(const std::string& bridge, step_sinks sinks,
@@ -242,6 +266,7 @@ bool linux_adapter::remove_bridge_if_unused(const std::string& bridge, step_sink
 
 void linux_adapter::destroy_epair(const object& obj, step_sinks sinks) {
   const std::string bridge = obj.attrs.value("bridge", "");
+  withdraw_lease(obj.key);
   std::lock_guard lock(bridges_mutex_);
   {
     step_timer step(sinks.steps, "epair.remove", {"netlink", "link", "del", obj.key});

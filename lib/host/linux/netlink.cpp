@@ -1,7 +1,9 @@
 #include "lib/host/linux/netlink.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/addr.h>
 #include <netlink/errno.h>
@@ -247,6 +249,27 @@ std::size_t rtnl::address_count(int index, bool v6) {
       ++n;
   }
   return n;
+}
+
+std::vector<std::string> rtnl::global_addresses(int index, bool v6) {
+  cache_ptr cache;
+  check(rtnl_addr_alloc_cache(sock_, cache.out()), "netlink: list addresses");
+  std::vector<std::string> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    if (rtnl_addr_get_ifindex(a) != index || rtnl_addr_get_family(a) != (v6 ? AF_INET6 : AF_INET) ||
+        rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+      continue;
+    nl_addr* local = rtnl_addr_get_local(a);
+    if (!local) continue;
+    char text[INET6_ADDRSTRLEN + 8];
+    // nl_addr2str writes "ADDR/LEN" when the prefix is shorter than the address.
+    nl_addr_set_prefixlen(local, rtnl_addr_get_prefixlen(a));
+    std::string t = nl_addr2str(local, text, sizeof text);
+    if (t.find('/') == std::string::npos) t += "/" + std::to_string(rtnl_addr_get_prefixlen(a));
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 bool rtnl::has_address(int index, const std::string& cidr, bool v6) {

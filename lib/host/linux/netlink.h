@@ -66,6 +66,8 @@ class rtnl {
   bool has_address(int ifindex, const std::string& cidr, bool v6);
   // How many addresses of the family the link has.
   std::size_t address_count(int ifindex, bool v6);
+  // The link's addresses of the family with global scope ("10.0.0.5/24").
+  std::vector<std::string> global_addresses(int ifindex, bool v6);
   void add_default_route(const std::string& gateway, bool v6);
   // Deletes a link by name; a missing link is success. Returns whether it existed.
   bool delete_link(const std::string& name);

@@ -330,3 +330,63 @@ TEST_CASE("jailconf api: the plan has each change field by field, and each jail'
   CHECK(f.body_of(f.call("GET", "/v1/jails/db"))["spec"]["limits"] ==
         json::array({"memoryuse:deny=2G"}));
 }
+
+TEST_CASE("jailconf api: a VNET jail's own rc.conf says which interfaces take DHCP and SLAAC",
+          "[api][jailconf]") {
+  fixture f;
+  const auto root = f.dir / "j0";
+  std::filesystem::create_directories(root / "etc");
+  std::ofstream(root / "etc" / "rc.conf")
+      << "hostname=\"j0\"\nifconfig_epair0b=\"SYNCDHCP\"\n"
+         "ifconfig_epair0b_ipv6=\"inet6 -ifdisabled accept_rtadv\"\nsshd_enable=YES\n";
+  const std::string conf = "j0 { path = \"" + root.string() + R"(";
+      vnet; vnet.interface = "epair0b";
+      exec.prestart += "ifconfig epair0 create up";
+      exec.prestart += "ifconfig bridge0 addm epair0a up";
+      exec.start = "/bin/sh /etc/rc";
+    })";
+  auto r = f.call("POST", "/v1/jails/import?dry_run=true", conf);
+  REQUIRE(r.status == 200);
+  auto body = f.body_of(r);
+  const auto& itf = body["jails"][0]["spec"]["vnet"]["interfaces"][0];
+  CHECK(itf["ip4"] == json::array({"dhcp"}));
+  CHECK(itf["ip6"] == json::array({"slaac"}));
+  CHECK_THAT(body["jails"][0]["warnings"].dump(), Catch::Contains("ifconfig_DEFAULT"));
+
+  // jail root's rc.conf as a link to a host file is not read: no DHCP from it.
+  std::filesystem::remove(root / "etc" / "rc.conf");
+  std::ofstream(f.dir / "host-rc.conf") << "ifconfig_epair0b=\"DHCP\"\n";
+  std::filesystem::create_symlink(f.dir / "host-rc.conf", root / "etc" / "rc.conf");
+  body = f.body_of(f.call("POST", "/v1/jails/import?dry_run=true", conf));
+  CHECK(body["jails"][0]["spec"]["vnet"]["interfaces"][0]["ip4"] == json::array());
+  // Nor through a linked directory.
+  std::filesystem::remove(root / "etc" / "rc.conf");
+  std::filesystem::remove(root / "etc");
+  std::filesystem::create_directories(f.dir / "host-etc");
+  std::ofstream(f.dir / "host-etc" / "rc.conf") << "ifconfig_epair0b=\"DHCP\"\n";
+  std::filesystem::create_directory_symlink(f.dir / "host-etc", root / "etc");
+  body = f.body_of(f.call("POST", "/v1/jails/import?dry_run=true", conf));
+  CHECK(body["jails"][0]["spec"]["vnet"]["interfaces"][0]["ip4"] == json::array());
+}
+
+TEST_CASE("jailconf api: an iocage config.json imports as its jail", "[api][jailconf]") {
+  fixture f;
+  json config = {{"CONFIG_VERSION", "14"}, {"host_hostuuid", "j0"}, {"vnet", "on"},
+                 {"interfaces", "vnet0:bridge0"}, {"dhcp", "on"}, {"bpf", "yes"},
+                 {"ip4_addr", "none"}, {"allow_raw_sockets", "1"}, {"boot", "on"}};
+  json body = {{"text", config.dump()}, {"file", "/iocage/jails/j0/config.json"}};
+  auto r = f.call("POST", "/v1/jails/import", body.dump(), "application/json");
+  INFO(r.payload());
+  REQUIRE(r.status == 200);
+  const auto plan = f.body_of(r);
+  CHECK(plan["format"] == "iocage");
+  const auto spec = f.body_of(f.call("GET", "/v1/jails/j0"))["spec"];
+  CHECK(spec["path"] == "/iocage/jails/j0/root");
+  CHECK(spec["vnet"]["interfaces"][0]["ip4"] == json::array({"dhcp"}));
+  CHECK(spec["boot"] == true);
+  // Without its file name the root is unknown: refused, nothing stored.
+  config["host_hostuuid"] = "j1";
+  r = f.call("POST", "/v1/jails/import", config.dump(), "application/json");
+  expect_problem(r, 400, "missing_field", "file name");
+  CHECK(f.call("GET", "/v1/jails/j1").status == 404);
+}

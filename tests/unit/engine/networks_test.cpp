@@ -2,6 +2,8 @@
 // released, never duplicated on a bridge; and what a start hands the host.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "lib/engine/engine.h"
 #include "lib/model/error.h"
 #include "tests/support/fake_host.h"
@@ -243,4 +245,74 @@ TEST_CASE("networks: nat goes to the host with the interface, and survives a jai
   eng->stop("a")->wait();
   CHECK_FALSE(host.live_objects().count("firewall:fw-a"));
   eng->shutdown();
+}
+
+TEST_CASE("networks: a DHCP interface leases what the network's server hands out", "[engine]") {
+  net_fixture f;
+  f.eng->create_network(model::network_from_json(json::parse(
+      R"({"name":"dyn","bridge":"dynbr0","ip4":"10.21.0.0/24","ip6":"fd21::/64","dhcp":true})")));
+  f.define(R"({"name":"a","path":"/j/a","vnet":{"interfaces":[
+                {"network":"dyn","ip4":["dhcp"],"ip6":["slaac"]}]}})");
+  // The IPv4 lease, and no IPv6 one: SLAAC forms its own.
+  const auto leases = f.eng->leases("dyn");
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].address == "10.21.0.2");
+  CHECK(leases[0].family == 4);
+  auto op = f.eng->start("a");
+  op->wait();
+  REQUIRE(op->state() == engine::op_state::succeeded);
+  json epair;
+  for (const auto& row : f.db->ledger_rows())
+    if (row.kind == "epair") epair = row.attrs;
+  // jaild sets no address and no route: the jail's own clients do; the
+  // server hands out the lease.
+  CHECK(epair["ip4"] == json::array());
+  CHECK(epair["ip6"] == json::array());
+  CHECK(epair["defaultrouter"] == "");
+  CHECK(epair["dhcp4"] == true);
+  CHECK(epair["slaac6"] == true);
+  CHECK(epair["lease4"] == "10.21.0.2/24");
+  CHECK(epair["bridge_ip4"] == json::array({"10.21.0.1/24"}));
+  // What the jail obtained shows in its status once the host sees it.
+  CHECK(f.eng->current()->find("a")->status.addresses.empty());
+  f.host.set_dynamic_addresses("a", {"10.21.0.2/24", "fd21::11:22ff:fe33:4455/64"});
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (f.eng->current()->find("a")->status.addresses.empty() &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(f.eng->current()->find("a")->status.addresses ==
+        std::vector<std::string>{"10.21.0.2/24", "fd21::11:22ff:fe33:4455/64"});
+  f.eng->stop("a")->wait();
+  CHECK(f.eng->current()->find("a")->status.addresses.empty());
+}
+
+TEST_CASE("networks: DHCP needs a network that serves it, off any VLAN", "[engine]") {
+  net_fixture f;
+  f.eng->create_network(model::network_from_json(json::parse(
+      R"({"name":"dyn","bridge":"dynbr0","ip4":"10.21.0.0/24","dhcp":true})")));
+  auto refused = [&](const std::string& spec, const std::string& field) {
+    try {
+      f.define(spec);
+    } catch (const jaild::error& e) {
+      CHECK(e.code() == jaild::errc::invalid_value);
+      CHECK(e.field() == field);
+      return;
+    }
+    FAIL("accepted: " << spec);
+  };
+  refused(R"({"name":"a","path":"/j/a","vnet":{"interfaces":[{"network":"lan","ip4":["dhcp"]}]}})",
+          "/vnet/interfaces/0/ip4/0");
+  refused(R"({"name":"a","path":"/j/a","vnet":{"interfaces":[
+               {"network":"dyn","ip4":["dhcp"],"vlan":5}]}})",
+          "/vnet/interfaces/0/vlan");
+  CHECK(f.eng->current()->find("a") == nullptr);
+  CHECK(f.eng->leases("dyn").empty());
+  // On a plain bridge, the DHCP server is someone else's: no lease, nothing served.
+  f.define(R"({"name":"b","path":"/j/b","vnet":{"interfaces":[{"bridge":"lanbr","ip4":["dhcp"]}]}})");
+  f.eng->start("b")->wait();
+  for (const auto& row : f.db->ledger_rows())
+    if (row.kind == "epair") {
+      CHECK(row.attrs["dhcp4"] == true);
+      CHECK(row.attrs["lease4"] == "");
+    }
 }

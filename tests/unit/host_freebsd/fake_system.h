@@ -79,6 +79,8 @@ class fake_system : public host::freebsd::system {
 
   // Watches.
   std::map<std::int64_t, std::function<void(host::exit_info)>> watches;
+  // The devfs rulesets that exist (the base system's loaded at boot).
+  std::set<int> devfs_sets{1, 2, 3, 4, 5};
 
   // --------------------------------------------------------------------------
 
@@ -323,6 +325,11 @@ class fake_system : public host::freebsd::system {
   void effect(const command& cmd, run_result& r) {
     const auto& a = cmd.argv;
     if (a.empty()) return;
+    if (a[0] == "/sbin/devfs" && a.size() == 3 && a[2] == "showsets")
+      for (int n : devfs_sets) r.output += std::to_string(n) + "\n";
+    if (a[0] == "/sbin/devfs" && a.size() >= 5 && a[2] == "-s" && a[4] == "add")
+      devfs_sets.insert(std::stoi(a[3]));
+    if (a[0] == "/sbin/devfs" && a.size() == 5 && a[4] == "delset") devfs_sets.erase(std::stoi(a[3]));
     if (a[0] == "/sbin/pfctl" && a.size() == 3 && a[1] == "-s")
       r.output = a[2] == "nat" ? pf_nat_rules : pf_filter_rules;
     if (a[0] == "/sbin/pfctl" && a.size() == 5 && a[3] == "-F") pf_anchors.erase(a[2]);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lib/host/freebsd/dhcp_devfs.h"
 #include "lib/host/freebsd/parse.h"
 
 #include <catch2/catch.hpp>
@@ -338,4 +339,56 @@ TEST_CASE("plan: hook environments leak nothing of jaild's", "[host_freebsd]") {
   CHECK(jenv.at("USER") == "www");
   CHECK(jail_env("").at("HOME") == "/root");
   CHECK(jail_env("").size() == 5);
+}
+
+TEST_CASE("plan: DHCP and SLAAC interfaces inside the jail, and the bpf ruleset", "[host_freebsd]") {
+  resolved_interface dhcp{"a", "e0b_x", "br", {}, {}, {}, "", "", ""};
+  dhcp.dhcp4 = true;
+  auto d = vnet_inside(dhcp, "e0b_x", 3, false);
+  // Up, no address and no route: the jail's dhclient does the rest.
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].argv == strings{"/rescue/ifconfig", "e0b_x", "up"});
+  resolved_interface slaac{"a", "e0b_x", "br", {}, {"10.1.0.5/24"}, {}, "10.1.0.1", "", ""};
+  slaac.slaac6 = true;
+  auto s = vnet_inside(slaac, "e0b_x", 3, false);
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].argv == strings{"/rescue/ifconfig", "e0b_x", "inet", "10.1.0.5/24", "up"});
+  CHECK(s[1].argv ==
+        strings{"/rescue/ifconfig", "e0b_x", "inet6", "-ifdisabled", "accept_rtadv", "up"});
+  CHECK(s[2].argv == strings{"/rescue/route", "add", "-inet", "default", "10.1.0.1"});
+
+  // From the spec alone (no resolved interfaces): the keywords are no addresses.
+  auto ctx = context({{"name", "j0"},
+                      {"path", "/j/j0"},
+                      {"mount", {{"devfs", true}}},
+                      {"vnet", {{"interfaces", {{{"bridge", "bridge0"}, {"ip4", {"dhcp"}},
+                                                 {"ip6", {"slaac"}}}}}}}});
+  const auto itfs = resolved_interfaces(ctx);
+  REQUIRE(itfs.size() == 1);
+  CHECK(itfs[0].ip4.empty());
+  CHECK(itfs[0].ip6.empty());
+  CHECK(itfs[0].dhcp4);
+  CHECK(itfs[0].slaac6);
+
+  // jail_set gets the generated ruleset, which the mount uses too.
+  const auto rs = generated_devfs_ruleset(ctx);
+  REQUIRE(rs);
+  bool found = false;
+  for (const auto& p : create_params(ctx))
+    if (p.name == "devfs_ruleset") {
+      CHECK(p.value == std::to_string(*rs));
+      found = true;
+    }
+  CHECK(found);
+  auto other = ctx;
+  other.instance = "i2";
+  CHECK(generated_devfs_ruleset(other) != rs);  // another start, another number
+  CHECK(devfs_bpf_ruleset_argvs(4711) ==
+        std::vector<strings>{{"/sbin/devfs", "rule", "-s", "4711", "add", "include", "5"},
+                             {"/sbin/devfs", "rule", "-s", "4711", "add", "path", "bpf*", "unhide"}});
+  CHECK(devfs_delset_argv(4711) == strings{"/sbin/devfs", "rule", "-s", "4711", "delset"});
+  CHECK(devfs_showsets_argv() == strings{"/sbin/devfs", "rule", "showsets"});
+  CHECK(parse_devfs_showsets("1\n2\n3\n4\n5\n4711\n") == std::vector<int>{1, 2, 3, 4, 5, 4711});
+  CHECK(parse_devfs_showsets("").empty());
+  CHECK(parse_devfs_showsets("x\n12 \n") == std::vector<int>{12});
 }

@@ -9,9 +9,12 @@
 //   shell     seed 001 "Single Process Jails": command=/sh, ip4.addr=20.0.0.111
 //   limits    the book ch11: rctl rules and "cpuset -j logdb -cl" (here 0-1),
 //             then changed live
+//   dhcp      seed 000 "j0": iocage's vnet=on bpf=yes dhcp=on on bridge0, and
+//             SLAAC on the same interface
 #include <catch2/catch.hpp>
 
 #include "lib/host/freebsd/adapter.h"
+#include "lib/host/freebsd/dhcp_devfs.h"
 #include "lib/model/error.h"
 #include "tests/unit/host_freebsd/fake_system.h"
 #include "tests/unit/host_freebsd/golden.h"
@@ -217,4 +220,61 @@ TEST_CASE("freebsd scenarios: rctl limits and cpuset 0-1, changed live", "[host_
   CHECK(use.at("memoryuse") == 1048576.0);
   CHECK(use.at("pcpu") == 3.0);
   jaild::test::check_golden("limits.txt", log);
+}
+
+TEST_CASE("freebsd scenarios: seed 000's DHCP jail gets bpf in a ruleset of its own, and SLAAC",
+          "[host_freebsd]") {
+  std::vector<std::string> log{
+      "# seed 000 'j0': iocage vnet=on bpf=yes dhcp=on on bridge0 (with bge0); ip6 slaac"};
+  fake_system sys(log);
+  sys.interfaces.insert("bridge0");
+  sys.members["bridge0"] = {"bge0"};
+  auto ctx = context({{"name", "j0"},
+                      {"path", "/iocage/jails/j0/root"},
+                      {"params", {{"allow.raw_sockets", true}}},
+                      {"mount", {{"devfs", true}}},
+                      {"vnet",
+                       {{"interfaces",
+                         {{{"bridge", "bridge0"}, {"ip4", {"dhcp"}}, {"ip6", {"slaac"}}}}}}},
+                      {"exec",
+                       {{"start", {"/bin/sh /etc/rc"}}, {"stop", {"/bin/sh /etc/rc.shutdown"}}}}},
+                     "d0");
+  const int ruleset = *freebsd::generated_devfs_ruleset(ctx);
+  CHECK(ruleset >= 1000);
+  CHECK(ruleset < 61000);
+  lifecycle(sys, ctx, log);
+  CHECK_FALSE(sys.devfs_sets.contains(ruleset));  // deleted with the jail
+  CHECK(sys.devfs_sets == std::set<int>{1, 2, 3, 4, 5});
+  jaild::test::check_golden("dhcp.txt", log);
+}
+
+TEST_CASE("freebsd scenarios: a DHCP jail's ruleset number that is taken refuses the start",
+          "[host_freebsd]") {
+  std::vector<std::string> log;
+  fake_system sys(log);
+  sys.interfaces.insert("bridge0");
+  auto ctx = context({{"name", "j0"},
+                      {"path", "/j/j0"},
+                      {"mount", {{"devfs", true}}},
+                      {"vnet", {{"interfaces", {{{"bridge", "bridge0"}, {"ip4", {"dhcp"}}}}}}}},
+                     "d0");
+  const int ruleset = *freebsd::generated_devfs_ruleset(ctx);
+  sys.devfs_sets.insert(ruleset);  // the admin's, from devfs.rules
+  freebsd::adapter a(sys, {"/var/db/jaild"});
+  recording_ledger ledger(log);
+  recording_journal journal;
+  step_sinks sinks{journal, ledger};
+  CHECK_THROWS_AS(a.mount_filesystems(ctx, sinks), jaild::error);
+  CHECK(ledger.live.empty());  // nothing recorded: the set is not jaild's to delete
+  CHECK(sys.devfs_sets.contains(ruleset));
+  // An admin's own ruleset is used as it is: nothing made.
+  ctx.spec.mount.devfs_ruleset = 7;
+  CHECK_FALSE(freebsd::generated_devfs_ruleset(ctx));
+  // No DHCP interface, no ruleset of jaild's.
+  auto plain = context({{"name", "p"},
+                        {"path", "/j/p"},
+                        {"mount", {{"devfs", true}}},
+                        {"vnet", {{"interfaces", {{{"bridge", "bridge0"}}}}}}},
+                       "d1");
+  CHECK_FALSE(freebsd::generated_devfs_ruleset(plain));
 }

@@ -494,3 +494,38 @@ TEST_CASE("spec mapping: jail(8)'s own switches are kept, with a warning", "[jai
                                 Catch::Contains("give the addresses in ip4.addr"));
   CHECK_THAT(j.warnings[1], Catch::StartsWith("/etc/jail.conf:2:18: jail 'a': 'allow.dying'"));
 }
+
+TEST_CASE("spec mapping: the jail's own DHCP and SLAAC clients become the interface's keywords",
+          "[jailconf]") {
+  auto j = import_one(base + R"(j0 {
+      vnet; vnet.interface = "epair0b";
+      exec.prestart += "ifconfig epair0 create up";
+      exec.prestart += "ifconfig bridge0 addm epair0a up";
+      exec.start += "/sbin/ifconfig epair0b inet6 -ifdisabled accept_rtadv up";
+      exec.start += "rtsol epair0b";
+      exec.start += "/sbin/dhclient epair0b";
+      exec.poststop += "ifconfig epair0a destroy";
+    })");
+  REQUIRE(j.spec.vnet);
+  const auto& i = j.spec.vnet->interfaces.at(0);
+  CHECK(i.ip4 == std::vector<std::string>{"dhcp"});
+  CHECK(i.ip6 == std::vector<std::string>{"slaac"});
+  CHECK(j.spec.exec.start == std::vector<std::string>{"/bin/sh /etc/rc"});
+  REQUIRE(j.warnings.size() == 1);
+  CHECK(j.warnings[0].find("ifconfig_DEFAULT=\"SYNCDHCP\"") != std::string::npos);
+  // As jaild's own variables, too.
+  auto v = import_one(base + R"(j1 { vnet; $jaild_vnet0_bridge = "bridge0";
+      $jaild_vnet0_ip4 = "dhcp"; $jaild_vnet0_ip6 = "slaac"; })");
+  CHECK(v.spec.vnet->interfaces.at(0).ip4 == std::vector<std::string>{"dhcp"});
+  CHECK(v.spec.vnet->interfaces.at(0).ip6 == std::vector<std::string>{"slaac"});
+  // A route with a DHCP interface is the client's: a route hook stays a hook.
+  auto r = import_one(base + R"(j2 {
+      vnet; vnet.interface = "epair2b";
+      exec.prestart += "ifconfig epair2 create up";
+      exec.prestart += "ifconfig bridge0 addm epair2a up";
+      exec.start += "dhclient epair2b";
+      exec.start += "route add default 192.168.0.1";
+    })");
+  CHECK(r.spec.vnet->interfaces.at(0).defaultrouter.empty());
+  CHECK(r.spec.exec.start.back() == "route add default 192.168.0.1");
+}

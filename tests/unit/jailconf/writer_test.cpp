@@ -171,3 +171,20 @@ TEST_CASE("writer: labels are $jaild_labels, one KEY=VALUE each", "[jailconf]") 
     CHECK(std::string(e.what()).find("label key '-x'") != std::string::npos);
   }
 }
+
+TEST_CASE("writer: DHCP and SLAAC interfaces export as the clients jail(8) users run",
+          "[jailconf]") {
+  const auto spec = model::spec_from_json(json::parse(R"({
+    "name": "j0", "path": "/jails/j0", "exec": {"start": ["/bin/sh /etc/rc"]},
+    "vnet": {"interfaces": [{"bridge": "bridge0", "ip4": ["dhcp"], "ip6": ["slaac"]},
+                            {"network": "lan", "ip4": ["dhcp"]}]}})"));
+  const auto text = write_jail_conf({spec});
+  INFO(text);
+  CHECK(text.find("/sbin/dhclient epair0b") != std::string::npos);
+  CHECK(text.find("/sbin/ifconfig epair0b inet6 -ifdisabled accept_rtadv up") !=
+        std::string::npos);
+  CHECK(text.find("inet dhcp") == std::string::npos);
+  auto back = reimport(text);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0] == spec);
+}

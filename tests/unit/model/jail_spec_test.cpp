@@ -231,6 +231,25 @@ TEST_CASE("jail_spec: bad values are refused with the field's pointer", "[model]
        "/vnet/interfaces/0/vlan"},
       {R"({"vnet":{"interfaces":[{"bridge":"bridge0","vlan":"5"}]}})", errc::invalid_type,
        "/vnet/interfaces/0/vlan"},
+      // DHCP and SLAAC stand alone in their list, with no router of their family.
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["dhcp","10.0.0.2/24"]}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/ip4/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["10.0.0.2/24","dhcp"]}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/ip4/1"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["dhcp"],"defaultrouter":"10.0.0.1"}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/defaultrouter"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["slaac"]}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/ip4/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip6":["dhcp"]}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/ip6/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["DHCP"]}]}})", errc::invalid_value,
+       "/vnet/interfaces/0/ip4/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip6":["slaac","fd00::2/64"]}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/ip6/0"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip6":["slaac"],"defaultrouter6":"fd00::1"}]}})",
+       errc::invalid_value, "/vnet/interfaces/0/defaultrouter6"},
+      {R"({"vnet":{"interfaces":[{"bridge":"b0","ip4":["dhcp"]}]},"ports":["tcp/80:80"]})",
+       errc::invalid_value, "/ports"},
       {R"({"vnet":{"interfaces":[{"bridge":"bridge0"}]},"ip4":["192.0.2.1"]})",
        errc::invalid_value, "/ip4"},
       {R"({"persist":false})", errc::invalid_value, "/persist"},
@@ -363,4 +382,17 @@ TEST_CASE("selector: labels all match, states any", "[model]") {
     CHECK(e.code() == jaild::errc::bad_request);
     CHECK_THAT(e.what(), Catch::Matchers::Contains("'runing' is not one of"));
   }
+}
+
+TEST_CASE("jail_spec: an interface may take its addresses by DHCP and SLAAC", "[model]") {
+  auto j = minimal();
+  j["vnet"] = json::parse(
+      R"({"interfaces":[{"bridge":"bridge0","ip4":["dhcp"],"ip6":["slaac"]},
+                        {"bridge":"bridge1","ip4":["10.0.0.2/24"],"ip6":["slaac"]}]})");
+  const auto s = spec_from_json(j);
+  REQUIRE(s.vnet);
+  CHECK(s.vnet->interfaces[0].ip4 == std::vector<std::string>{"dhcp"});
+  CHECK(s.vnet->interfaces[0].ip6 == std::vector<std::string>{"slaac"});
+  CHECK(spec_from_json(spec_to_json(s)) == s);
+  CHECK(spec_to_json(s)["vnet"]["interfaces"][0]["ip4"] == json::array({"dhcp"}));
 }

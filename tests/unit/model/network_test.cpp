@@ -65,3 +65,29 @@ TEST_CASE("network: specs validate and default the gateway", "[model]") {
     }
   }
 }
+
+TEST_CASE("network: dhcp is a switch of an IPv4 network", "[model]") {
+  auto n = network_from_json(
+      json::parse(R"({"name":"lan","bridge":"jailnet0","ip4":"10.20.0.0/24","dhcp":true})"));
+  CHECK(n.dhcp);
+  CHECK(network_to_json(n)["dhcp"] == true);
+  CHECK(network_from_json(network_to_json(n)) == n);
+  CHECK_FALSE(network_from_json(
+                  json::parse(R"({"name":"lan","bridge":"jailnet0","ip4":"10.20.0.0/24"})"))
+                  .dhcp);
+  try {
+    network_from_json(json::parse(R"({"name":"v6","bridge":"b6","ip6":"fd00::/64","dhcp":true})"));
+    FAIL("a network without ip4 serves no DHCP");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == jaild::errc::invalid_value);
+    CHECK(e.field() == "/dhcp");
+  }
+  try {
+    network_from_json(
+        json::parse(R"({"name":"lan","bridge":"b0","ip4":"10.20.0.0/24","dhcp":"yes"})"));
+    FAIL("dhcp is a boolean");
+  } catch (const jaild::error& e) {
+    CHECK(e.code() == jaild::errc::invalid_type);
+    CHECK(e.field() == "/dhcp");
+  }
+}
