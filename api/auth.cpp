@@ -107,7 +107,7 @@ nlohmann::json token_to_json(const store::token_row& t) {
           {"revoked_at", optional_ms(t.revoked_ms)}};
 }
 
-authenticator::authenticator(store::store& db, auth_options options)
+authenticator::authenticator(store::token_table& db, auth_options options)
     : db_(db), options_(std::move(options)) {
   for (auto& t : db_.load_tokens()) tokens_.emplace(t.id, std::move(t));
 }

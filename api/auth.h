@@ -55,7 +55,7 @@ nlohmann::json token_to_json(const store::token_row& t);
 class authenticator {
  public:
   // Loads the stored tokens.
-  authenticator(store::store& db, auth_options options);
+  authenticator(store::token_table& db, auth_options options);
 
   // Identifies the caller of `req`. Throws jaild::error(unauthorized) when an
   // HTTPS request carries no credential, or a token that is malformed,
@@ -77,7 +77,7 @@ class authenticator {
   principal from_unix_peer(const peer& p) const;
   principal from_bearer(std::string_view token) const;
 
-  store::store& db_;
+  store::token_table& db_;
   auth_options options_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, store::token_row> tokens_;  // by id

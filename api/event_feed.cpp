@@ -119,7 +119,7 @@ void event_feed::read_page() {
   }
   store::store::event_page page;
   try {
-    page = engine_.database().read_events(after, limits_.page, jail_);
+    page = engine_.read_events(after, limits_.page, jail_);
   } catch (const std::exception& e) {
     spdlog::warn("event stream: cannot read events after {}: {}", after, e.what());
     cancel();

@@ -24,7 +24,7 @@ service::service(engine::engine& engine, service_options options, executor run_b
           options_.exec_sessions_per_caller})),
       started_(std::chrono::steady_clock::now()),
       metrics_(std::make_shared<request_metrics>()),
-      auth_(std::make_unique<authenticator>(engine.database(), options_.auth)) {
+      auth_(std::make_unique<authenticator>(engine.tokens(), options_.auth)) {
   if (!options_.audit_log.empty()) audit_ = std::make_unique<audit_log>(options_.audit_log);
   add_system_routes();
   add_ui_routes();

@@ -25,7 +25,7 @@ void service::add_event_routes() {
                                  "Last-Event-ID and since take an event sequence number");
                    }
                  }
-                 if (since < 0) since = engine_.database().last_event_seq();  // live only
+                 if (since < 0) since = engine_.last_event_seq();  // live only
                  auto it = req.query.find("jail");
                  auto feed = std::make_shared<event_feed>(
                      engine_, feeds_, since, it == req.query.end() ? "" : it->second,

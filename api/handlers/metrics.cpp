@@ -148,7 +148,7 @@ void service::add_metrics_routes() {
                  family(out, "jaild_events_last_sequence", "gauge",
                         "Sequence number of the newest stored event.");
                  out += fmt::format("jaild_events_last_sequence {}\n",
-                                    engine_.database().last_event_seq());
+                                    engine_.last_event_seq());
                  out += metrics_->render();
                  return text_response(200, "text/plain; version=0.0.4; charset=utf-8",
                                       std::move(out));

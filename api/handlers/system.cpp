@@ -23,7 +23,7 @@ void service::add_system_routes() {
 
   router_.add({"GET", "/v1/info", role::viewer, run_on::pool,
                [this](request&) {
-                 auto info = engine_.platform().info();
+                 auto info = engine_.host_info();
                  nlohmann::json body = {
                      {"name", "jaild"},
                      {"version", JAILD_VERSION},

@@ -33,7 +33,8 @@ engine::engine(store::store& db, host::host& platform, engine_options options)
       host_(platform),
       instance_tag_(db.instance_tag()),
       options_(std::move(options)),
-      snapshot_(std::make_shared<snapshot>(snapshot::map{}, 0)),
+      events_(db),
+      launcher_(options_.parallel_starts),
       queue_(std::make_unique<op_queue>([this](op_queue::task t) { sched_->post(std::move(t)); })),
       sched_(std::make_unique<scheduler>(std::max(options_.workers, options_.parallel_starts + 2))) {}
 
@@ -55,10 +56,7 @@ void engine::shutdown() {
 // ---------------------------------------------------------------------------
 // Snapshot and status.
 
-std::shared_ptr<const snapshot> engine::current() const {
-  guard lock(snapshot_mutex_);
-  return snapshot_;
-}
+std::shared_ptr<const snapshot> engine::current() const { return status_.current(); }
 
 model::jail_status engine::status_of(const jail_runtime& rt) const {
   model::jail_status s;
@@ -96,22 +94,7 @@ void engine::publish_status(const std::string& name) {
   // Caller holds runtime_mutex_.
   auto it = runtimes_.find(name);
   if (it == runtimes_.end()) return;
-  auto status = status_of(*it->second);
-  guard lock(snapshot_mutex_);
-  auto old = snapshot_->find(name);
-  if (!old) return;
-  jail_entry entry = *old;
-  entry.status = std::move(status);
-  auto jails = snapshot_->jails();
-  jails[name] = make_entry(std::move(entry));
-  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
-}
-
-void engine::publish_removed(const std::string& name) {
-  guard lock(snapshot_mutex_);
-  auto jails = snapshot_->jails();
-  jails.erase(name);
-  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+  status_.set_status(name, status_of(*it->second));
 }
 
 std::shared_ptr<engine::jail_runtime> engine::runtime_of(const std::string& name) {
@@ -153,12 +136,7 @@ void engine::persist_runtime(jail_runtime& rt, std::optional<model::event> ev) {
   row.restarts = rt.restarts;
   row.last_exit = rt.last_exit;
   row.last_error = rt.last_error;
-  // Stored and announced under one lock, so that subscribers see events in
-  // sequence order (a stream resumes by sequence number).
-  guard lock(listeners_mutex_);
-  auto stored = store_.save_runtime(row, std::move(ev));
-  if (stored)
-    for (const auto& [id, l] : listeners_) l(*stored);
+  events_.stored([&] { return store_.save_runtime(row, std::move(ev)); });
 }
 
 void engine::set_state(jail_runtime& rt, model::jail_state next, const std::string& reason) {
@@ -174,25 +152,6 @@ void engine::set_state(jail_runtime& rt, model::jail_state next, const std::stri
   if (rt.handle) ev.data["jid"] = rt.handle->jid;
   persist_runtime(rt, from == next ? std::nullopt : std::optional<model::event>(ev));
   publish_status(rt.name);
-}
-
-model::event engine::emit(model::event ev) {
-  guard lock(listeners_mutex_);  // see persist_runtime
-  ev = store_.append_event(std::move(ev));
-  for (const auto& [id, l] : listeners_) l(ev);
-  return ev;
-}
-
-std::uint64_t engine::subscribe(event_listener listener) {
-  guard lock(listeners_mutex_);
-  const auto id = next_listener_++;
-  listeners_.emplace(id, std::move(listener));
-  return id;
-}
-
-void engine::unsubscribe(std::uint64_t id) {
-  guard lock(listeners_mutex_);
-  listeners_.erase(id);
 }
 
 engine::counters engine::totals() const {
@@ -332,8 +291,7 @@ void engine::load() {
   repair_leases(jails);
   spdlog::info("loaded {} jail spec(s) and {} network(s) from {}", jails.size(),
                network_count, store_.path().string());
-  guard snap_lock(snapshot_mutex_);
-  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+  status_.replace(std::move(jails));
 }
 
 std::shared_ptr<const jail_entry> engine::require(const std::string& name) const {
@@ -436,13 +394,7 @@ std::vector<model::event> engine::apply_specs(
   const auto leases = plan_leases(next, changes);
   if (dry_run) return {};
 
-  std::vector<model::event> events;
-  {
-    guard l(listeners_mutex_);  // see persist_runtime
-    events = store_.apply(changes, leases);
-    for (const auto& ev : events)
-      for (const auto& [id, fn] : listeners_) fn(ev);
-  }
+  const auto events = events_.stored([&] { return store_.apply(changes, leases); });
 
   // From the snapshot as it is now, not as it was read above: statuses that
   // other jails published while this wrote the store must stay. (Every
@@ -475,8 +427,7 @@ std::vector<model::event> engine::apply_specs(
     jails[name] = make_entry(std::move(entry));
   }
   undo.done = true;
-  guard snap_lock(snapshot_mutex_);
-  snapshot_ = std::make_shared<snapshot>(std::move(jails), ++version_);
+  status_.replace(std::move(jails));
   return events;
 }
 

@@ -11,9 +11,17 @@
 // Jail exits arrive from the adapter's watcher thread and are handled on the
 // workers. No loop polls: timers drive backoff, health checks and deadlines.
 //
-// Files: engine.cpp (desired state, status, events), lifecycle.cpp (start,
-// stop, the launcher), supervise.cpp (exits, restart policy, health checks),
-// recover.cpp (reconciling at start-up).
+// The engine is the facade over parts that each own their state and lock:
+// the event bus (event_bus.h: stored, then announced in order), the status
+// publisher (status_publisher.h: the snapshot readers take), the launcher
+// (launcher.h: starts waiting for their dependencies, start slots) and the
+// per-jail operation queue (op_queue.h). What is left here is the jails'
+// runtimes under one lock and the decisions that read them.
+//
+// Files: engine.cpp (desired state, status), lifecycle.cpp (start, stop,
+// the operations), supervise.cpp (exits, restart policy, health checks),
+// liveness.cpp, recover.cpp (reconciling at start-up, in phases),
+// networks.cpp, releases.cpp, roots.cpp, templates.cpp.
 #pragma once
 
 #include <atomic>
@@ -32,10 +40,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/engine/event_bus.h"
+#include "lib/engine/launcher.h"
 #include "lib/engine/op_queue.h"
 #include "lib/engine/operation.h"
 #include "lib/engine/scheduler.h"
 #include "lib/engine/snapshot.h"
+#include "lib/engine/status_publisher.h"
 #include "lib/engine/sync.h"
 #include "lib/host/host.h"
 #include "lib/model/event.h"
@@ -186,15 +197,23 @@ class engine {
   std::vector<import_entry> import_jails(const std::vector<model::jail_spec>& specs,
                                          bool dry_run, const std::string& source);
 
-  host::host& platform() { return host_; }
-  store::store& database() { return store_; }
   const engine_options& options() const { return options_; }
+  // The host's description for /v1/info (platform, features, prerequisites).
+  host::platform_info host_info() { return host_.info(); }
+  // The API's tokens, kept in the store beside the jails.
+  store::token_table& tokens() { return store_; }
 
   // ---- Events: stored first, then given to subscribers (the SSE stream,
   // metrics). Callbacks run on the thread that emitted; they must not block.
-  using event_listener = std::function<void(const model::event&)>;
-  std::uint64_t subscribe(event_listener listener);
-  void unsubscribe(std::uint64_t id);
+  using event_listener = event_bus::listener;
+  std::uint64_t subscribe(event_listener listener) { return events_.subscribe(std::move(listener)); }
+  void unsubscribe(std::uint64_t id) { events_.unsubscribe(id); }
+  // Stored events after sequence `after` (GET /v1/events, a stream's catch-up).
+  store::store::event_page read_events(std::int64_t after, std::size_t limit,
+                                       const std::string& jail = {}) {
+    return events_.read(after, limit, jail);
+  }
+  std::int64_t last_event_seq() { return events_.last_sequence(); }
 
   // Counters for /metrics.
   struct counters {
@@ -207,16 +226,15 @@ class engine {
 
  private:
   struct jail_runtime;
-  struct pending_start;
 
   // engine.cpp
   std::shared_ptr<jail_runtime> runtime_of(const std::string& name) REQUIRES(runtime_mutex_);
   void check_graph(const std::vector<model::jail_spec>& specs) const;
-  void publish_status(const std::string& name) REQUIRES(runtime_mutex_) EXCLUDES(snapshot_mutex_);
-  void publish_removed(const std::string& name) EXCLUDES(snapshot_mutex_);
-  model::event emit(model::event ev) EXCLUDES(listeners_mutex_);
+  // The jail's status, from its runtime, into the snapshot.
+  void publish_status(const std::string& name) REQUIRES(runtime_mutex_);
+  model::event emit(model::event ev) { return events_.emit(std::move(ev)); }
   void persist_runtime(jail_runtime& rt, std::optional<model::event> ev = std::nullopt)
-      REQUIRES(runtime_mutex_) EXCLUDES(listeners_mutex_);
+      REQUIRES(runtime_mutex_);
   void set_state(jail_runtime& rt, model::jail_state next, const std::string& reason)
       REQUIRES(runtime_mutex_);
   model::jail_status status_of(const jail_runtime& rt) const;
@@ -301,12 +319,13 @@ class engine {
   std::vector<std::string> queue_dependent_stops(const snapshot& snap, const std::string& name,
                                                  const stop_options_api& options)
       REQUIRES(runtime_mutex_);
-  // Launches the pending starts whose dependencies are ready and fails those
-  // that can no longer start. finish() calls it, and pump_pass() calls
-  // finish(): a call made while a pass runs asks for one more pass instead of
-  // iterating pending_ under the outer pass's feet.
+  // A pass of the launcher: launches the waiting starts whose dependencies
+  // are ready and finishes those that can no longer start (finish() pumps
+  // again; the launcher has taken them out first).
   void pump() REQUIRES(runtime_mutex_);
-  void pump_pass() REQUIRES(runtime_mutex_);
+  // What a dependency of a waiting start is doing, from its runtime.
+  launcher::dependency_state dependency_state_of(const std::string& dep, std::string& detail)
+      REQUIRES(runtime_mutex_);
   bool ready(const std::string& name) const REQUIRES(runtime_mutex_);
   // The one runner of every operation, on a worker holding the jail's turn:
   // marks it current, begins it, gives `body` its journal, turns what `body`
@@ -358,6 +377,28 @@ class engine {
   void look_up_addresses(const std::string& name, const std::string& instance)
       EXCLUDES(runtime_mutex_);
 
+  // recover.cpp: reconcile()'s phases, in the order they run.
+  struct reconcile_tally {
+    int adopted = 0, vanished = 0, rolled_back = 0, interrupted = 0, orphans = 0;
+  };
+  // Operations the store says were under way: failed, as jaild stopped.
+  void fail_interrupted_operations(reconcile_tally& tally);
+  // Jails whose handle was recorded: adopted when alive and fully started,
+  // rolled back otherwise; returns the adopted (their objects stay).
+  std::set<std::string> settle_recorded_jails(host::journal& journal, host::ledger& durable,
+                                              reconcile_tally& tally) EXCLUDES(runtime_mutex_);
+  void adopt(jail_runtime& rt, host::journal& journal, host::ledger& durable)
+      EXCLUDES(runtime_mutex_);
+  void roll_back(jail_runtime& rt, bool alive, bool defined, host::journal& journal,
+                 host::ledger& durable, reconcile_tally& tally) EXCLUDES(runtime_mutex_);
+  // Starts and stops that had not recorded a handle yet.
+  void settle_unrecorded_jails(reconcile_tally& tally) EXCLUDES(runtime_mutex_);
+  // Ledger objects that no adopted jail owns.
+  void remove_orphans(const std::set<std::string>& keep, host::journal& journal,
+                      host::ledger& durable, reconcile_tally& tally) EXCLUDES(runtime_mutex_);
+  // Jails with jaild's mark that its records do not hold: reported, left alone.
+  std::vector<std::string> unknown_jails() EXCLUDES(runtime_mutex_);
+
   // liveness.cpp
   // Starts the periodic check once (from watch()); a no-op after that.
   void start_liveness();
@@ -371,26 +412,23 @@ class engine {
 
   // Locks, in the order they may be taken (a thread holding one takes only
   // those below it; -Wthread-safety checks the marks, see sync.h):
-  //   write_mutex_ -> runtime_mutex_ -> networks_mutex_ -> releases_mutex_ -> listeners_mutex_
-  //   -> snapshot_mutex_ -> (op_queue's, scheduler's, operation's, the store's)
+  //   write_mutex_ -> runtime_mutex_ -> networks_mutex_ -> releases_mutex_
+  //   -> event_bus's -> status_publisher's -> (launcher's, op_queue's,
+  //   scheduler's, operation's, the store's)
+  // The parts' own locks are leaves: none calls back into the engine while
+  // holding its lock, except the event bus's listeners (which must not emit).
   // Serialises desired-state writers.
   mutex write_mutex_;
-  mutable mutex snapshot_mutex_ ACQUIRED_AFTER(listeners_mutex_);
-  std::shared_ptr<const snapshot> snapshot_ GUARDED_BY(snapshot_mutex_);
-  std::atomic<std::int64_t> version_{0};
+  event_bus events_;
+  status_publisher status_;
 
   // Runtime per jail; guarded by runtime_mutex_ (the map and each runtime's fields).
   mutable mutex runtime_mutex_ ACQUIRED_AFTER(write_mutex_);
   std::map<std::string, std::shared_ptr<jail_runtime>, std::less<>> runtimes_
       GUARDED_BY(runtime_mutex_);
-  // Starts waiting for their dependencies.
-  std::deque<std::shared_ptr<pending_start>> pending_ GUARDED_BY(runtime_mutex_);
-  unsigned active_starts_ GUARDED_BY(runtime_mutex_) = 0;
-  // pump(): a pass is running / a nested call asked for another pass.
-  bool pumping_ GUARDED_BY(runtime_mutex_) = false;
-  bool pump_again_ GUARDED_BY(runtime_mutex_) = false;
-  // Per jail: starts launched, not yet finished.
-  std::map<std::string, int> launched_starts_ GUARDED_BY(runtime_mutex_);
+  // Starts waiting for their dependencies, and the start slots; passes are
+  // made under runtime_mutex_ (pump()), which its decisions read.
+  launcher launcher_;
   // Per jail: restarts between their stop and start.
   std::map<std::string, int> handoffs_ GUARDED_BY(runtime_mutex_);
   std::map<std::string, std::shared_ptr<operation>> recent_ops_ GUARDED_BY(runtime_mutex_);
@@ -405,10 +443,6 @@ class engine {
   std::map<std::string, model::release> releases_ GUARDED_BY(releases_mutex_);
   std::set<std::string> importing_ GUARDED_BY(releases_mutex_);   // releases being added
   std::set<std::string> making_roots_ GUARDED_BY(releases_mutex_);  // jails being created
-
-  mutex listeners_mutex_ ACQUIRED_AFTER(releases_mutex_);
-  std::map<std::uint64_t, event_listener> listeners_ GUARDED_BY(listeners_mutex_);
-  std::uint64_t next_listener_ GUARDED_BY(listeners_mutex_) = 1;
 
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> liveness_started_{false};

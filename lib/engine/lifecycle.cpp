@@ -33,11 +33,6 @@ host::step_record engine_step(std::string name, std::vector<std::string> argv,
   return s;
 }
 
-std::vector<plan::node> nodes_of(const snapshot& snap) {
-  std::vector<plan::node> nodes;
-  for (const auto& [n, e] : snap.jails()) nodes.push_back({n, e->spec.priority, e->spec.depend});
-  return nodes;
-}
 
 }  // namespace
 
@@ -49,9 +44,7 @@ bool engine::busy(const std::string& name) const {
   if (queue_->depth(name) > 0 || handoffs_.count(name)) return true;
   if (auto it = runtimes_.find(name); it != runtimes_.end() && !it->second->current_op.empty())
     return true;
-  for (const auto& p : pending_)
-    if (p->op->jail() == name) return true;
-  return false;
+  return launcher_.waiting(name) != nullptr;
 }
 
 void engine::refuse_if_deleting(const std::string& name) const {
@@ -95,7 +88,7 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
   auto snap = current();
   auto entry = snap->find(name);
   if (!entry) throw error(errc::jail_not_found, fmt::format("no jail named '{}'", name));
-  const auto order = plan::with_dependencies(nodes_of(*snap), name);  // dependencies first
+  const auto order = plan::with_dependencies(snap->graph(), name);  // dependencies first
   for (const auto& n : order)
     if (!snap->find(n))
       throw error(errc::dependency_failed,
@@ -113,14 +106,9 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
   // A start still waiting for its dependencies is the answer to another start
   // of the same jail; a start already running is not (a stop may be queued
   // behind it, and this start must come after that stop).
-  auto pending_for = [&](const std::string& n) REQUIRES(runtime_mutex_) -> std::shared_ptr<operation> {
-    for (const auto& p : pending_)
-      if (p->op->jail() == n) return p->op;
-    return nullptr;
-  };
   auto rt = runtime_of(name);
   if (!reuse)
-    if (auto existing = pending_for(name)) return existing;
+    if (auto existing = launcher_.waiting(name)) return existing;
   refuse_if_full(name);
 
   auto queue_start = [&](const std::string& n, std::string reason,
@@ -132,16 +120,12 @@ std::shared_ptr<operation> engine::start_with(const std::string& name, start_opt
       sched_->cancel(r->restart_timer);
       r->restart_timer = 0;
     }
-    auto p = std::make_shared<pending_start>();
-    p->op = op;
-    p->deadline = clock::now() + options_.ready_timeout;
-    p->priority = snap->find(n)->spec.priority;
-    pending_.push_back(p);
+    launcher_.add(op, snap->find(n)->spec.priority, clock::now() + options_.ready_timeout);
     return op;
   };
   for (const auto& n : order) {
     if (n == name) continue;
-    if (ready(n) || pending_for(n) || launched_starts_[n] > 0) continue;
+    if (ready(n) || launcher_.on_its_way(n)) continue;
     auto dep = runtimes_.find(n);
     if (dep != runtimes_.end() && !is_down(dep->second->state)) continue;  // on its way up
     queue_start(n, "dependency of " + name, nullptr);
@@ -161,7 +145,7 @@ std::shared_ptr<operation> engine::stop(const std::string& name, stop_options_ap
   refuse_if_full(name);
   if (!options.cascade) {
     std::vector<std::string> running;
-    for (const auto& d : plan::dependents_of(nodes_of(*snap), name)) {
+    for (const auto& d : plan::dependents_of(snap->graph(), name)) {
       auto it = runtimes_.find(d);
       if (it != runtimes_.end() && !is_down(it->second->state)) running.push_back(d);
     }
@@ -183,20 +167,11 @@ std::shared_ptr<operation> engine::queue_stop(const std::string& name,
                                               const stop_options_api& options,
                                               const std::vector<std::string>& after) {
   // Caller holds runtime_mutex_.
-  // A stop supersedes a start that is still waiting for its dependencies. The
-  // starts leave pending_ before finish() runs, which pumps pending_.
-  std::vector<std::shared_ptr<pending_start>> cancelled;
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if ((*it)->op->jail() == name) {
-      cancelled.push_back(*it);
-      it = pending_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (const auto& p : cancelled) {
-    p->op->fail(errc::operation_in_progress, "cancelled: a stop was requested");
-    finish(p->op);
+  // A stop supersedes a start that is still waiting for its dependencies
+  // (the launcher gives it up before finish() makes another pass).
+  for (const auto& op : launcher_.cancel(name)) {
+    op->fail(errc::operation_in_progress, "cancelled: a stop was requested");
+    finish(op);
   }
   auto rt = runtime_of(name);
   rt->desired = "stopped";
@@ -213,7 +188,7 @@ std::vector<std::string> engine::queue_dependent_stops(const snapshot& snap,
                                                        const std::string& name,
                                                        const stop_options_api& options) {
   // Caller holds runtime_mutex_.
-  const auto nodes = nodes_of(snap);
+  const auto& nodes = snap.graph();
   std::map<std::string, std::string> queued;  // dependent -> its stop's id
   // Each dependent before what it depends on; each stop waits for the stops
   // of the jails that depend on it.
@@ -310,105 +285,57 @@ bool engine::ready(const std::string& name) const {
 void engine::pump() {
   // Caller holds runtime_mutex_.
   if (shutting_down_) return;
-  if (pumping_) {
-    pump_again_ = true;
-    return;
-  }
-  pumping_ = true;
-  try {
-    do {
-      pump_again_ = false;
-      pump_pass();
-    } while (pump_again_ && !shutting_down_);
-  } catch (...) {
-    pumping_ = false;
-    throw;
-  }
-  pumping_ = false;
-}
-
-void engine::pump_pass() {
-  // Caller holds runtime_mutex_ and is pump().
   auto snap = current();
-  std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
-    return a->priority != b->priority ? a->priority < b->priority
-                                      : a->op->jail() < b->op->jail();
-  });
-  auto waiting_on = [&](const std::string& dep) REQUIRES(runtime_mutex_) {
-    for (const auto& p : pending_)
-      if (p->op->jail() == dep) return true;
-    if (auto l = launched_starts_.find(dep); l != launched_starts_.end() && l->second > 0)
-      return true;
-    auto it = runtimes_.find(dep);
-    if (it == runtimes_.end()) return false;
-    const auto& rt = *it->second;
-    if (rt.restart_timer || handoffs_.count(dep)) return true;
-    if (rt.state == model::jail_state::starting) return true;
-    if (rt.state == model::jail_state::running) return true;  // health still starting
-    if (!rt.current_op.empty()) {
-      auto op = recent_ops_.find(rt.current_op);
-      return op != recent_ops_.end() && op->second->kind() != op_kind::stop;
-    }
-    return false;
-  };
-  const auto now = clock::now();
-  std::optional<clock::time_point> next_deadline;
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    auto p = *it;
-    const auto& name = p->op->jail();
-    auto entry = snap->find(name);
-    std::string failed, waiting;
-    if (!entry) failed = fmt::format("jail '{}' was deleted", name);
-    for (const auto& dep : entry ? entry->spec.depend : std::vector<std::string>{}) {
-      if (!failed.empty()) break;
-      if (!snap->find(dep)) {
-        failed = fmt::format("dependency '{}' is not defined", dep);
-      } else if (ready(dep)) {
-        continue;
-      } else if (waiting_on(dep)) {
-        if (waiting.empty()) waiting = dep;
-      } else {
-        const auto& drt = *runtimes_.at(dep);
-        failed = fmt::format("dependency '{}' is {}{}", dep, model::jail_state_name(drt.state),
-                             drt.last_error.empty() ? "" : ": " + drt.last_error);
-      }
-    }
-    if (!failed.empty()) {
-      p->op->fail(errc::dependency_failed, "held back: " + failed);
-      it = pending_.erase(it);
-      finish(p->op);
-      continue;
-    }
-    if (!waiting.empty()) {
-      if (now >= p->deadline) {
-        p->op->fail(errc::timeout,
-                    fmt::format("held back: dependency '{}' was not ready within {}", waiting,
-                                model::check::format_duration(options_.ready_timeout)));
-        it = pending_.erase(it);
-        finish(p->op);
-        continue;
-      }
-      if (!next_deadline || p->deadline < *next_deadline) next_deadline = p->deadline;
-      ++it;
-      continue;
-    }
-    if (active_starts_ >= options_.parallel_starts) {
-      ++it;
-      continue;
-    }
-    ++active_starts_;
-    ++launched_starts_[name];
-    it = pending_.erase(it);
-    queue_->push(name, p->op->id(), {}, [this, op = p->op] { run_start(op); });
+  const auto decided = launcher_.pass(
+      clock::now(),
+      [&](const std::string& jail) -> std::optional<std::vector<std::string>> {
+        auto entry = snap->find(jail);
+        if (!entry) return std::nullopt;
+        return entry->spec.depend;
+      },
+      [&](const std::string& dep, std::string& detail) REQUIRES(runtime_mutex_) {
+        if (!snap->find(dep)) return launcher::dependency_state::missing;
+        return dependency_state_of(dep, detail);
+      },
+      model::check::format_duration(options_.ready_timeout));
+  for (const auto& op : decided.launch)
+    queue_->push(op->jail(), op->id(), {}, [this, op] { run_start(op); });
+  for (const auto& f : decided.fail) {
+    f.op->fail(f.code, f.message);
+    finish(f.op);  // another pass, over what the launcher still holds
   }
-  if (next_deadline) {
-    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*next_deadline - now) +
+  if (decided.next_deadline) {
+    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           *decided.next_deadline - clock::now()) +
                        std::chrono::milliseconds(1);
-    sched_->after(delay, [this] {
+    sched_->after(std::max(delay, std::chrono::milliseconds(1)), [this] {
       guard l(runtime_mutex_);
       pump();
     });
   }
+}
+
+launcher::dependency_state engine::dependency_state_of(const std::string& dep,
+                                                       std::string& detail) {
+  // Caller holds runtime_mutex_. The launcher itself knows the starts it holds.
+  using state = launcher::dependency_state;
+  if (ready(dep)) return state::ready;
+  auto it = runtimes_.find(dep);
+  if (it == runtimes_.end()) {
+    detail = "stopped";
+    return state::down;
+  }
+  const auto& rt = *it->second;
+  if (rt.restart_timer || handoffs_.count(dep)) return state::coming;
+  if (rt.state == model::jail_state::starting) return state::coming;
+  if (rt.state == model::jail_state::running) return state::coming;  // health still starting
+  if (!rt.current_op.empty()) {
+    auto op = recent_ops_.find(rt.current_op);
+    if (op != recent_ops_.end() && op->second->kind() != op_kind::stop) return state::coming;
+  }
+  detail = fmt::format("{}{}", model::jail_state_name(rt.state),
+                       rt.last_error.empty() ? "" : ": " + rt.last_error);
+  return state::down;
 }
 
 void engine::finish(const std::shared_ptr<operation>& op) {
@@ -470,8 +397,7 @@ void engine::run_start(const std::shared_ptr<operation>& op) {
         apply_live(name);
       },
       [this, name]() REQUIRES(runtime_mutex_) {  // run_operation calls it under the lock
-        --active_starts_;
-        --launched_starts_[name];
+        launcher_.ended(name);
       });
 }
 

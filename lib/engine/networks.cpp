@@ -75,11 +75,7 @@ model::network_spec engine::create_network(const model::network_spec& net) {
   model::event ev;
   ev.type = "network.created";
   ev.data = model::network_to_json(net);
-  {
-    guard l(listeners_mutex_);
-    ev = store_.save_network(net.name, model::network_to_json(net), ev);
-    for (const auto& [id, fn] : listeners_) fn(ev);
-  }
+  events_.stored([&] { return store_.save_network(net.name, model::network_to_json(net), ev); });
   guard lock(networks_mutex_);
   networks_[net.name] = net;
   return net;
@@ -107,11 +103,7 @@ void engine::delete_network(const std::string& name) {
   model::event ev;
   ev.type = "network.deleted";
   ev.data = {{"name", name}};
-  {
-    guard l(listeners_mutex_);
-    ev = store_.delete_network(name, ev);
-    for (const auto& [id, fn] : listeners_) fn(ev);
-  }
+  events_.stored([&] { return store_.delete_network(name, ev); });
   guard lock(networks_mutex_);
   networks_.erase(name);
 }

@@ -122,9 +122,7 @@ model::release engine::import_release_copy(model::release r, const std::string& 
     ev.type = "release.added";
     ev.data = model::release_to_json(r);
     try {
-      guard l(listeners_mutex_);  // stored and announced in order, as persist_runtime does
-      ev = store_.save_release(r.name, model::release_to_json(r), ev);
-      for (const auto& [id, fn] : listeners_) fn(ev);
+      events_.stored([&] { return store_.save_release(r.name, model::release_to_json(r), ev); });
     } catch (...) {
       host_.remove_release(r.path, steps);  // nothing stored: nothing kept
       throw;
@@ -165,9 +163,7 @@ void engine::delete_release(const std::string& name) {
       model::event ev;
       ev.type = "release.deleted";
       ev.data = {{"name", name}};
-      guard l(listeners_mutex_);
-      ev = store_.delete_release(name, ev);
-      for (const auto& [id, fn] : listeners_) fn(ev);
+      events_.stored([&] { return store_.delete_release(name, ev); });
     });
   } catch (...) {
     // Still stored: still there (what could not be removed stays listed).

@@ -65,11 +65,5 @@ struct engine::jail_runtime {
   std::string current_op;
 };
 
-// A start waiting in the launcher for its dependencies.
-struct engine::pending_start {
-  std::shared_ptr<operation> op;
-  std::chrono::steady_clock::time_point deadline;
-  int priority = 99;
-};
 
 }  // namespace jaild::engine

@@ -13,10 +13,17 @@ std::shared_ptr<const jail_entry> make_entry(jail_entry entry) {
   return std::make_shared<const jail_entry>(std::move(entry));
 }
 
-snapshot::snapshot(map jails, std::int64_t version)
-    : jails_(std::move(jails)), version_(version) {
+snapshot::snapshot(map jails, std::int64_t version, graph_nodes graph)
+    : jails_(std::move(jails)), version_(version), graph_(std::move(graph)) {
   for (const auto& [name, entry] : jails_)
     if (entry->status.state == model::jail_state::running) ++running_;
+  if (!graph_) {
+    auto nodes = std::make_shared<std::vector<plan::node>>();
+    nodes->reserve(jails_.size());
+    for (const auto& [name, entry] : jails_)
+      nodes->push_back({name, entry->spec.priority, entry->spec.depend});
+    graph_ = std::move(nodes);
+  }
 }
 
 std::shared_ptr<const jail_entry> snapshot::find(std::string_view name) const {

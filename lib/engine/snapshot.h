@@ -10,9 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lib/model/jail_spec.h"
 #include "lib/model/jail_status.h"
+#include "lib/plan/graph.h"
 
 namespace jaild::engine {
 
@@ -31,9 +33,18 @@ class snapshot {
  public:
   using map = std::map<std::string, std::shared_ptr<const jail_entry>, std::less<>>;
 
-  explicit snapshot(map jails, std::int64_t version);
+  using graph_nodes = std::shared_ptr<const std::vector<plan::node>>;
+
+  // `graph`: the jails' dependency graph, when the caller has it from an
+  // earlier snapshot with the same specs; made from `jails` when null.
+  snapshot(map jails, std::int64_t version, graph_nodes graph = nullptr);
 
   const map& jails() const { return jails_; }
+  // Every jail as a node of the dependency graph (name, priority, depend),
+  // made once per set of specs and shared by the snapshots that differ only
+  // in status.
+  const std::vector<plan::node>& graph() const { return *graph_; }
+  const graph_nodes& shared_graph() const { return graph_; }
   std::shared_ptr<const jail_entry> find(std::string_view name) const;
   std::int64_t version() const { return version_; }
   // How many jails are running, counted once (GET /v1/health asks on every call).
@@ -45,6 +56,7 @@ class snapshot {
  private:
   map jails_;
   std::int64_t version_;
+  graph_nodes graph_;
   std::size_t running_ = 0;
   mutable std::once_flag list_once_;
   mutable std::string list_json_;

@@ -32,6 +32,7 @@
 
 #include "lib/model/event.h"
 #include "lib/model/jail_spec.h"
+#include "lib/store/token_table.h"
 
 namespace SQLite {
 class Database;
@@ -88,18 +89,6 @@ struct lease_row {
   bool operator==(const lease_row&) const = default;
 };
 
-// One API token (table tokens). The secret is never stored, only its SHA-256.
-struct token_row {
-  std::string id;             // public part, shown in lists and the audit log
-  std::string name;           // what the admin called it ("ci", "grafana")
-  std::string role;           // viewer | operator | admin
-  std::string secret_sha256;  // hex
-  std::int64_t created_ms = 0;
-  std::string created_by;     // the principal that created it
-  std::optional<std::int64_t> expires_ms;
-  std::optional<std::int64_t> revoked_ms;
-};
-
 // One root jaild made (table roots).
 struct root_row {
   std::string jail;
@@ -128,7 +117,7 @@ inline constexpr std::size_t instance_tag_length = 5;
 // instance_tag_length digits).
 std::string instance_tag_of(std::string_view instance_id);
 
-class store {
+class store : public token_table {
  public:
   // Opens the database at `path`, creating it (and its directory) when
   // missing, and migrates it to the newest schema. Throws jaild::error:
@@ -136,7 +125,7 @@ class store {
   //   store_newer_schema  the file was written by a newer jaild,
   //   store_unavailable   the file cannot be opened or is not a jaild database.
   static std::unique_ptr<store> open(const std::filesystem::path& path);
-  ~store();
+  ~store() override;
 
   store(const store&) = delete;
   store& operator=(const store&) = delete;
@@ -222,9 +211,9 @@ class store {
 
   // API tokens. save_token inserts a new row (durably); revoke_token sets
   // revoked_ms once and returns false when no token has that id.
-  void save_token(const token_row& token);
-  std::vector<token_row> load_tokens();  // oldest first
-  bool revoke_token(const std::string& id, std::int64_t when_ms);
+  void save_token(const token_row& token) override;
+  std::vector<token_row> load_tokens() override;  // oldest first
+  bool revoke_token(const std::string& id, std::int64_t when_ms) override;
 
   // This jaild's own id (32 hex digits), made with the database and kept
   // across restarts and migrations; and its short tag: instance_tag_length

@@ -351,7 +351,7 @@ TEST_CASE("auth: token routes show the secret once and never its digest", "[api]
     INFO(b.body);
     expect_problem(f.as_root("POST", "/v1/tokens", b.body), 400, b.code);
   }
-  CHECK(f.eng.database().load_tokens().size() == 1);  // refusals stored nothing
+  CHECK(f.eng.tokens().load_tokens().size() == 1);  // refusals stored nothing
 }
 
 TEST_CASE("auth: every change, allowed or refused, is in the audit log; reads are not",
