@@ -35,6 +35,9 @@ struct request {
   std::map<std::string, std::string> query;      // decoded
   std::map<std::string, std::string> headers;    // lower-case names
   std::string body;
+  // An upload's body (POST /v1/jails/import-archive) is not in `body`: it is
+  // this file, removed by the server once the request is answered.
+  std::string upload;
   peer from;
   std::map<std::string, std::string> params;     // path parameters, set by the router
   std::string caller;                            // who, as the audit log names them; set by dispatch
@@ -55,6 +58,9 @@ class body_stream {
   virtual void next(std::function<void(std::optional<std::string>)> deliver) = 0;
   // The client went away or the server stops; deliver may no longer be called.
   virtual void cancel() = 0;
+  // Asked after the end (nullopt): whether the stream ended because it
+  // failed; the server then cuts the connection without the last chunk.
+  virtual bool failed() const { return false; }
 };
 
 struct response {

@@ -35,6 +35,8 @@ service::service(engine::engine& engine, service_options options, executor run_b
   add_network_routes();
   add_release_routes();
   add_template_routes();
+  add_snapshot_routes();
+  add_archive_routes();
   add_metrics_routes();
   add_token_routes();
 }
@@ -130,6 +132,17 @@ bool service::holds_admin(const peer& p) const {
 
 void service::reopen_audit_log() {
   if (audit_) audit_->reopen();
+}
+
+bool service::may_upload(const request& req) const {
+  const auto m = router_.find(req.method, req.path);
+  if (!m.found) return false;
+  try {
+    const auto who = auth_->identify(req);
+    return who.granted && role_allows(*who.granted, m.found->needs);
+  } catch (const jaild::error&) {
+    return false;
+  }
 }
 
 void service::dispatch(request req, std::function<void(response)> answer) {

@@ -61,6 +61,9 @@ class service {
   // Whether a UNIX socket peer is admin (root, jaild's uid, an admin group):
   // the server keeps connection slots for them.
   bool holds_admin(const peer& p) const;
+  // Whether dispatch would let this caller's upload (its headers, no body
+  // yet) reach its handler: identified, the route found, the role held.
+  bool may_upload(const request& req) const;
 
   const router& routes() const { return router_; }
   const service_options& options() const { return options_; }
@@ -79,6 +82,8 @@ class service {
   void add_network_routes();
   void add_release_routes();   // handlers/releases.cpp
   void add_template_routes();  // handlers/templates.cpp
+  void add_snapshot_routes();  // handlers/snapshots.cpp
+  void add_archive_routes();   // handlers/archives.cpp
   void add_metrics_routes();
   void add_token_routes();
   void add_jailconf_routes();  // handlers/jailconf.cpp

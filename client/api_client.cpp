@@ -2,11 +2,14 @@
 
 #include <curl/curl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -147,6 +150,12 @@ api_client::~api_client() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 http_result api_client::send(std::string_view method, std::string_view path,
                              std::string_view body, std::string_view content_type) {
+  return exchange(method, path, body, content_type, nullptr, 0);
+}
+
+http_result api_client::exchange(std::string_view method, std::string_view path,
+                                 std::string_view body, std::string_view content_type,
+                                 std::FILE* upload, long long upload_size) {
   auto* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
   http_result result;
@@ -165,7 +174,17 @@ http_result api_client::send(std::string_view method, std::string_view path,
   list = curl_slist_append(list, "Accept: application/json");
   // Only over HTTPS: on the UNIX socket the kernel names the caller.
   if (!ep_.token.empty() && !ep_.url.empty()) list = curl_slist_append(list, auth.c_str());
-  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+  if (upload) {
+    // The body read from the file as it is sent, never held whole.
+    list = curl_slist_append(list, type.c_str());
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION,
+                     +[](char* buf, std::size_t size, std::size_t n, void* f) -> std::size_t {
+                       return std::fread(buf, size, n, static_cast<std::FILE*>(f));
+                     });
+    curl_easy_setopt(c, CURLOPT_READDATA, upload);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(upload_size));
+  } else if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     list = curl_slist_append(list, type.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -185,10 +204,32 @@ http_result api_client::send(std::string_view method, std::string_view path,
   return result;
 }
 
+namespace {
+
+// An answer as call() takes it: the parsed body, or `refused`.
+nlohmann::json answer_of(const http_result& r);
+
+}  // namespace
+
+nlohmann::json api_client::upload(std::string_view path, const std::string& file,
+                                  std::string_view content_type) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(file.c_str(), "rb"), std::fclose);
+  if (!in) throw std::runtime_error(file + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(::fileno(in.get()), &st) != 0 || !S_ISREG(st.st_mode))
+    throw std::runtime_error(file + ": not a regular file");
+  return answer_of(exchange("POST", path, {}, content_type, in.get(), st.st_size));
+}
+
 nlohmann::json api_client::call(std::string_view method, std::string_view path,
                                 const nlohmann::json* body, std::string_view content_type) {
   const std::string text = body ? body->dump() : std::string();
-  auto r = send(method, path, text, content_type);
+  return answer_of(send(method, path, text, content_type));
+}
+
+namespace {
+
+nlohmann::json answer_of(const http_result& r) {
   nlohmann::json parsed = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status < 200 || r.status > 299) {
     if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("detail")) {
@@ -204,6 +245,8 @@ nlohmann::json api_client::call(std::string_view method, std::string_view path,
     throw refused(r.status, "", "jaild answered with a body that is not JSON");
   return parsed;
 }
+
+}  // namespace
 
 void api_client::stream(std::string_view path,
                         const std::function<bool(std::string_view)>& on_data,

@@ -2,6 +2,7 @@
 // libcurl. Knows nothing of jails; commands build paths and bodies.
 #pragma once
 
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -84,11 +85,19 @@ class api_client {
                       const nlohmann::json* body = nullptr,
                       std::string_view content_type = "application/json");
 
+  // POSTs the file at `file` as the body, read as it is sent (an archive),
+  // and answers as call() does.
+  nlohmann::json upload(std::string_view path, const std::string& file,
+                        std::string_view content_type = "application/zstd");
+
   // Streams a response body chunk by chunk (Server-Sent Events).
   void stream(std::string_view path, const std::function<bool(std::string_view)>& on_data,
               const std::vector<std::string>& headers = {});
 
  private:
+  // send(), or with `upload` a POST of that file's `upload_size` bytes.
+  http_result exchange(std::string_view method, std::string_view path, std::string_view body,
+                       std::string_view content_type, std::FILE* upload, long long upload_size);
   // The URL, transport and TLS options every request shares.
   void prepare(std::string_view path, std::string& url);
 

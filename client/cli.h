@@ -30,6 +30,7 @@ void add_event_commands(CLI::App& app, context& ctx);      // commands_events.cp
 void add_network_commands(CLI::App& app, context& ctx);    // commands_networks.cpp
 void add_release_commands(CLI::App& app, context& ctx);    // commands_releases.cpp
 void add_template_commands(CLI::App& app, context& ctx);   // commands_templates.cpp
+void add_snapshot_commands(CLI::App& app, context& ctx);   // commands_snapshots.cpp
 void add_token_commands(CLI::App& app, context& ctx);      // commands_tokens.cpp
 void add_jailconf_commands(CLI::App& app, context& ctx);   // commands_jailconf.cpp
 void add_wait_command(CLI::App& app, context& ctx);        // commands_wait.cpp

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   add_network_commands(app, ctx);
   add_release_commands(app, ctx);
   add_template_commands(app, ctx);
+  add_snapshot_commands(app, ctx);
   add_token_commands(app, ctx);
   add_jailconf_commands(app, ctx);
   add_wait_command(app, ctx);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -12,6 +13,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <set>
 
@@ -155,6 +158,19 @@ int run(const daemon::config& c) {
   so.long_threads = c.api.long_requests;
   so.request_timeout = c.api.request_timeout;
   so.max_target_bytes = c.api.max_target_bytes;
+  // Archives being uploaded (POST /v1/jails/import-archive): jaild's own
+  // directory, emptied of what a crash left.
+  so.upload_dir = c.state_dir / "uploads";
+  {
+    std::error_code ec;
+    std::filesystem::remove_all(so.upload_dir, ec);
+    std::filesystem::create_directories(so.upload_dir, ec);
+    if (ec || ::chmod(so.upload_dir.c_str(), 0700) != 0) {
+      spdlog::warn("{}: {}; archives cannot be uploaded", so.upload_dir.string(),
+                   ec ? ec.message() : std::strerror(errno));
+      so.upload_dir.clear();
+    }
+  }
   api::http::server server(so);
 
   api::service_options svc_options;

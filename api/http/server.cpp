@@ -41,6 +41,9 @@
 namespace jaild::api::http {
 namespace {
 
+// The one route whose body is an upload, spooled to a file (service.h).
+constexpr std::string_view upload_route = "/v1/jails/import-archive";
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -191,11 +194,125 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
-    parser_->body_limit(state_->options.max_body_bytes);
+    // No limit on the body until the headers say where it goes (on_header):
+    // the parser would check a Content-Length against it with the headers.
+    parser_->body_limit(boost::none);
     // The whole request, not each read, must arrive within this (slow-loris).
     lowest().expires_after(state_->options.request_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&session::on_header, this->shared_from_this()));
+  }
+
+  // The headers are in: an upload (a jail's archive) goes to a file of its
+  // own, any other body into memory within max_body_bytes.
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    const auto& h = parser_->get();
+    const auto target = std::string_view(h.target().data(), h.target().size());
+    if (h.method() == bhttp::verb::post &&
+        target.substr(0, target.find('?')) == upload_route)
+      return begin_upload();
+    const auto length = parser_->content_length();
+    if (length && *length > state_->options.max_body_bytes)
+      return on_read(bhttp::error::body_limit, n);
+    parser_->body_limit(state_->options.max_body_bytes);  // a chunked body, as it comes
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read, this->shared_from_this()));
+  }
+
+  // The request as the service sees it, from a parsed message.
+  template <class Message>
+  request request_of(Message& msg) {
+    request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[std::move(name)] = std::string(field.value());
+    }
+    req.from = peer_;
+    return req;
+  }
+
+  // POST /v1/jails/import-archive: the caller is identified and its role
+  // checked on the headers alone, before a byte of the body is taken; then
+  // the body is written to a file of its own in the upload directory (never
+  // held in memory), each read within request_timeout of the last.
+  void begin_upload() {
+    auto req = request_of(parser_->get());
+    keep_alive_ = parser_->get().keep_alive();
+    if (!split_target(req.target, req.path, req.query))
+      return refuse(errc::bad_request, "malformed request target '" + req.target + "'", 400);
+    if (state_->options.upload_dir.empty())
+      return refuse(errc::unavailable, "this listener takes no uploads", 503);
+    if (!state_->svc->may_upload(req)) {
+      // Refused as dispatch refuses it (and audits it); the body is not read.
+      keep_alive_ = false;
+      return serve(std::move(req));
+    }
+    static std::atomic<std::uint64_t> counter{0};
+    upload_path_ = state_->options.upload_dir /
+                   fmt::format("upload-{}-{}.part", ::getpid(), counter.fetch_add(1));
+    upload_.emplace(std::move(*parser_));
+    parser_.reset();
+    upload_->body_limit(state_->options.max_upload_bytes);
+    beast::error_code fec;
+    upload_->get().body().open(upload_path_.c_str(), beast::file_mode::write_new, fec);
+    if (fec) {
+      upload_.reset();
+      upload_path_.clear();
+      return refuse(errc::host_failure, "the upload cannot be stored: " + fec.message(), 500);
+    }
+    const bool expect =
+        beast::iequals(upload_->get()[bhttp::field::expect], "100-continue");
+    if (!expect) return read_upload();
+    static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+    lowest().expires_after(state_->options.write_timeout);
+    net::async_write(stream_, net::buffer(go_on),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->drop_upload(), self->do_close();
+                       self->read_upload();
+                     });
+  }
+
+  void read_upload() {
+    lowest().expires_after(state_->options.request_timeout);
+    bhttp::async_read_some(
+        stream_, buffer_, *upload_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec == bhttp::error::body_limit) {
+            self->drop_upload();
+            return self->refuse(errc::body_too_large,
+                                fmt::format("the archive is larger than {} bytes",
+                                            self->state_->options.max_upload_bytes),
+                                413);
+          }
+          if (ec) {
+            self->drop_upload();
+            return self->do_close();
+          }
+          if (!self->upload_->is_done()) return self->read_upload();
+          self->finish_upload();
+        });
+  }
+
+  void finish_upload() {
+    auto msg = upload_->release();
+    upload_.reset();
+    msg.body().close();
+    keep_alive_ = msg.keep_alive();
+    auto req = request_of(msg);
+    req.upload = upload_path_;
+    split_target(req.target, req.path, req.query);
+    serve(std::move(req));
+  }
+
+  void drop_upload() {
+    upload_.reset();
+    if (!upload_path_.empty()) ::unlink(upload_path_.c_str());
+    upload_path_.clear();
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -225,29 +342,28 @@ class session : public closable, public std::enable_shared_from_this<session<Str
                     414);
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
-    request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[std::move(name)] = std::string(field.value());
-    }
+    request req = request_of(msg);
     req.body = std::move(msg.body());
-    req.from = peer_;
     // Kept for the WebSocket handshake, should the route answer with one.
     upgrade_req_.reset();
     if (websocket::is_upgrade(msg)) upgrade_req_.emplace(std::move(msg));
     if (!split_target(req.target, req.path, req.query))
       return answer(problem(errc::bad_request, "malformed request target '" + req.target + "'"));
 
+    serve(std::move(req));
+  }
+
+  // The request to the service; its answer back on this session's strand
+  // (it may come from a pool thread), an upload's file gone by then.
+  void serve(request req) {
     started_ = std::chrono::steady_clock::now();
     method_ = req.method;
     path_ = req.path;
-    // The answer may come from a pool thread: hop back onto this session's strand.
     state_->svc->dispatch(std::move(req), [self = this->shared_from_this()](response resp) {
-      net::post(self->stream_.get_executor(),
-                [self, resp = std::move(resp)]() mutable { self->answer(std::move(resp)); });
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+        self->drop_upload();
+        self->answer(std::move(resp));
+      });
     });
   }
 
@@ -390,6 +506,9 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   void write_chunk(std::optional<std::string> chunk) {
     if (!stream_body_ || !lowest().socket().is_open()) return end_stream();
     lowest().expires_after(state_->options.write_timeout);
+    // A stream that failed ends without its last chunk: the client sees a
+    // cut transfer (curl: exit 18), never a whole-looking one.
+    if (!chunk && stream_body_->failed()) return end_stream();
     if (!chunk) {
       net::async_write(stream_, bhttp::make_chunk_last(),
                        [self = this->shared_from_this()](beast::error_code, std::size_t) {
@@ -441,6 +560,8 @@ class session : public closable, public std::enable_shared_from_this<session<Str
   bool closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> upload_;
+  std::filesystem::path upload_path_;
   response current_;
   std::shared_ptr<body_stream> stream_body_;
   std::optional<bhttp::request<bhttp::string_body>> upgrade_req_;

@@ -39,6 +39,10 @@ struct server_options {
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds write_timeout{60};
   std::size_t max_target_bytes = 8 * 1024;    // longer request targets get 414
+  // Where an uploaded archive (POST /v1/jails/import-archive) is written
+  // while it arrives; "" = uploads refused. Files are removed once answered.
+  std::filesystem::path upload_dir;
+  std::uint64_t max_upload_bytes = 256ull << 30;
 };
 
 struct unix_listen_options {

@@ -476,11 +476,10 @@ void engine::delete_jail(const std::string& name, bool force, bool keep_root) {
   require(name);
   {
     guard lock(runtime_mutex_);
-    if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->templating)
+    if (auto it = runtimes_.find(name); it != runtimes_.end() && !it->second->held.empty())
       throw error(errc::operation_in_progress,
-                  fmt::format("jail '{}' is being copied into a template; delete it when that is "
-                              "done",
-                              name));
+                  fmt::format("jail '{}' is {}; delete it when that is done", name,
+                              it->second->held));
   }
   if (force) {
     stop_options_api o;

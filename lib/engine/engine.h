@@ -90,7 +90,8 @@ struct stop_options_api {
   std::string reason = "requested";
 };
 
-struct import_entry;  // import.h
+struct import_entry;    // import.h
+struct archive_export;  // archives.h
 
 class engine {
  public:
@@ -160,6 +161,26 @@ class engine {
   nlohmann::json with_template_profile(nlohmann::json body) const;
   // Where releases and roots live and what the jails directory can do, for /v1/info.
   nlohmann::json provisioning_info();
+  // ---- Snapshots (snapshots.cpp) of a root that jaild made, each a
+  // `provision` operation; refused (root_not_made) for any other root.
+  // A rollback needs the jail stopped, or `restart`: stopped, rolled back and
+  // started again (started again also when the rollback fails).
+  host::snapshot_support snapshot_support(const std::string& jail);
+  std::vector<host::snapshot_info> snapshots(const std::string& jail);
+  host::snapshot_info take_snapshot(const std::string& jail, const std::string& name);
+  void rollback_snapshot(const std::string& jail, const std::string& name, bool restart);
+  void delete_snapshot(const std::string& jail, const std::string& name);
+  // ---- Archives (archives.cpp): a stopped jail's spec and root as one
+  // stream, and a jail made from one. begin_archive() checks and holds the
+  // jail (until the export is destroyed); write_archive() streams it as a
+  // `provision` operation. import_archive() makes the jail from the archive
+  // in `file` (hostile input) with the name `name` ("" = the archive's).
+  std::unique_ptr<archive_export> begin_archive(const std::string& jail);
+  host::archive_info write_archive(archive_export& job,
+                                   const std::function<void(const char*, std::size_t)>& sink);
+  std::shared_ptr<const jail_entry> import_archive(const std::filesystem::path& file,
+                                                   const std::string& name,
+                                                   host::archive_info* made = nullptr);
 
   // ---- Lifecycle. Each returns the jail's operation at once (queued); wait()
   // on it for the synchronous API. Refusals (unknown jail, queue full,
@@ -257,7 +278,10 @@ class engine {
   // A create whose spec has a root: reserves the name, makes the root (a
   // `provision` operation), then writes the spec; on any failure removes
   // what it made and writes nothing.
-  std::shared_ptr<const jail_entry> create_with_root(model::jail_spec spec);
+  // With `make`, the root is made by it (an archive's) instead of from a release.
+  std::shared_ptr<const jail_entry> create_with_root(
+      model::jail_spec spec,
+      const std::function<void(const host::root_request&, host::journal&)>& make = {});
   // The host's view of a jail's root, from the spec (deterministic paths).
   host::root_request root_request_for(const model::jail_spec& spec) const;
   // Refuses a change of a jail's root after it was made, carries the root
@@ -268,6 +292,12 @@ class engine {
   // rethrows what `body` throws after the operation is stored as failed.
   void run_provision(const std::string& jail, const std::string& reason,
                      const std::function<void(host::journal&)>& body);
+  // snapshots.cpp: the root of a jail whose root jaild made (root_not_made
+  // for any other); holds the jail (jail_runtime::held) with `why` unless
+  // it is "", refusing a jail that is busy, held, or running unless
+  // `running_ok`. release_hold() clears it.
+  host::root_request made_root(const std::string& jail, const std::string& why, bool running_ok);
+  void release_hold(const std::string& jail);
   // Removes the roots of rows left 'making' by a crash (recover.cpp).
   void remove_unfinished_roots();
   std::filesystem::path releases_dir() const;

@@ -50,10 +50,10 @@ bool engine::busy(const std::string& name) const {
 void engine::refuse_if_deleting(const std::string& name) const {
   if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->deleting)
     throw error(errc::jail_not_found, fmt::format("jail '{}' is being deleted", name));
-  if (auto it = runtimes_.find(name); it != runtimes_.end() && it->second->templating)
+  if (auto it = runtimes_.find(name); it != runtimes_.end() && !it->second->held.empty())
     throw error(errc::operation_in_progress,
-                fmt::format("jail '{}' is being copied into a template; start it when that is done",
-                            name));
+                fmt::format("jail '{}' is {}; start it when that is done", name,
+                            it->second->held));
 }
 
 void engine::refuse_if_full(const std::string& name) const {

@@ -186,6 +186,17 @@ nlohmann::json engine::provisioning_info() {
                             {"thin", s.thin},
                             {"clone", s.clone}};
   if (!s.why_not_clone.empty()) storage["why_not_clone"] = s.why_not_clone;
+  // How each kind of root is snapshotted here, and the backend's limits.
+  nlohmann::json snapshots = nlohmann::json::array();
+  for (auto mode : {model::root_mode::thick, model::root_mode::thin, model::root_mode::clone}) {
+    host::root_request probe;
+    probe.jail = "probe";
+    probe.mode = mode;
+    probe.path = jails_dir() / "probe";
+    probe.private_dir = private_root() / "probe";
+    snapshots.push_back(host::snapshot_support_to_json(host_.snapshot_backend(probe)));
+  }
+  storage["snapshots"] = snapshots;
   return {{"releases_dir", releases_dir().string()},
           {"jails_dir", jails_dir().string()},
           {"private_dir", private_root().string()},

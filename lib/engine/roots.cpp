@@ -49,7 +49,9 @@ void engine::check_root_change(model::jail_spec& next, const model::jail_spec* o
                 "/root");
 }
 
-std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec) {
+std::shared_ptr<const jail_entry> engine::create_with_root(
+    model::jail_spec spec,
+    const std::function<void(const host::root_request&, host::journal&)>& make) {
   const auto& want = *spec.root;
   if (spec.path.empty()) spec.path = (jails_dir() / spec.name).string();
   model::validate_spec(spec);
@@ -67,7 +69,9 @@ std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec
   {
     guard lock(releases_mutex_);
     const auto source = releases_.find(want.source());
-    if (!want.template_name.empty()) {
+    if (make) {
+      // An archive's root: its release need not be here.
+    } else if (!want.template_name.empty()) {
       if (source == releases_.end() || !source->second.is_template())
         throw error(errc::template_not_found,
                     fmt::format("no template named '{}'; make one with POST /v1/templates",
@@ -111,13 +115,17 @@ std::shared_ptr<const jail_entry> engine::create_with_root(model::jail_spec spec
   bool made = false, removed = false;
   try {
     run_provision(spec.name,
-                  fmt::format("root: {} from {} {}", model::root_mode_name(want.mode),
-                              want.template_name.empty() ? "release" : "template",
-                              want.source()),
+                  make ? std::string("root: from an archive")
+                       : fmt::format("root: {} from {} {}", model::root_mode_name(want.mode),
+                                     want.template_name.empty() ? "release" : "template",
+                                     want.source()),
                   [&](host::journal& steps) {
                     // make_root() removes what it made when it fails itself,
                     // and never what was there before it.
-                    host_.make_root(req, steps);
+                    if (make)
+                      make(req, steps);
+                    else
+                      host_.make_root(req, steps);
                     made = true;
                     try {
                       create_jail_spec(spec);

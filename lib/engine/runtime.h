@@ -57,9 +57,11 @@ struct engine::jail_runtime {
   // A delete has found the jail idle and is removing its definition: no new
   // operation may begin (engine::apply_specs).
   bool deleting = false;
-  // A template is being copied from the jail's root (templates.cpp): it
-  // stays stopped, and is not deleted, until the copy is done.
-  bool templating = false;
+  // What holds the jail stopped, and not deleted, until it is done: a
+  // template being copied from its root (templates.cpp), a snapshot being
+  // taken or rolled back, an archive being written (snapshots.cpp,
+  // archives.cpp). "" = nothing. Said in the refusals: "being ...".
+  std::string held;
 
   // The operation running now (its turn in the jail's op_queue lane).
   std::string current_op;

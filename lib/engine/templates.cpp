@@ -36,11 +36,11 @@ model::release engine::add_template(const model::template_request& request) {
                               request.jail,
                               busy(request.jail) ? "busy" : model::jail_state_name(rt->state)),
                   "/jail");
-    rt->templating = true;  // no start and no delete until the copy is done
+    rt->held = "being copied into a template";  // no start and no delete until the copy is done
   }
   deferred unhold([&] {
     guard lock(runtime_mutex_);
-    runtime_of(request.jail)->templating = false;
+    runtime_of(request.jail)->held.clear();
   });
   model::release r;
   r.name = request.name;

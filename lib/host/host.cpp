@@ -76,6 +76,18 @@ nlohmann::json platform_info_to_json(const platform_info& p) {
           {"details", p.details}};
 }
 
+nlohmann::json snapshot_support_to_json(const snapshot_support& s) {
+  nlohmann::json j = {{"mode", s.mode},
+                      {"backend", s.backend.empty() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(s.backend)},
+                      {"while_running", s.while_running},
+                      {"copy_on_write", s.cheap},
+                      {"rollback_keeps_later", s.keeps_later}};
+  if (!s.scope.empty()) j["scope"] = s.scope;
+  if (!s.why_not.empty()) j["why_not"] = s.why_not;
+  return j;
+}
+
 std::unique_ptr<exec_session> host::open_exec(const jail_context&, const running_jail&,
                                               const exec_stream_request&) {
   throw error(errc::unsupported_on_platform,
@@ -109,5 +121,32 @@ void host::remove_release(const std::filesystem::path&, journal&) {
 storage_info host::storage(const std::filesystem::path&) { return {}; }
 void host::make_root(const root_request&, journal&) { no_provisioning("make roots"); }
 void host::remove_root(const root_request&, journal&) { no_provisioning("remove roots"); }
+snapshot_support host::snapshot_backend(const root_request& r) {
+  snapshot_support s;
+  s.mode = std::string(model::root_mode_name(r.mode));
+  s.why_not = "this host adapter has no snapshots";
+  return s;
+}
+snapshot_info host::make_snapshot(const root_request&, const std::string&, journal&) {
+  no_provisioning("make snapshots");
+}
+std::vector<snapshot_info> host::list_snapshots(const root_request&) { return {}; }
+void host::rollback_snapshot(const root_request&, const std::string&, journal&) {
+  no_provisioning("roll back to snapshots");
+}
+void host::remove_snapshot(const root_request&, const std::string&, journal&) {
+  no_provisioning("remove snapshots");
+}
+archive_info host::write_archive(const root_request&, const std::string&,
+                                 const std::function<void(const char*, std::size_t)>&, journal&) {
+  no_provisioning("write archives");
+}
+std::string host::archive_manifest(const std::filesystem::path&) {
+  no_provisioning("read archives");
+}
+archive_info host::make_root_from_archive(const root_request&, const std::filesystem::path&,
+                                          journal&) {
+  no_provisioning("make roots from archives");
+}
 
 }  // namespace jaild::host

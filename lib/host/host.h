@@ -381,6 +381,39 @@ class host {
   // crosses into a mount below the root. Refuses (jail_running) while
   // anything is mounted at or below it. Idempotent.
   virtual void remove_root(const root_request& r, journal& steps);
+
+  // ---- Snapshots of a root make_root() made (provisioning.h). The engine
+  // checks the jail's state and the names; these keep the snapshots in
+  // r.private_dir (never reachable from the jail) or in the root's dataset.
+  // How this root is snapshotted ("" backend when it cannot be).
+  virtual snapshot_support snapshot_backend(const root_request& r);
+  // Makes snapshot `name`, whole or not at all. Throws snapshot_exists.
+  virtual snapshot_info make_snapshot(const root_request& r, const std::string& name,
+                                      journal& steps);
+  // Oldest first.
+  virtual std::vector<snapshot_info> list_snapshots(const root_request& r);
+  // Puts the root (or a thin root's own layer) back as snapshot `name` was;
+  // the jail is stopped. Throws snapshot_not_found.
+  virtual void rollback_snapshot(const root_request& r, const std::string& name, journal& steps);
+  virtual void remove_snapshot(const root_request& r, const std::string& name, journal& steps);
+
+  // ---- Archives (provisioning.h). The format this host writes and reads
+  // ("tar+zstd"); "" = none.
+  virtual std::string archive_format() const { return {}; }
+  // Writes `manifest` and the root of a
+  // stopped jail to `sink` as the archive format of this host, streaming;
+  // `sink` throws to stop it.
+  virtual archive_info write_archive(const root_request& r, const std::string& manifest,
+                                     const std::function<void(const char*, std::size_t)>& sink,
+                                     journal& steps);
+  // The manifest of the archive in `file`; archive_invalid when it is none.
+  virtual std::string archive_manifest(const std::filesystem::path& file);
+  // Makes r.path from the archive in `file`, which is hostile input: it
+  // stays below r.path and never follows a link (archive_invalid when a
+  // member would not). Refuses (root_not_made) a path that exists; removes
+  // what it made when it fails.
+  virtual archive_info make_root_from_archive(const root_request& r,
+                                              const std::filesystem::path& file, journal& steps);
 };
 
 }  // namespace jaild::host

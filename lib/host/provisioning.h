@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "lib/model/jail_spec.h"
 
 namespace jaild::host {
@@ -43,6 +45,32 @@ struct storage_info {
   std::string why_not_clone;     // one sentence when clone is false
 };
 
+// ---- Snapshots of a root that jaild made (issue 16, point 4).
+
+// How the roots of one kind are snapshotted here, with the backend's limits
+// (GET /v1/info says them, and a snapshot's record names its backend).
+struct snapshot_support {
+  std::string mode;               // the root mode this is for: "thick" | "thin" | "clone"
+  std::string backend;            // "btrfs" | "copy" | "layer" | "zfs"; "" = none
+  std::string scope;              // what a snapshot holds, one sentence
+  bool while_running = false;     // whether a running jail can be snapshotted
+  bool cheap = false;             // copy-on-write: O(1) in the root's size
+  // Whether a rollback to an older snapshot keeps the later ones (ZFS's
+  // rollback -r destroys them; jaild's copies and btrfs snapshots do not).
+  bool keeps_later = true;
+  std::string why_not;            // one sentence when backend is ""
+};
+
+nlohmann::json snapshot_support_to_json(const snapshot_support& s);
+
+struct snapshot_info {
+  std::string name;
+  std::string backend;
+  std::int64_t created = 0;       // Unix seconds
+  std::uint64_t bytes = 0;        // of regular files in it (shared blocks counted)
+  std::uint64_t files = 0;        // entries of every kind
+};
+
 struct root_request {
   std::string jail;
   model::root_mode mode = model::root_mode::thick;
@@ -51,6 +79,17 @@ struct root_request {
   // jaild's own directory for this root, never inside it and never reachable
   // from the jail: a thin root's upper and work directories live here.
   std::filesystem::path private_dir;
+};
+
+// ---- Archives of a jail (issue 16, point 5): its spec and its root, one
+// stream (GET /v1/jails/{name}/archive, POST /v1/jails/import-archive).
+struct archive_info {
+  std::string format;                 // "tar+zstd" (Linux)
+  std::uint64_t bytes = 0;            // of regular files
+  std::uint64_t entries = 0;          // members of the root
+  std::uint64_t devices_skipped = 0;  // device nodes not made (import)
+  std::uint64_t setid = 0;            // setuid / setgid files
+  bool setid_kept = true;             // import: whether their bits were kept
 };
 
 }  // namespace jaild::host

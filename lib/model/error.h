@@ -48,6 +48,9 @@ enum class errc {
   release_in_use,          // a delete of a release that a jail's root (or a template) uses
   template_not_found,      // a template named by a request or a jail's root.template
   root_not_made,           // a root jaild did not make, or cannot make from what the spec says
+  snapshot_not_found,      // a snapshot that the jail does not have
+  snapshot_exists,         // a snapshot name the jail has already
+  archive_invalid,         // an archive that is not jaild's, is damaged, or has a member it refuses
   // The host.
   unsupported_on_platform,
   prerequisite_missing,

@@ -22,6 +22,12 @@ std::string check_release_name(std::string_view name) {
   return {};
 }
 
+std::string check_snapshot_name(std::string_view name) {
+  auto why = check_release_name(name);
+  if (why.empty()) return why;
+  return "snapshot" + why.substr(7);
+}
+
 release_request release_request_from_json(const nlohmann::json& j) {
   if (!j.is_object())
     throw error(errc::invalid_type,

@@ -74,5 +74,8 @@ release release_from_json(const nlohmann::json& j);
 // digits and ._- starting with a letter or digit (a directory name that can
 // never be "..", an option or a path).
 std::string check_release_name(std::string_view name);
+// A snapshot's name: 1 to 64 letters, digits and ._- starting with a letter
+// or a digit (a ZFS snapshot name and a file name alike). "" when good.
+std::string check_snapshot_name(std::string_view name);
 
 }  // namespace jaild::model

@@ -22,43 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A btrfs file system on a loop device, mounted at a directory of its own;
-// unmounted, detached and deleted when the object goes, whatever happened.
-class btrfs_volume {
- public:
-  btrfs_volume() {
-    image_ = "/tmp/" + systest::prefix() + "-btrfs.img";
-    mount_point_ = "/tmp/" + systest::prefix() + "-btrfs";
-    {
-      std::ofstream(image_).flush();
-    }
-    fs::resize_file(image_, 320ull << 20);
-    auto loop = systest::run({"losetup", "--find", "--show", image_.string()});
-    REQUIRE(loop.status == 0);
-    device_ = loop.output.substr(0, loop.output.find('\n'));
-    REQUIRE(systest::run({"mkfs.btrfs", "-q", "-f", device_}).status == 0);
-    fs::create_directories(mount_point_);
-    REQUIRE(::mount(device_.c_str(), mount_point_.c_str(), "btrfs", 0, nullptr) == 0);
-    mounted_ = true;
-  }
-  ~btrfs_volume() {
-    if (mounted_ && ::umount2(mount_point_.c_str(), 0) != 0)
-      ::umount2(mount_point_.c_str(), MNT_DETACH);
-    if (!device_.empty()) systest::run({"losetup", "-d", device_});
-    std::error_code ec;
-    fs::remove(mount_point_, ec);
-    fs::remove(image_, ec);
-  }
-  btrfs_volume(const btrfs_volume&) = delete;
-  btrfs_volume& operator=(const btrfs_volume&) = delete;
-  const fs::path& path() const { return mount_point_; }
-
- private:
-  fs::path image_, mount_point_;
-  std::string device_;
-  bool mounted_ = false;
-};
-
 // A file removed when the test ends.
 struct temp_file {
   fs::path path;
@@ -125,7 +88,7 @@ struct deleter {
 TEST_CASE("provision on Linux: releases, thick, thin and cloned roots made and removed",
           "[system][provision]") {
   systest::require_prerequisites();
-  btrfs_volume volume;
+  systest::btrfs_volume volume("btrfs");
   const auto jails_dir = volume.path() / "jails";
   scenario s("[provision]\njails_dir = \"" + jails_dir.string() + "\"\n");
   const auto p = systest::prefix();

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +212,31 @@ command_result run(const std::vector<std::string>& argv) {
   ::waitpid(pid, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+btrfs_volume::btrfs_volume(const std::string& name) {
+  image_ = "/tmp/" + prefix() + "-" + name + ".img";
+  mount_point_ = "/tmp/" + prefix() + "-" + name;
+  std::ofstream(image_).flush();
+  fs::resize_file(image_, 320ull << 20);
+  auto loop = run({"losetup", "--find", "--show", image_.string()});
+  if (loop.status != 0) throw std::runtime_error("losetup failed");
+  device_ = loop.output.substr(0, loop.output.find('\n'));
+  if (run({"mkfs.btrfs", "-q", "-f", device_}).status != 0)
+    throw std::runtime_error("mkfs.btrfs failed");
+  fs::create_directories(mount_point_);
+  if (::mount(device_.c_str(), mount_point_.c_str(), "btrfs", 0, nullptr) != 0)
+    throw std::runtime_error("mount btrfs failed");
+  mounted_ = true;
+}
+
+btrfs_volume::~btrfs_volume() {
+  if (mounted_ && ::umount2(mount_point_.c_str(), 0) != 0)
+    ::umount2(mount_point_.c_str(), MNT_DETACH);
+  if (!device_.empty()) run({"losetup", "-d", device_});
+  std::error_code ec;
+  fs::remove(mount_point_, ec);
+  fs::remove(image_, ec);
 }
 
 std::string route_device(const std::string& addr) {

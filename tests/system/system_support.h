@@ -111,6 +111,23 @@ struct command_result {
 };
 command_result run(const std::vector<std::string>& argv);
 
+// A btrfs file system on a loop device, mounted at /tmp/PREFIX-NAME;
+// unmounted, detached and deleted when the object goes, whatever happened.
+// Throws std::runtime_error when it cannot be made.
+class btrfs_volume {
+ public:
+  explicit btrfs_volume(const std::string& name);
+  ~btrfs_volume();
+  btrfs_volume(const btrfs_volume&) = delete;
+  btrfs_volume& operator=(const btrfs_volume&) = delete;
+  const std::filesystem::path& path() const { return mount_point_; }
+
+ private:
+  std::filesystem::path image_, mount_point_;
+  std::string device_;
+  bool mounted_ = false;
+};
+
 // The interface `ip route get ADDR` names ("" when there is no route).
 std::string route_device(const std::string& addr);
 

@@ -70,6 +70,7 @@ class adapter final : public host {
   ::jaild::host::storage_info storage(const std::filesystem::path& dir) override;
   void make_root(const root_request& r, journal& steps) override;
   void remove_root(const root_request& r, journal& steps) override;
+  ::jaild::host::snapshot_support snapshot_backend(const root_request& r) override;
 
   // The facts prerequisites are judged on (sysctl(8), modfind(2), addresses).
   host_facts facts();

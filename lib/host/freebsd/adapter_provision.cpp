@@ -103,6 +103,18 @@ void adapter::remove_release(const std::filesystem::path& dir, journal& steps) {
   return s;
 }
 
+::jaild::host::snapshot_support adapter::snapshot_backend(const root_request& r) {
+  ::jaild::host::snapshot_support s;
+  s.mode = std::string(model::root_mode_name(r.mode));
+  s.backend = "";
+  s.keeps_later = false;  // zfs rollback -r, once roots are datasets
+  s.why_not =
+      "snapshots on FreeBSD are ZFS snapshots of a root's dataset, and the roots that jaild makes "
+      "here are directories until ZFS roots are wired (provision.h has the zfs snapshot, list, "
+      "rollback, destroy, send and receive commands, golden-tested)";
+  return s;
+}
+
 void adapter::make_root(const root_request& r, journal& steps) {
   no_ledger nl;
   step_sinks sinks{steps, nl};

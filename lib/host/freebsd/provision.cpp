@@ -225,6 +225,78 @@ command thin_unmount(const std::string& path) {
   return {{"/sbin/umount", path + "/" + std::string(thin_base)}};
 }
 
+namespace {
+
+void require_snapshot(const std::string& dataset, const std::string& name) {
+  if (auto why = check_snapshot(dataset + "@" + name); !why.empty())
+    throw error(errc::invalid_value, why);
+  if (name.front() == '-') throw error(errc::invalid_value, "snapshot '" + name + "' starts with -");
+}
+
+}  // namespace
+
+command snapshot_list_command(const std::string& dataset) {
+  if (auto why = check_dataset(dataset); !why.empty()) throw error(errc::invalid_value, why);
+  return {{zfs_path, "list", "-H", "-p", "-t", "snapshot", "-o", "name,creation,used,referenced",
+           "-s", "creation", "-d", "1", dataset}};
+}
+
+std::vector<zfs_snapshot> parse_snapshot_list(std::string_view out, const std::string& dataset) {
+  std::vector<zfs_snapshot> list;
+  const std::string prefix = dataset + "@";
+  while (!out.empty()) {
+    const auto nl = out.find('\n');
+    auto line = out.substr(0, nl);
+    out = nl == std::string_view::npos ? std::string_view{} : out.substr(nl + 1);
+    std::vector<std::string_view> fields;
+    for (std::size_t start = 0;;) {
+      const auto tab = line.find('\t', start);
+      fields.push_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
+      if (tab == std::string_view::npos) break;
+      start = tab + 1;
+    }
+    if (fields.size() != 4 || !fields[0].starts_with(prefix)) continue;
+    zfs_snapshot s;
+    s.name = std::string(fields[0].substr(prefix.size()));
+    try {
+      s.creation = std::stoll(std::string(fields[1]));
+      s.used = std::stoull(std::string(fields[2]));
+      s.referenced = std::stoull(std::string(fields[3]));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (s.name.empty() || s.name.find('@') != std::string::npos) continue;
+    list.push_back(std::move(s));
+  }
+  return list;
+}
+
+command snapshot_rollback_command(const std::string& dataset, const std::string& name,
+                                  bool destroy_later) {
+  require_snapshot(dataset, name);
+  command c{{zfs_path, "rollback"}};
+  if (destroy_later) c.argv.push_back("-r");
+  c.argv.push_back(dataset + "@" + name);
+  return c;
+}
+
+command snapshot_destroy_command(const std::string& dataset, const std::string& name) {
+  require_snapshot(dataset, name);
+  return {{zfs_path, "destroy", dataset + "@" + name}};
+}
+
+command zfs_send_command(const std::string& dataset, const std::string& name) {
+  require_snapshot(dataset, name);
+  return {{zfs_path, "send", dataset + "@" + name}};
+}
+
+command zfs_receive_command(const std::string& dataset, const std::string& path) {
+  if (auto why = check_dataset(dataset); !why.empty()) throw error(errc::invalid_value, why);
+  if (auto why = check_root({path, root_storage::zfs_dataset, dataset}); !why.empty())
+    throw error(errc::invalid_value, why);
+  return {{zfs_path, "receive", "-u", "-o", "mountpoint=" + path, dataset}};
+}
+
 std::vector<command> release_snapshot_plan(const std::string& release_dataset) {
   return snapshot_plan(release_dataset, "jaild");
 }

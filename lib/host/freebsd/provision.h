@@ -110,6 +110,40 @@ command thin_unmount(const std::string& path);
 // clone_root_plan of it.
 std::vector<command> release_snapshot_plan(const std::string& release_dataset);
 
+// ---- Snapshots and archives of a root that is a ZFS dataset (issue 16,
+// points 4 and 5), as zfs(8) on FreeBSD has them (zfs-snapshot(8),
+// zfs-list(8), zfs-rollback(8), zfs-destroy(8), zfs-send(8), zfs-receive(8)).
+// Every value is checked first (check_snapshot: no option, no second
+// dataset); each throws jaild::error invalid_value when one is bad.
+
+// zfs list -H -p -t snapshot -o name,creation,used,referenced -s creation
+// -d 1 DATASET: the dataset's own snapshots (depth 1: not its children's),
+// oldest first, tab-separated, numbers exact.
+command snapshot_list_command(const std::string& dataset);
+struct zfs_snapshot {
+  std::string name;              // the part after '@'
+  std::int64_t creation = 0;     // Unix seconds
+  std::uint64_t used = 0;        // bytes only this snapshot holds
+  std::uint64_t referenced = 0;  // bytes it refers to
+};
+// Lines of snapshot_list_command's output; lines of other datasets, and
+// lines that do not parse, are left out.
+std::vector<zfs_snapshot> parse_snapshot_list(std::string_view out, const std::string& dataset);
+// zfs rollback DATASET@NAME: refused by zfs unless NAME is the newest
+// snapshot; with destroy_later, zfs rollback -r, which destroys the
+// snapshots (and bookmarks) newer than NAME. Never -R: a clone of a later
+// snapshot is another jail's root.
+command snapshot_rollback_command(const std::string& dataset, const std::string& name,
+                                  bool destroy_later);
+// zfs destroy DATASET@NAME (refused by zfs while a clone depends on it).
+command snapshot_destroy_command(const std::string& dataset, const std::string& name);
+// zfs send DATASET@NAME: a full stream on standard output, without the
+// dataset's properties (its mountpoint is the sending host's).
+command zfs_send_command(const std::string& dataset, const std::string& name);
+// zfs receive -u -o mountpoint=PATH DATASET: a new dataset from a full
+// stream on standard input, not mounted until the root is checked.
+command zfs_receive_command(const std::string& dataset, const std::string& path);
+
 class provisioner {
  public:
   explicit provisioner(system& sys) : sys_(sys) {}

@@ -100,6 +100,21 @@ class linux_adapter final : public host {
   storage_info storage(const std::filesystem::path& dir) override;
   void make_root(const root_request& r, journal& steps) override;
   void remove_root(const root_request& r, journal& steps) override;
+  // adapter_snapshots.cpp
+  snapshot_support snapshot_backend(const root_request& r) override;
+  snapshot_info make_snapshot(const root_request& r, const std::string& name,
+                              journal& steps) override;
+  std::vector<snapshot_info> list_snapshots(const root_request& r) override;
+  void rollback_snapshot(const root_request& r, const std::string& name, journal& steps) override;
+  void remove_snapshot(const root_request& r, const std::string& name, journal& steps) override;
+  // adapter_archives.cpp
+  std::string archive_format() const override { return "tar+zstd"; }
+  archive_info write_archive(const root_request& r, const std::string& manifest,
+                             const std::function<void(const char*, std::size_t)>& sink,
+                             journal& steps) override;
+  std::string archive_manifest(const std::filesystem::path& file) override;
+  archive_info make_root_from_archive(const root_request& r, const std::filesystem::path& file,
+                                      journal& steps) override;
 
  private:
   // linux_host.cpp

@@ -302,6 +302,12 @@ std::pair<unique_fd, std::string> split(const fs::path& path) {
 
 }  // namespace
 
+std::vector<std::string> directory_entries(int dirfd, const std::string& where) {
+  return entries_of(dirfd, where);
+}
+
+bool is_mount_point(int fd) { return is_mount_root(fd); }
+
 tree_totals copy_tree(const fs::path& from, const fs::path& to, bool reflink, bool into) {
   unique_fd in(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!in) fail(errno, from.string());

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace jaild::host::linux_host {
 
@@ -38,6 +39,12 @@ tree_totals copy_tree(const std::filesystem::path& from, const std::filesystem::
 // subvolumes it finds (the root itself too), never follows a symbolic link,
 // and refuses (std::system_error EBUSY) a directory that is a mount point.
 tree_totals remove_tree(const std::filesystem::path& path);
+
+// The names in the directory `dirfd` (not "." and ".."), read through a
+// duplicate of the descriptor; whether `fd` is the root of a mount. For the
+// descriptor-relative walks of other files (archive.cpp).
+std::vector<std::string> directory_entries(int dirfd, const std::string& where);
+bool is_mount_point(int fd);
 
 // Counts what is in a tree (bytes of regular files and entries), without
 // following links.

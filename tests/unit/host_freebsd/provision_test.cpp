@@ -303,3 +303,45 @@ TEST_CASE("provision: the adapter adds releases and makes and removes roots thro
   sys.symlinks.insert("/jails/shadow/.jaild-base");
   CHECK_THROWS_WITH(a.mount_filesystems(ctx, sinks), Catch::Contains("symbolic link"));
 }
+
+TEST_CASE("provision: ZFS snapshots, rollback, send and receive of a root's dataset",
+          "[host_freebsd]") {
+  std::vector<std::string> log;
+  auto line = [&](const command& c) {
+    std::string s;
+    for (const auto& a : c.argv) s += (s.empty() ? "" : " ") + a;
+    log.push_back(s);
+  };
+  line(snapshot_plan("zroot/jail/classic", "before-upgrade")[0]);
+  line(snapshot_list_command("zroot/jail/classic"));
+  line(snapshot_rollback_command("zroot/jail/classic", "before-upgrade", false));
+  line(snapshot_rollback_command("zroot/jail/classic", "before-upgrade", true));
+  line(snapshot_destroy_command("zroot/jail/classic", "before-upgrade"));
+  line(zfs_send_command("zroot/jail/classic", "move"));
+  line(zfs_receive_command("tank/jails/classic", "/jails/classic"));
+  jaild::test::check_golden("provision_snapshots.txt", log);
+
+  // zfs list -H -p: tab-separated, exact numbers; a child's snapshot and a
+  // line that does not parse are left out.
+  const auto list = parse_snapshot_list(
+      "zroot/jail/classic@a\t1700000000\t0\t1048576\n"
+      "zroot/jail/classic/child@x\t1700000001\t0\t1\n"
+      "zroot/jail/classic@b\t1700000100\t4096\t1052672\n"
+      "zroot/jail/classic@c\tnot-a-number\t0\t0\n"
+      "garbage\n",
+      "zroot/jail/classic");
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].name == "a");
+  CHECK(list[0].creation == 1700000000);
+  CHECK(list[0].referenced == 1048576u);
+  CHECK(list[1].name == "b");
+  CHECK(list[1].used == 4096u);
+
+  // Values that zfs would read as options or as a second dataset.
+  CHECK_THROWS_AS(snapshot_rollback_command("zroot/jail/classic", "-R", false), jaild::error);
+  CHECK_THROWS_AS(snapshot_destroy_command("zroot/jail/classic", "a@b"), jaild::error);
+  CHECK_THROWS_AS(snapshot_destroy_command("zroot/jail/classic", "a b"), jaild::error);
+  CHECK_THROWS_AS(zfs_send_command("-v zroot", "a"), jaild::error);
+  CHECK_THROWS_AS(zfs_receive_command("tank/jails/x", "relative/path"), jaild::error);
+  CHECK_THROWS_AS(snapshot_list_command("/zroot"), jaild::error);
+}
