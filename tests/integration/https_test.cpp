@@ -47,7 +47,7 @@ TEST_CASE("https: TLS 1.3 when offered, 1.2 allowed, 1.1 and plain HTTP refused"
         std::string::npos);
 }
 
-TEST_CASE("https: tokens carry roles; revoked and expired ones are refused; jailctl token",
+TEST_CASE("https: tokens carry roles, revoked and expired ones are refused, jailctl token",
           "[integration]") {
   https_daemon h;
   h.start();

@@ -108,7 +108,7 @@ void write_client(const fs::path& root) {
 
 }  // namespace
 
-TEST_CASE("dhcp: the jail's udhcpc gets its IPAM lease from jaild's server on the bridge; "
+TEST_CASE("dhcp: the jail's udhcpc gets its IPAM lease from jaild's server on the bridge, "
           "slaac from a router advertisement",
           "[system][dhcp]") {
   require_prerequisites();

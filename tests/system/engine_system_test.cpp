@@ -101,7 +101,7 @@ TEST_CASE("engine on Linux: a failing jail holds back only its dependents", "[sy
   CHECK(counts.veths == s.baseline().veths);
 }
 
-TEST_CASE("engine on Linux: a killed init is restarted by policy; one that keeps dying is a "
+TEST_CASE("engine on Linux: a killed init is restarted by policy, one that keeps dying is a "
           "crashloop",
           "[system]") {
   scenario s("[engine]\ncrashloop_restarts = 3\ncrashloop_window_s = 60\n");

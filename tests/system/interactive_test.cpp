@@ -91,7 +91,7 @@ int open_on(pid_t pid, const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("exec on Linux: output beyond [api] exec_output_bytes is cut and said; stdin comes "
+TEST_CASE("exec on Linux: output beyond [api] exec_output_bytes is cut and said, stdin comes "
           "in full",
           "[system][interactive]") {
   scenario s("[api]\nexec_output_bytes = 4096\n");

@@ -40,7 +40,7 @@ host::resolved_interface vnet(const host::jail_context& ctx, const std::string& 
 
 }  // namespace
 
-TEST_CASE("linux network: two VNET jails on one bridge talk; all is removed afterwards",
+TEST_CASE("linux network: two VNET jails on one bridge talk, all is removed afterwards",
           "[system]") {
   require_prerequisites();
   const auto before = count_host_objects();

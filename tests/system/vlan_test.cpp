@@ -47,7 +47,7 @@ std::vector<std::string> bridge_tables() {
 
 }  // namespace
 
-TEST_CASE("vlan: two jails on VLAN 5 reach each other; VLAN 6 and the untagged jail on the same "
+TEST_CASE("vlan: two jails on VLAN 5 reach each other, VLAN 6 and the untagged jail on the same "
           "bridge do not",
           "[system][vlan]") {
   require_prerequisites();

@@ -354,7 +354,7 @@ TEST_CASE("auth: token routes show the secret once and never its digest", "[api]
   CHECK(f.eng.tokens().load_tokens().size() == 1);  // refusals stored nothing
 }
 
-TEST_CASE("auth: every change, allowed or refused, is in the audit log; reads are not",
+TEST_CASE("auth: every change, allowed or refused, is in the audit log, reads are not",
           "[api]") {
   auth_fixture f;
   const auto viewer = f.token("viewer");  // audit line 1

@@ -189,7 +189,7 @@ TEST_CASE("jailconf api: export writes jail.conf that imports back unchanged",
   CHECK(f.body_of(r)["summary"]["unchanged"] == 2);
 }
 
-TEST_CASE("jailconf api: importing writes specs and needs admin; exporting needs viewer",
+TEST_CASE("jailconf api: importing writes specs and needs admin, exporting needs viewer",
           "[api][jailconf]") {
   fixture f;
   std::map<std::string, api::role> needs;

@@ -78,7 +78,7 @@ TEST_CASE("launcher: a start waits for its dependencies, then launches", "[engin
   CHECK(w.l.running() == 0);
 }
 
-TEST_CASE("launcher: at most parallel_starts run; an ended start frees its slot",
+TEST_CASE("launcher: at most parallel_starts run, an ended start frees its slot",
           "[engine][launcher]") {
   world w;
   w.depends = {{"a", {}}, {"b", {}}, {"c", {}}};

@@ -493,7 +493,7 @@ TEST_CASE("adapter: a streaming exec enters the jail of that name only, as the u
   }
 }
 
-TEST_CASE("adapter: signals are sent from inside the jail; init is the jail's command",
+TEST_CASE("adapter: signals are sent from inside the jail, init is the jail's command",
           "[host_freebsd]") {
   rig r;
   const running_jail web{"web", 5, -1, "jid=5"};

@@ -133,7 +133,7 @@ TEST_CASE("prerequisites: which a spec needs", "[host_freebsd]") {
                 "net.link.bridge.pfil_bridge", "net.inet.ip.forwarding"});
 }
 
-TEST_CASE("prerequisites: only what the kernel cannot do refuses; the rest are warnings",
+TEST_CASE("prerequisites: only what the kernel cannot do refuses, the rest are warnings",
           "[host_freebsd]") {
   const auto spec = vnet_spec("10.0.0.1");  // routed through this host
   SECTION("forwarding off: the jail runs, with a warning") {

@@ -63,7 +63,7 @@ bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
 }  // namespace
 
-TEST_CASE("freebsd stream: pipes carry stdin, stdout and stderr apart; the status comes back",
+TEST_CASE("freebsd stream: pipes carry stdin, stdout and stderr apart, the status comes back",
           "[host_freebsd]") {
   stand_in helper;
   attach_request r;
@@ -131,7 +131,7 @@ TEST_CASE("freebsd stream: login=1 runs the user's shell from the jail's passwd,
   for (int fd : {fds.output, fds.error, fds.exit}) ::close(fd);
 }
 
-TEST_CASE("freebsd stream: signal() reaches the command's group; an ended session leaves "
+TEST_CASE("freebsd stream: signal() reaches the command's group, an ended session leaves "
           "nothing behind",
           "[host_freebsd]") {
   stand_in helper;
@@ -158,7 +158,7 @@ TEST_CASE("freebsd stream: signal() reaches the command's group; an ended sessio
   for (int fd : {fds.input, fds.output, fds.exit}) ::close(fd);
 }
 
-TEST_CASE("freebsd signal: kill= is sent from inside the jail; no such process is ESRCH",
+TEST_CASE("freebsd signal: kill= is sent from inside the jail, no such process is ESRCH",
           "[host_freebsd]") {
   stand_in helper;
   REQUIRE(helper.fd >= 0);

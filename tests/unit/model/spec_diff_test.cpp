@@ -25,7 +25,7 @@ using strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("spec diff: equal specs have none; scalars are one change each", "[model]") {
+TEST_CASE("spec diff: equal specs have none, scalars are one change each", "[model]") {
   const auto a = spec(R"({"name":"db","path":"/j/db","hostname":"db.example.org"})");
   CHECK(diff_specs(a, a).empty());
   const auto b = spec(R"({"name":"db","path":"/j/db2","hostname":"db.example.org","boot":true,
